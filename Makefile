@@ -1,0 +1,22 @@
+# The two commands of the project: `make dev` and `make test`. See README.md.
+.PHONY: dev test lint fmt build clean
+
+dev:
+	@scripts/dev.sh
+
+test:
+	@scripts/test.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+build:
+	cargo build --workspace --release --locked
+
+clean:
+	cargo clean
+	rm -rf .venv .local

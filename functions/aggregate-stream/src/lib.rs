@@ -1,0 +1,1 @@
+//! The stream aggregator (filled by the aggregation work).

@@ -1,0 +1,73 @@
+//! `local-runner [serve|create-table|seed]`: the API on one port against a local DynamoDB.
+//!
+//! Environment: `PORT` (default 3000), `TABLE_NAME`, `STORE_TIMEZONE`, `AWS_ENDPOINT_URL`.
+
+use anyhow::Context;
+use shared::http::AppState;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    let state = AppState::from_env().await?;
+    match command.as_str() {
+        "serve" => serve(state).await,
+        "create-table" => {
+            let created = local_runner::ensure_table(&state).await?;
+            println!("table {} {}", state.store.table(), if created { "created" } else { "already exists" });
+            Ok(())
+        }
+        "seed" => {
+            local_runner::ensure_table(&state).await?;
+            seed_if_empty(&state).await
+        }
+        other => anyhow::bail!("unknown command {other:?}; use serve, create-table or seed"),
+    }
+}
+
+async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
+    if local_runner::seed::is_empty(state).await? {
+        let report = local_runner::seed::load(state, &local_runner::seed::demo_data()).await?;
+        println!(
+            "loaded demo data: {} categories, {} products, {} sales",
+            report.categories, report.products, report.sales
+        );
+    } else {
+        println!("table {} already has data; demo data not loaded", state.store.table());
+    }
+    Ok(())
+}
+
+async fn serve(state: AppState) -> anyhow::Result<()> {
+    let port: u16 = match std::env::var("PORT") {
+        Ok(p) => p.parse().context("PORT must be a port number")?,
+        Err(_) => 3000,
+    };
+    let created = local_runner::ensure_table(&state).await?;
+    if created {
+        println!("created table {}", state.store.table());
+    }
+    seed_if_empty(&state).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    println!("API:     {base}");
+    println!("Health:  {base}/health");
+    println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
+    println!("Press Ctrl-C to stop.");
+    axum::serve(listener, local_runner::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,53 @@
+# Shared by scripts/dev.sh and scripts/test.sh: the Python venv and the local emulator.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+
+# Installs the pinned Python tools into a git-ignored venv (only when the pins changed).
+ensure_venv() {
+  local stamp="$VENV/.requirements-local.txt"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv "$VENV"
+  fi
+  if ! cmp -s "$ROOT/requirements-local.txt" "$stamp"; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-local.txt"
+    cp "$ROOT/requirements-local.txt" "$stamp"
+  fi
+}
+
+# Local AWS settings: dummy credentials and a region unless the caller set real ones.
+local_aws_env() {
+  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
+  export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+  export AWS_REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}"
+  export AWS_DEFAULT_REGION="$AWS_REGION"
+  export AWS_EC2_METADATA_DISABLED=true
+}
+
+# True when something answers HTTP at $1.
+endpoint_answers() {
+  curl --silent --output /dev/null --max-time 2 "$1" 2>/dev/null
+}
+
+# Starts moto on 127.0.0.1:$1 in the background; sets EMULATOR_PID; waits until it answers.
+start_moto() {
+  local port=$1 log=$2
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 100); do
+    if endpoint_answers "http://127.0.0.1:$port"; then return 0; fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
+      echo "moto server failed to start; see $log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "moto server did not answer on port $port; see $log" >&2
+  return 1
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}

@@ -1,0 +1,75 @@
+//! Configuration, read once at start-up from the environment into a typed struct.
+
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TABLE_NAME`: the single DynamoDB table.
+    pub table_name: String,
+    /// `STORE_TIMEZONE`: the store's IANA zone; aggregate buckets are its calendar periods.
+    pub store_timezone: Tz,
+    /// `AWS_ENDPOINT_URL`: a local emulator (moto, LocalStack); unset in AWS.
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("STORE_TIMEZONE={0:?} is not an IANA time zone (e.g. UTC, Asia/Karachi)")]
+    BadTimezone(String),
+    #[error("TABLE_NAME={0:?} is not a valid DynamoDB table name")]
+    BadTableName(String),
+}
+
+pub const DEFAULT_TABLE_NAME: &str = "ecommerce-admin";
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds the config from any key lookup, so it is testable without touching the process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let table_name = get("TABLE_NAME").filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_TABLE_NAME.into());
+        let valid_table = (3..=255).contains(&table_name.len())
+            && table_name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !valid_table {
+            return Err(ConfigError::BadTableName(table_name));
+        }
+        let tz_name = get("STORE_TIMEZONE").filter(|s| !s.is_empty()).unwrap_or_else(|| "UTC".into());
+        let store_timezone = tz_name.parse::<Tz>().map_err(|_| ConfigError::BadTimezone(tz_name))?;
+        let endpoint_url = get("AWS_ENDPOINT_URL").filter(|s| !s.is_empty());
+        Ok(Config { table_name, store_timezone, endpoint_url })
+    }
+
+    /// Loads the AWS SDK configuration (region, credentials, `AWS_ENDPOINT_URL`) once.
+    pub async fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        aws_sdk_dynamodb::Client::new(&sdk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.table_name, DEFAULT_TABLE_NAME);
+        assert_eq!(c.store_timezone, chrono_tz::UTC);
+        let c = Config::from_lookup(|k| match k {
+            "TABLE_NAME" => Some("shop-a".into()),
+            "STORE_TIMEZONE" => Some("America/New_York".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.table_name, "shop-a");
+        assert_eq!(c.store_timezone, chrono_tz::America::New_York);
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(Config::from_lookup(|k| (k == "STORE_TIMEZONE").then(|| "Mars/Base".into())).is_err());
+        assert!(Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "a b".into())).is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! HTTP plumbing shared by every function's router: state, extractors whose rejections are
+//! problem+json, the 404/405 fallbacks, request ids and request logs, panic safety.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::input::{JsonObject, QueryParams};
+use crate::store::Store;
+
+/// What every handler gets: the store (one client, built once) and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        AppState { store, config: Arc::new(config) }
+    }
+
+    /// Reads the configuration and builds the DynamoDB client: once per process, at start-up.
+    pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
+        let config = Config::from_env()?;
+        let client = config.dynamodb_client().await;
+        Ok(AppState::new(Store::new(client, config.table_name.clone()), config))
+    }
+}
+
+/// The largest request body accepted (413 above it).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON object body, read within the size limit, members available field by field.
+pub struct JsonBody(pub JsonObject);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, AppError> {
+        // The content type is not checked: `curl -d` sends a form type with a JSON body, and
+        // the body itself is what must be JSON (400 otherwise).
+        let bytes = read_body(req.into_body()).await?;
+        Ok(JsonBody(JsonObject::parse(&bytes)?))
+    }
+}
+
+/// Reads a body up to `MAX_BODY_BYTES`.
+pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))
+}
+
+/// The query string, parameter by parameter.
+pub struct Query(pub QueryParams);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        Ok(Query(QueryParams::parse(parts.uri.query())?))
+    }
+}
+
+/// One path parameter as text; the handler parses it into its domain type (400 if malformed).
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(PathParam(value)),
+            Err(_) => Err(AppError::bad_request("malformed path value")),
+        }
+    }
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: Serialize>(value: &T) -> Response {
+    json_response(StatusCode::CREATED, value)
+}
+
+/// `200 OK` with a JSON body.
+pub fn ok<T: Serialize>(value: &T) -> Response {
+    json_response(StatusCode::OK, value)
+}
+
+pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = (status, body).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Err(e) => AppError::Internal(format!("response serialization: {e}")).into_response(),
+    }
+}
+
+/// `GET /health`.
+pub async fn health() -> Response {
+    ok(&serde_json::json!({ "status": "ok" }))
+}
+
+/// Completes a router made of one or more functions' routes: the health check, problem+json
+/// 404 and 405, a request id and one log line per request, and a 500 problem on panic.
+pub fn finish(routes: Router) -> Router {
+    routes
+        .route("/health", axum::routing::get(health))
+        .fallback(|| async { AppError::NotFound("no such resource".into()) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+            AppError::Internal("handler panicked".into()).into_response()
+        }))
+        .layer(middleware::from_fn(request_context))
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Gives every request an id (the caller's `x-request-id` if sane, else a new one), runs it in a
+/// span carrying that id, logs its outcome once, and returns the id in the response.
+async fn request_context(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let started = Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::info!(status, latency_ms = started.elapsed().as_millis() as u64, "request finished"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}

@@ -1,0 +1,206 @@
+//! The DynamoDB access layer: one `Store` per process, built once, cheap to clone.
+
+pub mod catalogue;
+pub mod cursor;
+pub mod keys;
+pub mod table;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
+use rand::Rng;
+
+use crate::error::AppError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Failures of the storage layer itself (not business rules).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} failed: {message}")]
+    Request { operation: &'static str, message: String },
+    #[error("DynamoDB throttled {0}")]
+    Throttled(&'static str),
+    #[error("stored item could not be read: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let code = err.code().unwrap_or_default().to_owned();
+        if matches!(
+            code.as_str(),
+            "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded"
+        ) {
+            return StoreError::Throttled(operation);
+        }
+        let message = match err.message() {
+            Some(m) => format!("{code}: {m}"),
+            None => format!("{:?}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)),
+        };
+        StoreError::Request { operation, message }
+    }
+}
+
+/// Why one item of a cancelled transaction failed.
+#[derive(Debug, Clone)]
+pub struct CancelReason {
+    pub code: String,
+    /// The item as it was, for items written with `ReturnValuesOnConditionCheckFailure`.
+    pub item: Option<Item>,
+}
+
+impl CancelReason {
+    pub fn condition_failed(&self) -> bool {
+        self.code == "ConditionalCheckFailed"
+    }
+}
+
+/// The outcome of a transaction that DynamoDB answered.
+pub enum TxOutcome {
+    Committed,
+    /// One reason per item, in request order.
+    Cancelled(Vec<CancelReason>),
+}
+
+/// A step of an optimistic read-modify-write loop.
+pub enum Attempt<T> {
+    Done(T),
+    /// Someone else wrote first; read again and retry.
+    Retry,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Store { client, table: table.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Runs a transaction. Cancellation (a failed condition, a conflict) is an outcome for the
+    /// caller to interpret; anything else is a `StoreError`.
+    pub async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<TxOutcome, StoreError> {
+        debug_assert!(items.len() <= 100, "DynamoDB allows at most 100 items per transaction");
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(TxOutcome::Committed),
+            Err(SdkError::ServiceError(ctx))
+                if matches!(ctx.err(), TransactWriteItemsError::TransactionCanceledException(_)) =>
+            {
+                let TransactWriteItemsError::TransactionCanceledException(e) = ctx.into_err() else { unreachable!() };
+                let reasons = e
+                    .cancellation_reasons
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| CancelReason { code: r.code.unwrap_or_else(|| "None".into()), item: r.item })
+                    .collect();
+                Ok(TxOutcome::Cancelled(reasons))
+            }
+            Err(SdkError::ServiceError(ctx))
+                if matches!(ctx.err(), TransactWriteItemsError::TransactionInProgressException(_)) =>
+            {
+                Ok(TxOutcome::Cancelled(vec![CancelReason { code: "TransactionConflict".into(), item: None }]))
+            }
+            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        }
+    }
+
+    /// Reads up to 100 items by key, in one BatchGetItem (retrying unprocessed keys), and returns
+    /// them in the order of `keys`; keys with no item are skipped.
+    pub async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        debug_assert!(keys.len() <= 100);
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key_of = |item: &Item| -> Option<(String, String)> {
+            Some((item.get(keys::PK)?.as_s().ok()?.clone(), item.get(keys::SK)?.as_s().ok()?.clone()))
+        };
+        let order: Vec<(String, String)> = keys.iter().filter_map(key_of).collect();
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        let mut pending = keys;
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .build()
+                .map_err(|e| StoreError::Request { operation: "BatchGetItem", message: e.to_string() })?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("BatchGetItem", e))?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                if let Some(k) = key_of(&item) {
+                    found.insert(k, item);
+                }
+            }
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            if !pending.is_empty() {
+                attempt += 1;
+                if attempt > 8 {
+                    return Err(StoreError::Throttled("BatchGetItem"));
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+        Ok(order.into_iter().filter_map(|k| found.remove(&k)).collect())
+    }
+}
+
+/// Key attributes of an item as a key map.
+pub fn key_item(key: &keys::Key) -> Item {
+    HashMap::from([
+        (keys::PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (keys::SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+/// Exponential backoff with full jitter, 4 ms doubling to at most 256 ms.
+pub fn backoff(attempt: u32) -> Duration {
+    let cap_ms = 4u64 << attempt.min(6);
+    Duration::from_millis(rand::rng().random_range(1..=cap_ms))
+}
+
+/// The most attempts of one optimistic write before giving up with a 409.
+pub const MAX_ATTEMPTS: u32 = 50;
+
+/// Runs a read-modify-write step until it is done or the retry budget is spent.
+/// Every retry means another writer won a race; backoff spreads the contenders out.
+pub async fn optimistic<T, F, Fut>(what: &str, mut step: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Attempt<T>, AppError>>,
+{
+    for attempt in 0..MAX_ATTEMPTS {
+        match step().await? {
+            Attempt::Done(v) => return Ok(v),
+            Attempt::Retry => {
+                tracing::debug!(what, attempt, "write raced with another; retrying");
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+    }
+    Err(AppError::Conflict(format!("{what} is being changed by many requests at once; retry shortly")))
+}
