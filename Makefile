@@ -1,5 +1,5 @@
 # The two commands of the project: `make dev` and `make test`. See README.md.
-.PHONY: dev test lint fmt build clean
+.PHONY: dev test lint fmt build clean bench
 
 dev:
 	@scripts/dev.sh
@@ -20,3 +20,6 @@ build:
 clean:
 	cargo clean
 	rm -rf .venv .local
+
+bench:
+	@scripts/bench.sh

@@ -33,7 +33,7 @@ endpoint_answers() {
 # Starts moto on 127.0.0.1:$1 in the background; sets EMULATOR_PID; waits until it answers.
 start_moto() {
   local port=$1 log=$2
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  "$VENV/bin/python" "$ROOT/scripts/local_dynamodb.py" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 100); do
     if endpoint_answers "http://127.0.0.1:$port"; then return 0; fi

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use shared::domain::{NewCategory, NewProduct, ProductStatus};
+use shared::domain::{NewCategory, NewProduct, NewSale, ProductStatus};
 use shared::error::AppError;
 use shared::http::AppState;
 use shared::money::Money;
@@ -118,6 +118,15 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
             )));
         }
         report.products += 1;
+    }
+    // Sales go through the live sale path, in time order, back-dated: stock, ledger and (via the
+    // stream) aggregates come out exactly as they would have.
+    let mut sales: Vec<&DemoSale> = data.sales.iter().collect();
+    sales.sort_by_key(|s| (s.sold_at, s.id));
+    for s in sales {
+        let new = NewSale { product_id: s.product_id, units_sold: s.units_sold, sold_at: s.sold_at };
+        state.store.record_sale(&new, s.sold_at, None).await?;
+        report.sales += 1;
     }
     Ok(report)
 }

@@ -53,6 +53,21 @@ impl JsonObject {
         Ok(JsonObject { members, read: BTreeSet::new(), errors: Vec::new() })
     }
 
+    /// A digest of the body's meaning: members sorted by name, each with its JSON text, so key
+    /// order and whitespace between members do not matter. Used to tell an idempotent retry
+    /// (same body) from a reused key (different body).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for (name, value) in &self.members {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(value.get().trim().as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(hasher.finalize())
+    }
+
     fn raw(&mut self, name: &str) -> Field<&str> {
         self.read.insert(name.to_owned());
         match self.members.get(name) {
@@ -248,6 +263,15 @@ mod tests {
         assert_eq!(body.integer("c"), Field::Absent);
         assert_eq!(body.integer("d"), Field::Null);
         assert!(body.has_errors());
+    }
+
+    #[test]
+    fn fingerprint_ignores_member_order_and_spacing_only() {
+        let a = JsonObject::parse(br#"{"product_id": 1, "units_sold": 2}"#).unwrap();
+        let b = JsonObject::parse(br#"{"units_sold":2,"product_id":1}"#).unwrap();
+        let c = JsonObject::parse(br#"{"units_sold":3,"product_id":1}"#).unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
     }
 
     #[test]

@@ -59,3 +59,61 @@ mod tests {
         assert_eq!(to_api(frac, None), "2023-10-08T12:48:25.250Z");
     }
 }
+
+/// The first instant of `date` in `tz`. Where midnight does not exist (a DST gap at 00:00),
+/// the day starts at the first instant that does.
+pub fn start_of_day(date: chrono::NaiveDate, tz: Tz) -> DateTime<Utc> {
+    use chrono::{NaiveTime, TimeZone};
+    let mut local = date.and_time(NaiveTime::MIN);
+    for _ in 0..=4 {
+        if let Some(t) = tz.from_local_datetime(&local).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        local += chrono::Duration::minutes(30);
+    }
+    tz.from_utc_datetime(&date.and_time(NaiveTime::MIN)).with_timezone(&Utc)
+}
+
+/// A request bound: a date (`YYYY-MM-DD`, whole day in `tz`) or an RFC 3339 time.
+/// `end` selects the last instant of a date (inclusive upper bound) instead of its first.
+pub fn parse_bound(text: &str, tz: Tz, end: bool) -> Option<DateTime<Utc>> {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if text.len() != 10 {
+            return None;
+        }
+        return Some(if end {
+            start_of_day(date.succ_opt()?, tz) - chrono::Duration::microseconds(1)
+        } else {
+            start_of_day(date, tz)
+        });
+    }
+    parse_rfc3339(text)
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn date_bounds_cover_the_local_day() {
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(to_api(parse_bound("2023-03-12", ny, false).unwrap(), None), "2023-03-12T05:00:00Z");
+        // The spring-forward day has 23 hours: it ends at 04:00Z the next day.
+        assert_eq!(to_api(parse_bound("2023-03-12", ny, true).unwrap(), None), "2023-03-13T03:59:59.999999Z");
+        assert_eq!(
+            to_api(parse_bound("2023-10-08", chrono_tz::UTC, true).unwrap(), None),
+            "2023-10-08T23:59:59.999999Z"
+        );
+        assert_eq!(to_api(parse_bound("2023-10-08T10:00:00+02:00", ny, false).unwrap(), None), "2023-10-08T08:00:00Z");
+        assert!(parse_bound("2023-13-01", ny, false).is_none());
+        assert!(parse_bound("yesterday", ny, false).is_none());
+    }
+
+    #[test]
+    fn a_day_without_midnight_starts_at_its_first_instant() {
+        // America/Santiago skipped 2022-09-11 00:00 -> 01:00.
+        let santiago = chrono_tz::America::Santiago;
+        let start = start_of_day(chrono::NaiveDate::from_ymd_opt(2022, 9, 11).unwrap(), santiago);
+        assert_eq!(to_api(start, Some(santiago)), "2022-09-11T01:00:00-03:00");
+    }
+}

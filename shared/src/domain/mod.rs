@@ -1,5 +1,7 @@
 //! Domain types and their validation: pure, no I/O.
 
 pub mod catalogue;
+pub mod sales;
 
 pub use catalogue::*;
+pub use sales::*;

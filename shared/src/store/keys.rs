@@ -193,3 +193,105 @@ mod tests {
         assert!(ledger(1, 9).sk < ledger(1, 10).sk);
     }
 }
+
+// ---- sales: in the product's partition, and three indexes for the listing filters ----------
+
+pub const SALE_SK_PREFIX: &str = "SALE#";
+pub const ALL_SALES: &str = "SALES";
+
+/// `{sold_at}#{sale_id}`: time order, unique.
+pub fn sale_sort(sold_at: DateTime<Utc>, sale_id: &str) -> String {
+    format!("{}#{sale_id}", time_key(sold_at))
+}
+
+pub fn sale(product_id: i64, sold_at: DateTime<Utc>, sale_id: &str) -> Key {
+    Key { pk: product_pk(product_id), sk: format!("{SALE_SK_PREFIX}{}", sale_sort(sold_at, sale_id)) }
+}
+
+pub fn sales_of_category(category: &str) -> String {
+    format!("CATEGORY#{category}#SALES")
+}
+
+pub fn sales_of_category_product(category: &str, product_id: i64) -> String {
+    format!("CATEGORY#{category}#PRODUCT#{product_id}#SALES")
+}
+
+/// The index attributes of a sale: all sales (GSI1), by category (GSI2), by category and
+/// product (GSI3). By product alone is the base table (the product's partition).
+pub fn sale_index_attributes(
+    product_id: i64,
+    category: &str,
+    sold_at: DateTime<Utc>,
+    sale_id: &str,
+) -> Vec<(&'static str, String)> {
+    let sort = sale_sort(sold_at, sale_id);
+    vec![
+        (Index::Gsi1.pk(), ALL_SALES.to_owned()),
+        (Index::Gsi1.sk(), sort.clone()),
+        (Index::Gsi2.pk(), sales_of_category(category)),
+        (Index::Gsi2.sk(), sort.clone()),
+        (Index::Gsi3.pk(), sales_of_category_product(category, product_id)),
+        (Index::Gsi3.sk(), sort),
+    ]
+}
+
+/// The sort-key condition for sales between two optional instants (both inclusive), below
+/// `prefix`: `(low, high)`, each `None` when unbounded and the prefix is empty (an index
+/// partition holds only sales). Sale ids are ULIDs (`0-9A-Z`), so `#~` sorts after every id
+/// of the last instant.
+pub fn sale_range(
+    prefix: &str,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> (Option<String>, Option<String>) {
+    let low = match from {
+        Some(at) => Some(format!("{prefix}{}", time_key(at))),
+        None if prefix.is_empty() => None,
+        None => Some(prefix.to_owned()),
+    };
+    let high = match to {
+        Some(at) => Some(format!("{prefix}{}#~", time_key(at))),
+        None if prefix.is_empty() => None,
+        None => Some(format!("{prefix}~")),
+    };
+    (low, high)
+}
+
+// ---- idempotency records ------------------------------------------------------------------
+
+pub fn idempotency(key: &str) -> Key {
+    Key { pk: format!("IDEMPOTENCY#{key}"), sk: "IDEMPOTENCY".into() }
+}
+
+#[cfg(test)]
+mod sale_key_tests {
+    use super::*;
+
+    #[test]
+    fn sale_range_brackets_exactly_the_instants_asked_for() {
+        let at = |s: &str| crate::time::parse_rfc3339(s).unwrap();
+        let (low, high) =
+            sale_range(SALE_SK_PREFIX, Some(at("2023-01-01T00:00:00Z")), Some(at("2023-01-31T23:59:59Z")));
+        let (low, high) = (low.unwrap(), high.unwrap());
+        let inside = [
+            sale(1, at("2023-01-01T00:00:00Z"), "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            sale(1, at("2023-01-31T23:59:59Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        ];
+        for k in inside {
+            assert!(low <= k.sk && k.sk <= high, "{} in [{low}, {high}]", k.sk);
+        }
+        let outside = [
+            sale(1, at("2022-12-31T23:59:59.999999Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+            sale(1, at("2023-02-01T00:00:00Z"), "00000000000000000000000000"),
+        ];
+        for k in outside {
+            assert!(!(low <= k.sk && k.sk <= high), "{} outside", k.sk);
+        }
+        assert_eq!(sale_range("", None, None), (None, None));
+        let (low, high) = sale_range(SALE_SK_PREFIX, None, None);
+        let (low, high) = (low.unwrap(), high.unwrap());
+        assert!(
+            low < sale(1, at("1970-01-01T00:00:00Z"), "0").sk && sale(1, at("9999-01-01T00:00:00Z"), "Z").sk < high
+        );
+    }
+}

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod cursor;
 pub mod keys;
+pub mod sales;
 pub mod table;
 
 use std::collections::HashMap;
@@ -169,6 +170,37 @@ impl Store {
     }
 }
 
+/// The size DynamoDB bills an item at: attribute names plus values (strings by UTF-8 length,
+/// numbers by about one byte per two significant digits plus one). Items may not exceed 400 KB;
+/// a write unit covers 1 KB (two for a transactional write), a read unit 4 KB.
+pub fn item_size(item: &Item) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+}
+
+fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => {
+            let digits =
+                n.trim_start_matches('-').trim_start_matches('0').replace('.', "").trim_end_matches('0').len().max(1);
+            digits.div_ceil(2) + 1
+        }
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(items) => 3 + items.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
+        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Ns(v) => v.iter().map(|n| value_size(&AttributeValue::N(n.clone()))).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        _ => 0,
+    }
+}
+
+/// Write units of one write of `size` bytes (standard; double it inside a transaction).
+pub fn write_units(size: usize) -> usize {
+    size.div_ceil(1024).max(1)
+}
+
 /// Key attributes of an item as a key map.
 pub fn key_item(key: &keys::Key) -> Item {
     HashMap::from([
@@ -203,4 +235,21 @@ where
         }
     }
     Err(AppError::Conflict(format!("{what} is being changed by many requests at once; retry shortly")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_size_follows_dynamodb_rules() {
+        let item: Item = HashMap::from([
+            ("PK".to_owned(), AttributeValue::S("PRODUCT#1".into())),
+            ("n".to_owned(), AttributeValue::N("12345".into())),
+        ]);
+        assert_eq!(item_size(&item), 2 + 9 + 1 + (3 + 1));
+        assert_eq!(write_units(1), 1);
+        assert_eq!(write_units(1024), 1);
+        assert_eq!(write_units(1025), 2);
+    }
 }

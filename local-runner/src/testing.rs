@@ -1,0 +1,32 @@
+//! Helpers for tests and benchmarks: a fresh table on the emulator and the API on a random port.
+
+use shared::Config;
+use shared::http::AppState;
+use shared::store::Store;
+
+/// State on a new, uniquely named table at `AWS_ENDPOINT_URL` (which must be set).
+pub async fn fresh_state(prefix: &str) -> AppState {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .expect("AWS_ENDPOINT_URL must point at the local emulator (make test / make bench)");
+    let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
+    let config = Config::from_lookup(|k| match k {
+        "TABLE_NAME" => Some(table.clone()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        "STORE_TIMEZONE" => std::env::var("STORE_TIMEZONE").ok(),
+        _ => None,
+    })
+    .expect("config");
+    let client = config.dynamodb_client().await;
+    let state = AppState::new(Store::new(client, table), config);
+    assert!(crate::ensure_table(&state).await.expect("create table"), "a fresh table");
+    state
+}
+
+/// Serves the whole API on 127.0.0.1 at a random port; returns its base URL.
+pub async fn spawn(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = crate::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    base
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: each spawns the local runner's router on a random port against its own
+//! fresh table on the emulator (`AWS_ENDPOINT_URL`, set by `make test`), and drives it over HTTP.
+
+mod catalogue;
+mod helpers;
+mod sales;

@@ -1,0 +1,156 @@
+//! Sales: what a request to record one says, and what a recorded one is.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::input::{Field, JsonObject};
+use crate::money::Money;
+use crate::time;
+
+pub const MAX_UNITS_PER_SALE: i64 = 10_000;
+/// How far ahead of the server clock `sold_at` may be (clock skew of a till, not a forecast).
+pub const MAX_FUTURE_SKEW: Duration = Duration::minutes(5);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    /// A ULID: unique without coordination, and sorts by creation time.
+    pub id: String,
+    pub product_id: i64,
+    /// The product's category at the moment of sale.
+    pub category_name: String,
+    pub units_sold: i64,
+    /// The product's price at the moment of sale.
+    pub unit_price: Money,
+    pub total_price: Money,
+    pub sold_at: DateTime<Utc>,
+}
+
+/// A sale as the API returns it, timestamps in UTC or the requested zone.
+#[derive(Debug, Serialize)]
+pub struct SaleView<'a> {
+    pub id: &'a str,
+    pub product_id: i64,
+    pub category_name: &'a str,
+    pub units_sold: i64,
+    pub unit_price: Money,
+    pub total_price: Money,
+    pub sold_at: String,
+}
+
+impl Sale {
+    pub fn view(&self, tz: Option<Tz>) -> SaleView<'_> {
+        SaleView {
+            id: &self.id,
+            product_id: self.product_id,
+            category_name: &self.category_name,
+            units_sold: self.units_sold,
+            unit_price: self.unit_price,
+            total_price: self.total_price,
+            sold_at: time::to_api(self.sold_at, tz),
+        }
+    }
+}
+
+/// `POST /sales`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSale {
+    pub product_id: i64,
+    pub units_sold: i64,
+    pub sold_at: DateTime<Utc>,
+}
+
+impl NewSale {
+    pub fn from_json(mut body: JsonObject, now: DateTime<Utc>) -> Result<Self, AppError> {
+        let before = body.error_count();
+        let product_id = match body.integer("product_id") {
+            Field::Value(id) if id > 0 => Some(id),
+            Field::Value(_) => {
+                body.error("product_id", "must be a positive integer");
+                None
+            }
+            Field::Null | Field::Absent => {
+                if body.error_count() == before {
+                    body.error("product_id", "is required");
+                }
+                None
+            }
+        };
+        let before = body.error_count();
+        let units_sold = match body.integer("units_sold") {
+            Field::Value(u) if (1..=MAX_UNITS_PER_SALE).contains(&u) => Some(u),
+            Field::Value(_) => {
+                body.error("units_sold", format!("must be a whole number from 1 to {MAX_UNITS_PER_SALE}"));
+                None
+            }
+            _ => {
+                if body.error_count() == before {
+                    body.error("units_sold", "is required");
+                }
+                None
+            }
+        };
+        let sold_at = match body.string("sold_at") {
+            Field::Absent | Field::Null => Some(now),
+            Field::Value(text) => match time::parse_rfc3339(&text) {
+                Some(at) if at > now + MAX_FUTURE_SKEW => {
+                    body.error("sold_at", "is more than 5 minutes in the future");
+                    None
+                }
+                Some(at) => Some(at),
+                None => {
+                    body.error("sold_at", "must be an RFC 3339 timestamp such as 2023-10-08T12:51:20Z");
+                    None
+                }
+            },
+        };
+        body.finish()?;
+        Ok(NewSale {
+            product_id: product_id.expect("checked by finish"),
+            units_sold: units_sold.expect("checked by finish"),
+            sold_at: sold_at.expect("checked by finish"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<NewSale, AppError> {
+        let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
+        NewSale::from_json(JsonObject::parse(json.as_bytes()).unwrap(), now)
+    }
+
+    fn fields(json: &str) -> Vec<String> {
+        match parse(json) {
+            Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_sold_at_to_now_and_accepts_back_dating() {
+        let s = parse(r#"{"product_id":1,"units_sold":2}"#).unwrap();
+        assert_eq!(time::to_api(s.sold_at, None), "2024-01-01T12:00:00Z");
+        let s = parse(r#"{"product_id":1,"units_sold":2,"sold_at":"2022-10-08T12:51:20Z"}"#).unwrap();
+        assert_eq!(time::to_api(s.sold_at, None), "2022-10-08T12:51:20Z");
+        // Within the allowed clock skew.
+        assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:04:59Z"}"#).is_ok());
+    }
+
+    #[test]
+    fn rejects_each_bad_field() {
+        assert_eq!(fields(r#"{"units_sold":1}"#), ["product_id"]);
+        assert_eq!(fields(r#"{"product_id":0,"units_sold":1}"#), ["product_id"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":0}"#), ["units_sold"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":10001}"#), ["units_sold"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1.5}"#), ["units_sold"]);
+        assert_eq!(fields(r#"{"product_id":1}"#), ["units_sold"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:05:01Z"}"#), ["sold_at"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"last tuesday"}"#), ["sold_at"]);
+        assert_eq!(fields(r#"{"product_id":"1","units_sold":1}"#), ["product_id"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"price":5}"#), ["price"]);
+    }
+}
