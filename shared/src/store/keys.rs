@@ -23,6 +23,10 @@ pub enum Index {
     Gsi3,
     /// Sparse: active products at or below their low-stock threshold, by category then id.
     Gsi4,
+    /// Leaderboards by revenue: product and category counters of one period (`board`).
+    Gsi5,
+    /// Leaderboards by units: product and category counters of one period (`board`).
+    Gsi6,
 }
 
 impl Index {
@@ -32,6 +36,8 @@ impl Index {
             Index::Gsi2 => "GSI2",
             Index::Gsi3 => "GSI3",
             Index::Gsi4 => "GSI4",
+            Index::Gsi5 => "GSI5",
+            Index::Gsi6 => "GSI6",
         }
     }
 
@@ -41,6 +47,7 @@ impl Index {
             Index::Gsi2 => "GSI2PK",
             Index::Gsi3 => "GSI3PK",
             Index::Gsi4 => "GSI4PK",
+            Index::Gsi5 | Index::Gsi6 => "board",
         }
     }
 
@@ -50,6 +57,8 @@ impl Index {
             Index::Gsi2 => "GSI2SK",
             Index::Gsi3 => "GSI3SK",
             Index::Gsi4 => "GSI4SK",
+            Index::Gsi5 => "revenue_minor",
+            Index::Gsi6 => "units",
         }
     }
 }
@@ -194,7 +203,7 @@ mod tests {
     }
 }
 
-// ---- sales: in the product's partition, and three indexes for the listing filters ----------
+// ---- sales: a partition per product, and three indexes for the listing filters ------------
 
 pub const SALE_SK_PREFIX: &str = "SALE#";
 pub const ALL_SALES: &str = "SALES";
@@ -204,8 +213,14 @@ pub fn sale_sort(sold_at: DateTime<Utc>, sale_id: &str) -> String {
     format!("{}#{sale_id}", time_key(sold_at))
 }
 
+/// A product's sales partition. Sales live apart from the product's own partition so that IAM
+/// (`dynamodb:LeadingKeys`) can let the catalogue function write products but not sales.
+pub fn product_sales_pk(product_id: i64) -> String {
+    format!("SALES#{product_id}")
+}
+
 pub fn sale(product_id: i64, sold_at: DateTime<Utc>, sale_id: &str) -> Key {
-    Key { pk: product_pk(product_id), sk: format!("{SALE_SK_PREFIX}{}", sale_sort(sold_at, sale_id)) }
+    Key { pk: product_sales_pk(product_id), sk: format!("{SALE_SK_PREFIX}{}", sale_sort(sold_at, sale_id)) }
 }
 
 pub fn sales_of_category(category: &str) -> String {

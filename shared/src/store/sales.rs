@@ -354,7 +354,7 @@ impl Store {
     ) -> Result<Page<Sale>, AppError> {
         let (index, partition, prefix) = match (filter.product_id, &filter.category_name) {
             (None, None) => (Some(Index::Gsi1), keys::ALL_SALES.to_owned(), ""),
-            (Some(p), None) => (None, keys::product_pk(p), keys::SALE_SK_PREFIX),
+            (Some(p), None) => (None, keys::product_sales_pk(p), keys::SALE_SK_PREFIX),
             (None, Some(c)) => (Some(Index::Gsi2), keys::sales_of_category(c), ""),
             (Some(p), Some(c)) => (Some(Index::Gsi3), keys::sales_of_category_product(c, p), ""),
         };

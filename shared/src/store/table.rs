@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(def.key_schema[0].attribute_name, super::super::keys::PK);
         assert_eq!(def.time_to_live_specification.as_ref().unwrap().attribute_name, "expires_at");
         use super::super::keys::Index;
-        for index in [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4] {
+        for index in [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4, Index::Gsi5, Index::Gsi6] {
             let found =
                 def.global_secondary_indexes.iter().find(|i| i.index_name == index.name()).expect("index in template");
             assert_eq!(found.key_schema[0].attribute_name, index.pk());

@@ -1,0 +1,1 @@
+//! Daily reports (filled by the reports work).
