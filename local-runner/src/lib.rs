@@ -2,6 +2,7 @@
 //! local DynamoDB endpoint (moto or LocalStack), plus the table set-up and the demo data.
 
 pub mod seed;
+pub mod stream;
 pub mod testing;
 
 use axum::Router;

@@ -6,6 +6,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub state: AppState,
+    /// Where this app's stream poller keeps its checkpoints.
+    pub checkpoints: std::path::PathBuf,
 }
 
 /// A response: status, headers and JSON body (Null when empty).
@@ -44,12 +46,36 @@ impl Reply {
 
 /// The router on 127.0.0.1:<random>, on a table of its own.
 pub async fn spawn_app() -> TestApp {
-    let state = local_runner::testing::fresh_state("e2e").await;
+    spawn_app_in("UTC").await
+}
+
+/// As `spawn_app`, with the store in time zone `tz`.
+pub async fn spawn_app_in(tz: &str) -> TestApp {
+    let mut state = local_runner::testing::fresh_state("e2e").await;
+    let mut config = (*state.config).clone();
+    config.store_timezone = tz.parse().expect("an IANA zone");
+    state.config = std::sync::Arc::new(config);
     let base = local_runner::testing::spawn(state.clone()).await;
-    TestApp { base, http: reqwest::Client::new(), state }
+    let checkpoints = std::env::temp_dir().join(format!("e2e-checkpoints-{}", uuid::Uuid::new_v4().simple()));
+    TestApp { base, http: reqwest::Client::new(), state, checkpoints }
 }
 
 impl TestApp {
+    /// Runs the stream poller (as `make dev` does) until it has handled everything written so
+    /// far; returns the records handled. A new poller each time: it resumes from the checkpoint.
+    pub async fn aggregate(&self) -> usize {
+        let mut poller = local_runner::stream::StreamPoller::new(self.state.clone(), self.checkpoints.clone())
+            .await
+            .expect("poller");
+        let mut total = 0;
+        loop {
+            match poller.poll_once().await.expect("poll") {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<&str>) -> Reply {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(body) = body {

@@ -1,6 +1,7 @@
 //! End-to-end tests: each spawns the local runner's router on a random port against its own
 //! fresh table on the emulator (`AWS_ENDPOINT_URL`, set by `make test`), and drives it over HTTP.
 
+mod aggregates;
 mod catalogue;
 mod helpers;
 mod sales;

@@ -1,5 +1,7 @@
 //! Domain types and their validation: pure, no I/O.
 
+pub mod aggregate;
+pub mod analytics;
 pub mod catalogue;
 pub mod sales;
 

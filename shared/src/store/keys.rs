@@ -310,3 +310,30 @@ mod sale_key_tests {
         );
     }
 }
+
+// ---- aggregates ----------------------------------------------------------------------------
+
+/// The partition of a scope's counters; the sort key is the bucket (`M#2023-10`).
+pub fn counter_pk(scope: &crate::domain::aggregate::Scope) -> String {
+    use crate::domain::aggregate::Scope;
+    match scope {
+        Scope::Store => "COUNTER#STORE".into(),
+        Scope::Category(name) => format!("COUNTER#CATEGORY#{name}"),
+        Scope::Product(id) => format!("COUNTER#PRODUCT#{id}"),
+    }
+}
+
+pub fn counter(key: &crate::domain::aggregate::CounterKey) -> Key {
+    Key { pk: counter_pk(&key.scope), sk: key.bucket.sort_key() }
+}
+
+/// The leaderboard a product's or category's counter belongs to: `PRODUCT#M#2023-10`.
+/// Store counters are on no board.
+pub fn board(kind: &str, bucket: &crate::domain::aggregate::Bucket) -> String {
+    format!("{kind}#{}", bucket.sort_key())
+}
+
+/// The "already counted" marker of a sale, written with its counter updates.
+pub fn aggregated_marker(sale_id: &str) -> Key {
+    Key { pk: format!("AGGREGATED#{sale_id}"), sk: "AGGREGATED".into() }
+}

@@ -1,6 +1,8 @@
 //! The DynamoDB access layer: one `Store` per process, built once, cheap to clone.
 
+pub mod analytics;
 pub mod catalogue;
+pub mod counters;
 pub mod cursor;
 pub mod keys;
 pub mod sales;

@@ -1,0 +1,225 @@
+//! Polls the table's stream like Lambda's event source mapping: every shard (children after
+//! their parents), batches of up to 100 records in order, the same handler as in AWS, resuming
+//! from the earliest failed record, and a durable checkpoint per shard so a restart (even after
+//! `kill -9`) neither loses records nor counts any twice (a record handled but not yet
+//! checkpointed is redelivered, and the handler's markers skip it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use aws_lambda_events::event::dynamodb::Event;
+use aws_sdk_dynamodbstreams::Client as StreamsClient;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::http::AppState;
+
+/// Where each shard got to: the last sequence number handled.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Checkpoint {
+    pub stream_arn: String,
+    pub shards: BTreeMap<String, String>,
+    /// Closed shards read to their end.
+    pub finished: BTreeSet<String>,
+}
+
+pub struct StreamPoller {
+    state: AppState,
+    streams: StreamsClient,
+    path: PathBuf,
+    checkpoint: Checkpoint,
+}
+
+/// Records per GetRecords call and per handler invocation (the event source mapping's BatchSize).
+pub const BATCH_SIZE: i32 = 100;
+
+impl StreamPoller {
+    /// A poller checkpointing to `dir/<table>.json`.
+    pub async fn new(state: AppState, dir: PathBuf) -> anyhow::Result<Self> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let streams = StreamsClient::new(&sdk);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{}.json", state.store.table()));
+        let checkpoint = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?,
+            Err(_) => Checkpoint::default(),
+        };
+        Ok(StreamPoller { state, streams, path, checkpoint })
+    }
+
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+
+    /// Reads every shard up to what is available now; returns the number of records handled.
+    pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        let table = self.state.store.client().describe_table().table_name(self.state.store.table()).send().await?;
+        let arn = table.table.and_then(|t| t.latest_stream_arn).context("the table has no stream")?;
+        if self.checkpoint.stream_arn != arn {
+            // A new table (or a recreated one): its stream starts from the beginning.
+            self.checkpoint = Checkpoint { stream_arn: arn.clone(), ..Default::default() };
+        }
+        let shards = self.shards(&arn).await?;
+        let known: BTreeSet<String> = shards.iter().map(|(id, _)| id.clone()).collect();
+        let mut handled = 0;
+        for (shard_id, parent) in &shards {
+            if self.checkpoint.finished.contains(shard_id) {
+                continue;
+            }
+            // Order: a child shard is read only after its parent is finished.
+            if let Some(parent) = parent
+                && known.contains(parent)
+                && !self.checkpoint.finished.contains(parent)
+            {
+                continue;
+            }
+            handled += self.drain_shard(&arn, shard_id).await?;
+        }
+        Ok(handled)
+    }
+
+    async fn shards(&self, arn: &str) -> anyhow::Result<Vec<(String, Option<String>)>> {
+        let mut out = Vec::new();
+        let mut start: Option<String> = None;
+        loop {
+            let d = self
+                .streams
+                .describe_stream()
+                .stream_arn(arn)
+                .set_exclusive_start_shard_id(start.clone())
+                .send()
+                .await?;
+            let desc = d.stream_description.context("no stream description")?;
+            for shard in desc.shards.unwrap_or_default() {
+                if let Some(id) = shard.shard_id {
+                    out.push((id, shard.parent_shard_id));
+                }
+            }
+            match desc.last_evaluated_shard_id {
+                Some(last) if Some(&last) != start.as_ref() => start = Some(last),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn drain_shard(&mut self, arn: &str, shard_id: &str) -> anyhow::Result<usize> {
+        let mut request = self.streams.get_shard_iterator().stream_arn(arn).shard_id(shard_id);
+        request = match self.checkpoint.shards.get(shard_id) {
+            Some(seq) => request.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).sequence_number(seq),
+            None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+        };
+        let mut iterator = request.send().await?.shard_iterator;
+        let mut handled = 0;
+        while let Some(it) = iterator {
+            let page = self.streams.get_records().shard_iterator(it).limit(BATCH_SIZE).send().await?;
+            let records = page.records.unwrap_or_default();
+            if records.is_empty() {
+                if page.next_shard_iterator.is_none() {
+                    self.checkpoint.finished.insert(shard_id.to_owned());
+                    self.save()?;
+                }
+                return Ok(handled);
+            }
+            let event = lambda_event(arn, &records)?;
+            let report = aggregate_stream::handle(
+                &self.state.store,
+                self.state.config.store_timezone,
+                &event,
+                shared::time::now(),
+            )
+            .await;
+            // Like the event source mapping: resume from the earliest failed record.
+            let first_failed = records.iter().position(|r| {
+                r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_ref()).is_some_and(|s| report.failed.contains(s))
+            });
+            let done = first_failed.unwrap_or(records.len());
+            handled += done;
+            if let Some(seq) =
+                done.checked_sub(1).and_then(|i| records[i].dynamodb.as_ref()).and_then(|d| d.sequence_number.clone())
+            {
+                self.checkpoint.shards.insert(shard_id.to_owned(), seq);
+                self.save()?;
+            }
+            if first_failed.is_some() {
+                tracing::warn!(
+                    shard_id,
+                    failed = report.failed.len(),
+                    "stream batch had failures; retrying from the earliest on the next poll"
+                );
+                return Ok(handled);
+            }
+            iterator = page.next_shard_iterator;
+        }
+        self.checkpoint.finished.insert(shard_id.to_owned());
+        self.save()?;
+        Ok(handled)
+    }
+
+    /// Writes the checkpoint durably: a temporary file, fsync, then an atomic rename.
+    fn save(&self) -> anyhow::Result<()> {
+        use std::io::Write;
+        let tmp = self.path.with_extension("json.tmp");
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&serde_json::to_vec_pretty(&self.checkpoint)?)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &self.path)?;
+        Ok(())
+    }
+}
+
+/// The records as the Lambda service would deliver them (the DynamoDB stream event JSON).
+pub fn lambda_event(arn: &str, records: &[Record]) -> anyhow::Result<Event> {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let records: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let d = r.dynamodb.as_ref();
+            let image = |m: Option<&std::collections::HashMap<String, AttributeValue>>| m.map(map_json);
+            json!({
+                "eventID": r.event_id,
+                "eventName": r.event_name.as_ref().map(|e| e.as_str()),
+                "eventVersion": r.event_version,
+                "eventSource": r.event_source,
+                "awsRegion": region,
+                "eventSourceARN": arn,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": d.and_then(|d| d.approximate_creation_date_time).map(|t| t.as_secs_f64()),
+                    "Keys": image(d.and_then(|d| d.keys.as_ref())),
+                    "NewImage": image(d.and_then(|d| d.new_image.as_ref())),
+                    "OldImage": image(d.and_then(|d| d.old_image.as_ref())),
+                    "SequenceNumber": d.and_then(|d| d.sequence_number.clone()),
+                    "SizeBytes": d.and_then(|d| d.size_bytes).unwrap_or(0),
+                    "StreamViewType": d.and_then(|d| d.stream_view_type.as_ref()).map(|v| v.as_str()),
+                }
+            })
+        })
+        .collect();
+    Ok(serde_json::from_value(json!({ "Records": records }))?)
+}
+
+fn map_json(map: &std::collections::HashMap<String, AttributeValue>) -> Value {
+    Value::Object(map.iter().map(|(k, v)| (k.clone(), value_json(v))).collect())
+}
+
+fn value_json(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(_) => json!({ "NULL": true }),
+        AttributeValue::M(m) => json!({ "M": map_json(m) }),
+        AttributeValue::L(l) => json!({ "L": l.iter().map(value_json).collect::<Vec<_>>() }),
+        AttributeValue::Ss(s) => json!({ "SS": s }),
+        AttributeValue::Ns(n) => json!({ "NS": n }),
+        AttributeValue::B(b) => {
+            use base64::Engine;
+            json!({ "B": base64::engine::general_purpose::STANDARD.encode(b.as_ref()) })
+        }
+        AttributeValue::Bs(bs) => {
+            use base64::Engine;
+            json!({ "BS": bs.iter().map(|b| base64::engine::general_purpose::STANDARD.encode(b.as_ref())).collect::<Vec<_>>() })
+        }
+        _ => Value::Null,
+    }
+}

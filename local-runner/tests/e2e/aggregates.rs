@@ -1,0 +1,247 @@
+//! Counters kept from the stream, and the summary, compare and top queries, end to end.
+
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_in};
+
+async fn seeded() -> TestApp {
+    let app = spawn_app().await;
+    local_runner::seed::load(&app.state, &local_runner::seed::demo_data()).await.unwrap();
+    assert!(app.aggregate().await >= 18, "every demo sale went through the stream");
+    app
+}
+
+fn rows(body: &Value) -> Vec<Value> {
+    body["rows"].as_array().unwrap_or_else(|| panic!("rows in {body}")).clone()
+}
+
+#[tokio::test]
+async fn the_demo_data_gives_the_seed_figures() {
+    let app = seeded().await;
+    let by_year = app.get("/sales/summary?group_by=year").await;
+    let years = rows(by_year.assert_status(200));
+    let revenue: Vec<(&str, &str)> =
+        years.iter().map(|r| (r["period"].as_str().unwrap(), r["total_revenue"].as_str().unwrap())).collect();
+    assert_eq!(revenue, [("2022", "28500.00"), ("2023", "25000.00")], "2022 out-sold 2023");
+    assert_eq!(by_year.body["timezone"], "UTC");
+    assert_eq!(by_year.body["group_by"], "year");
+
+    let by_category = app.get("/sales/summary?group_by=category").await;
+    let cats = rows(by_category.assert_status(200));
+    let revenue_of = |name: &str| {
+        cats.iter().find(|r| r["category_name"] == name).map(|r| r["total_revenue"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(revenue_of("electronics").as_deref(), Some("37000.00"));
+    assert_eq!(revenue_of("fashion").as_deref(), Some("16500.00"));
+
+    let total = app.get("/sales/summary").await;
+    let total = rows(total.assert_status(200));
+    assert_eq!(total.len(), 1);
+    assert_eq!(total[0]["total_revenue"], "53500.00");
+    assert_eq!(total[0]["sales_count"], 18);
+
+    // The seed's spelling of group_by.
+    let alias = app.get("/sales/summary?group_by=product_id-date").await;
+    assert_eq!(alias.assert_status(200)["group_by"], "product-day");
+    assert!(!rows(&alias.body).is_empty());
+
+    let compare = app.get("/sales/compare?period=year&current=2023&previous=2022").await;
+    let c = compare.assert_status(200);
+    assert_eq!(c["rows"][0]["current"]["total_revenue"], "25000.00");
+    assert_eq!(c["rows"][0]["previous"]["total_revenue"], "28500.00");
+    assert_eq!(c["rows"][0]["change"]["total_revenue"], "-3500.00");
+    assert_eq!(c["rows"][0]["revenue_change_pct"], -12.3);
+
+    let top = app.get("/sales/top?by=category&period=year&at=2022").await;
+    let t = top.assert_status(200);
+    assert_eq!(t["rows"][0]["rank"], 1);
+    assert_eq!(t["rows"][0]["category_name"], "electronics");
+}
+
+#[tokio::test]
+async fn summaries_group_and_filter_and_cover_ranges_exactly() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    app.category("home").await;
+    let toy = app.stocked_product("toys", "10.00", 1000).await["id"].as_i64().unwrap();
+    let lamp = app.stocked_product("home", "2.50", 1000).await["id"].as_i64().unwrap();
+    let sales = [
+        (toy, 1, "2022-12-31T23:59:59Z"),
+        (toy, 2, "2023-01-01T00:00:00Z"),
+        (lamp, 4, "2023-01-15T10:30:00Z"),
+        (toy, 1, "2023-02-01T08:00:00Z"),
+        (lamp, 2, "2023-02-01T08:45:00Z"),
+        (toy, 3, "2024-03-01T12:00:00Z"),
+    ];
+    for (id, units, at) in sales {
+        app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":{units},"sold_at":"{at}"}}"#))
+            .await
+            .assert_status(201);
+    }
+    app.aggregate().await;
+    let get_rows = |path: String| {
+        let app = &app;
+        async move { rows(app.get(&path).await.assert_status(200)) }
+    };
+    let pick = |rows: &[Value], keys: &[&str]| -> Vec<String> {
+        rows.iter()
+            .map(|r| {
+                keys.iter()
+                    .map(|k| r[*k].as_str().map(str::to_owned).unwrap_or_else(|| r[*k].to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+
+    let months = get_rows("/sales/summary?group_by=month&from=2023-01-01&to=2023-12-31".into()).await;
+    assert_eq!(
+        pick(&months, &["period", "total_revenue", "total_units_sold", "sales_count"]),
+        ["2023-01 30.00 6 2", "2023-02 15.00 3 2"]
+    );
+
+    let product_month = get_rows("/sales/summary?group_by=product-month".into()).await;
+    assert_eq!(
+        pick(&product_month, &["product_id", "period", "total_revenue"]),
+        [
+            format!("{toy} 2022-12 10.00"),
+            format!("{toy} 2023-01 20.00"),
+            format!("{toy} 2023-02 10.00"),
+            format!("{toy} 2024-03 30.00"),
+            format!("{lamp} 2023-01 10.00"),
+            format!("{lamp} 2023-02 5.00")
+        ]
+    );
+
+    // A range that is not whole months: covered by days and hours exactly.
+    let partial = get_rows("/sales/summary?from=2023-01-01T00:00:00Z&to=2023-02-01T07:59:59Z".into()).await;
+    assert_eq!(pick(&partial, &["total_revenue", "sales_count"]), ["30.00 2"]);
+    // Counters resolve hours: a bound inside an hour takes in that whole hour.
+    let widened = get_rows("/sales/summary?from=2023-01-01T00:00:00Z&to=2023-02-01T08:00:00Z".into()).await;
+    assert_eq!(pick(&widened, &["total_revenue", "sales_count"]), ["45.00 4"]);
+    let hours = get_rows("/sales/summary?group_by=hour&from=2023-02-01&to=2023-02-01".into()).await;
+    assert_eq!(pick(&hours, &["period", "total_revenue"]), ["2023-02-01T08 15.00"]);
+
+    let toys_by_year = get_rows("/sales/summary?group_by=category-year&category_name=toys".into()).await;
+    assert_eq!(
+        pick(&toys_by_year, &["category_name", "period", "total_revenue"]),
+        ["toys 2022 10.00", "toys 2023 30.00", "toys 2024 30.00"]
+    );
+    let one_product = get_rows(format!("/sales/summary?product_id={lamp}&group_by=year")).await;
+    assert_eq!(pick(&one_product, &["period", "total_revenue"]), ["2023 15.00"]);
+    let products_in_home = get_rows("/sales/summary?group_by=product&category_name=home".into()).await;
+    assert_eq!(pick(&products_in_home, &["product_id", "total_revenue"]), [format!("{lamp} 15.00")]);
+    let last = get_rows(format!("/sales/summary?product_id={toy}")).await;
+    assert_eq!(last[0]["last_sold_at"], "2024-03-01T12:00:00Z");
+
+    let empty = get_rows("/sales/summary?from=2030-01-01&to=2030-12-31".into()).await;
+    assert!(empty.is_empty(), "groups with no sales are omitted");
+
+    for bad in [
+        "/sales/summary?group_by=week",
+        "/sales/summary?from=2023-02-30",
+        "/sales/summary?from=2023-03-01&to=2023-01-01",
+        "/sales/summary?product_id=1&category_name=toys",
+        "/sales/compare?period=week&current=2023&previous=2022",
+        "/sales/compare?period=month&current=2023&previous=2022-12",
+        "/sales/compare?period=year&current=2023",
+        "/sales/top?by=store&period=year&at=2023",
+        "/sales/top?by=product&period=year&at=2023&metric=profit",
+        "/sales/top?by=product&period=year&at=2023&limit=0",
+        "/sales/top?by=product&period=month&at=2023",
+    ] {
+        app.get(bad).await.assert_problem(400);
+    }
+
+    let top_units = app.get("/sales/top?by=product&period=month&at=2023-01&metric=units&limit=1").await;
+    let t = top_units.assert_status(200);
+    assert_eq!(t["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(t["rows"][0]["product_id"], lamp, "4 lamps out-sold 2 toys in units");
+    let top_revenue = app.get("/sales/top?by=product&period=month&at=2023-01").await;
+    assert_eq!(top_revenue.body["rows"][0]["product_id"], toy, "but not in revenue");
+    assert_eq!(top_revenue.body["rows"][1]["rank"], 2);
+
+    let by_cat = app.get("/sales/compare?period=month&current=2023-02&previous=2023-01&by=category").await;
+    let rows_cmp = rows(by_cat.assert_status(200));
+    assert_eq!(pick(&rows_cmp, &["category_name"]), ["home", "toys"]);
+    assert_eq!(rows_cmp[0]["revenue_change_pct"], -50.0);
+    let first_sales = app.get("/sales/compare?period=year&current=2022&previous=2021").await;
+    assert_eq!(first_sales.body["rows"][0]["revenue_change_pct"], Value::Null, "no previous revenue");
+}
+
+#[tokio::test]
+async fn dst_days_in_new_york_are_23_and_25_hours() {
+    let app = spawn_app_in("America/New_York").await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "1.00", 1000).await["id"].as_i64().unwrap();
+    // 2023-11-05 (fall back) runs 04:00Z to 05:00Z next day; 2023-03-12 (spring forward) 05:00Z to 04:00Z.
+    for at in [
+        "2023-11-05T03:59:59Z", // Nov 4, 23:59 EDT
+        "2023-11-05T04:00:00Z", // Nov 5, 00:00 EDT
+        "2023-11-05T05:30:00Z", // 01:30 EDT
+        "2023-11-05T06:30:00Z", // 01:30 EST: the same local hour again
+        "2023-11-06T04:59:59Z", // Nov 5, 23:59 EST: the 25th hour
+        "2023-11-06T05:00:00Z", // Nov 6
+        "2023-03-12T05:00:00Z", // Mar 12, 00:00 EST
+        "2023-03-13T03:59:59Z", // Mar 12, 23:59 EDT: the 23rd hour
+        "2023-03-13T04:00:00Z", // Mar 13
+    ] {
+        app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":1,"sold_at":"{at}"}}"#))
+            .await
+            .assert_status(201);
+    }
+    app.aggregate().await;
+    let days = rows(app.get("/sales/summary?group_by=day&from=2023-11-04&to=2023-11-06").await.assert_status(200));
+    let counts: Vec<(String, i64)> =
+        days.iter().map(|r| (r["period"].as_str().unwrap().to_owned(), r["sales_count"].as_i64().unwrap())).collect();
+    assert_eq!(counts, [("2023-11-04".to_owned(), 1), ("2023-11-05".to_owned(), 4), ("2023-11-06".to_owned(), 1)]);
+    let hours = rows(app.get("/sales/summary?group_by=hour&from=2023-11-05&to=2023-11-05").await.assert_status(200));
+    let hour_counts: Vec<(String, i64)> =
+        hours.iter().map(|r| (r["period"].as_str().unwrap().to_owned(), r["sales_count"].as_i64().unwrap())).collect();
+    assert_eq!(
+        hour_counts,
+        [("2023-11-05T00".to_owned(), 1), ("2023-11-05T01".to_owned(), 2), ("2023-11-05T23".to_owned(), 1)]
+    );
+    let march = rows(app.get("/sales/summary?group_by=day&from=2023-03-12&to=2023-03-13").await.assert_status(200));
+    let counts: Vec<i64> = march.iter().map(|r| r["sales_count"].as_i64().unwrap()).collect();
+    assert_eq!(counts, [2, 1]);
+    let nov = app.get("/sales/compare?period=month&current=2023-11&previous=2023-10").await;
+    assert_eq!(nov.body["rows"][0]["current"]["sales_count"], 6, "Nov 4 23:59 EDT is in November too");
+}
+
+#[tokio::test]
+async fn the_poller_resumes_from_its_checkpoint_and_replays_count_nothing_twice() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "5.00", 1000).await["id"].as_i64().unwrap();
+    let sell = |n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":1}}"#)).await.assert_status(201);
+            }
+        }
+    };
+    let total_count = || {
+        let app = &app;
+        async move { rows(&app.get("/sales/summary").await.body).first().map_or(0, |r| r["sales_count"].as_i64().unwrap()) }
+    };
+    sell(7).await;
+    app.aggregate().await;
+    assert_eq!(total_count().await, 7);
+    // A restart resumes after its checkpoint: only the new records are handled.
+    sell(3).await;
+    let resumed = app.aggregate().await;
+    assert_eq!(total_count().await, 10);
+    assert_eq!(app.aggregate().await, 0, "nothing new since the checkpoint");
+    // Losing the checkpoint (a replay from the start of the stream) counts nothing twice.
+    std::fs::remove_dir_all(&app.checkpoints).unwrap();
+    let replayed = app.aggregate().await;
+    assert!(
+        replayed > resumed,
+        "the replay read the whole stream ({replayed} records), the restart only the rest ({resumed})"
+    );
+    assert_eq!(total_count().await, 10);
+    let top = app.get(&format!("/sales/top?by=product&period=year&at={}", chrono::Utc::now().format("%Y"))).await;
+    assert_eq!(top.body["rows"][0]["total_revenue"], "50.00");
+}

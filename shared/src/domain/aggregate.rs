@@ -1,0 +1,513 @@
+//! Pre-aggregated sales counters: which buckets a sale counts in, how a batch of sales is
+//! coalesced into few counter writes within DynamoDB's transaction limits, and which buckets
+//! exactly cover a time range. Pure: no I/O.
+//!
+//! Buckets are calendar periods of the store's time zone, computed from the local wall-clock
+//! time of the sale, so days, months and years follow DST (a day has 23 or 25 hours). In the
+//! hour that repeats when clocks go back, both instants are the same local hour and share
+//! its bucket.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// Bucket granularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grain {
+    Hour,
+    Day,
+    Month,
+    Year,
+    All,
+}
+
+impl Grain {
+    pub const PERIODIC: [Grain; 4] = [Grain::Hour, Grain::Day, Grain::Month, Grain::Year];
+
+    /// The sort-key code of the grain.
+    pub fn code(self) -> &'static str {
+        match self {
+            Grain::Hour => "H",
+            Grain::Day => "D",
+            Grain::Month => "M",
+            Grain::Year => "Y",
+            Grain::All => "A",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Grain::Hour => "hour",
+            Grain::Day => "day",
+            Grain::Month => "month",
+            Grain::Year => "year",
+            Grain::All => "all",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Grain> {
+        Some(match name {
+            "hour" => Grain::Hour,
+            "day" | "date" => Grain::Day,
+            "month" => Grain::Month,
+            "year" => Grain::Year,
+            _ => return None,
+        })
+    }
+}
+
+/// One calendar period: `2023-10-08T13`, `2023-10-08`, `2023-10`, `2023`, or `ALL`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bucket {
+    pub grain: Grain,
+    pub period: String,
+}
+
+impl Bucket {
+    pub fn all() -> Bucket {
+        Bucket { grain: Grain::All, period: "ALL".into() }
+    }
+
+    /// The bucket of `grain` containing the local time `local`.
+    pub fn containing(grain: Grain, local: NaiveDateTime) -> Bucket {
+        let period = match grain {
+            Grain::Hour => local.format("%Y-%m-%dT%H").to_string(),
+            Grain::Day => local.format("%Y-%m-%d").to_string(),
+            Grain::Month => local.format("%Y-%m").to_string(),
+            Grain::Year => local.format("%Y").to_string(),
+            Grain::All => "ALL".into(),
+        };
+        Bucket { grain, period }
+    }
+
+    /// Parses a period written as the contract writes it, for a given grain.
+    pub fn parse(grain: Grain, period: &str) -> Option<Bucket> {
+        let start = period_start(grain, period)?;
+        let bucket = Bucket::containing(grain, start);
+        (bucket.period == period).then_some(bucket)
+    }
+
+    /// The first local instant of the period.
+    pub fn start(&self) -> Option<NaiveDateTime> {
+        period_start(self.grain, &self.period)
+    }
+
+    /// The sort key of the bucket within a counter partition.
+    pub fn sort_key(&self) -> String {
+        format!("{}#{}", self.grain.code(), self.period)
+    }
+
+    /// The period before this one (for compare).
+    pub fn previous(&self) -> Option<Bucket> {
+        let start = self.start()?;
+        let before = match self.grain {
+            Grain::Hour => start - Duration::hours(1),
+            Grain::Day => start - Duration::days(1),
+            Grain::Month | Grain::Year => start - Duration::days(1),
+            Grain::All => return None,
+        };
+        Some(Bucket::containing(self.grain, before))
+    }
+}
+
+fn period_start(grain: Grain, period: &str) -> Option<NaiveDateTime> {
+    let date = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d);
+    let num = |s: &str| -> Option<u32> {
+        if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() { s.parse().ok() } else { None }
+    };
+    match grain {
+        Grain::Year if period.len() == 4 => Some(date(num(period)? as i32, 1, 1)?.and_time(NaiveTime::MIN)),
+        Grain::Month if period.len() == 7 && &period[4..5] == "-" => {
+            Some(date(num(&period[..4])? as i32, num(&period[5..])?, 1)?.and_time(NaiveTime::MIN))
+        }
+        Grain::Day if period.len() == 10 => {
+            Some(NaiveDate::parse_from_str(period, "%Y-%m-%d").ok()?.and_time(NaiveTime::MIN))
+        }
+        Grain::Hour if period.len() == 13 && &period[10..11] == "T" => {
+            let day = NaiveDate::parse_from_str(&period[..10], "%Y-%m-%d").ok()?;
+            let hour = num(&period[11..])?;
+            (hour < 24).then(|| day.and_hms_opt(hour, 0, 0)).flatten()
+        }
+        Grain::All if period == "ALL" => NaiveDate::from_ymd_opt(1, 1, 1).map(|d| d.and_time(NaiveTime::MIN)),
+        _ => None,
+    }
+}
+
+/// Whose counter: the store, a category, or a product.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Store,
+    Category(String),
+    Product(i64),
+}
+
+impl Scope {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Scope::Store => "STORE",
+            Scope::Category(_) => "CATEGORY",
+            Scope::Product(_) => "PRODUCT",
+        }
+    }
+}
+
+/// One counter: a scope in a bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CounterKey {
+    pub scope: Scope,
+    pub bucket: Bucket,
+}
+
+/// What a counter holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub units: i64,
+    pub revenue_minor: i64,
+    pub sales_count: i64,
+    pub last_sold_at: Option<DateTime<Utc>>,
+}
+
+impl Totals {
+    pub fn add(&mut self, other: &Totals) {
+        self.units += other.units;
+        self.revenue_minor += other.revenue_minor;
+        self.sales_count += other.sales_count;
+        self.last_sold_at = self.last_sold_at.max(other.last_sold_at);
+    }
+
+    pub fn of_sale(fact: &SaleFact) -> Totals {
+        Totals {
+            units: fact.units,
+            revenue_minor: fact.revenue_minor,
+            sales_count: 1,
+            last_sold_at: Some(fact.sold_at),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sales_count == 0
+    }
+}
+
+/// A recorded sale as the aggregator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleFact {
+    pub sale_id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units: i64,
+    pub revenue_minor: i64,
+    pub sold_at: DateTime<Utc>,
+}
+
+/// The buckets (hour, day, month, year, all-time) of an instant in the store's zone.
+pub fn buckets_of(at: DateTime<Utc>, tz: Tz) -> [Bucket; 5] {
+    let local = at.with_timezone(&tz).naive_local();
+    [
+        Bucket::containing(Grain::Hour, local),
+        Bucket::containing(Grain::Day, local),
+        Bucket::containing(Grain::Month, local),
+        Bucket::containing(Grain::Year, local),
+        Bucket::all(),
+    ]
+}
+
+/// The 15 counters one sale adds to: store, category and product, in each bucket.
+pub fn counters_of(fact: &SaleFact, tz: Tz) -> Vec<CounterKey> {
+    let scopes = [Scope::Store, Scope::Category(fact.category_name.clone()), Scope::Product(fact.product_id)];
+    let buckets = buckets_of(fact.sold_at, tz);
+    scopes.iter().flat_map(|s| buckets.iter().map(|b| CounterKey { scope: s.clone(), bucket: b.clone() })).collect()
+}
+
+/// The naive fold: every counter's totals over `facts` (each sale id once).
+pub fn fold(facts: &[SaleFact], tz: Tz) -> BTreeMap<CounterKey, Totals> {
+    let mut seen = BTreeSet::new();
+    let mut out: BTreeMap<CounterKey, Totals> = BTreeMap::new();
+    for fact in facts {
+        if !seen.insert(fact.sale_id.as_str()) {
+            continue;
+        }
+        let t = Totals::of_sale(fact);
+        for key in counters_of(fact, tz) {
+            out.entry(key).or_default().add(&t);
+        }
+    }
+    out
+}
+
+/// A group of sales applied in one transaction: one marker per sale plus one update per
+/// counter they touch, together within `max_items`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    pub sales: Vec<SaleFact>,
+    pub counters: BTreeMap<CounterKey, Totals>,
+}
+
+impl Chunk {
+    pub fn items(&self) -> usize {
+        self.sales.len() + self.counters.len()
+    }
+}
+
+/// DynamoDB's limit of actions in one transaction.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// Coalesces sales into as few transactions as fit: each chunk is its sales' markers plus one
+/// update per distinct counter, at most `max_items` in all. Duplicate sale ids (a redelivered
+/// record inside one batch) are dropped, so no item appears twice in a transaction.
+pub fn plan_chunks(facts: &[SaleFact], tz: Tz, max_items: usize) -> Vec<Chunk> {
+    assert!(max_items > 15, "a chunk must fit at least one sale and its 15 counters");
+    let mut seen = BTreeSet::new();
+    let mut chunks = Vec::new();
+    let mut current = Chunk { sales: Vec::new(), counters: BTreeMap::new() };
+    for fact in facts {
+        if !seen.insert(fact.sale_id.clone()) {
+            continue;
+        }
+        let keys = counters_of(fact, tz);
+        let new_counters = keys.iter().filter(|k| !current.counters.contains_key(*k)).count();
+        if current.items() + 1 + new_counters > max_items {
+            chunks.push(std::mem::replace(&mut current, Chunk { sales: Vec::new(), counters: BTreeMap::new() }));
+        }
+        let t = Totals::of_sale(fact);
+        for key in keys {
+            current.counters.entry(key).or_default().add(&t);
+        }
+        current.sales.push(fact.clone());
+    }
+    if !current.sales.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// A half-open local-time range `[start, end)`, both on hour boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalRange {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+fn floor_hour(t: NaiveDateTime) -> NaiveDateTime {
+    t.date().and_hms_opt(t.hour(), 0, 0).expect("valid hour")
+}
+
+impl LocalRange {
+    /// The local hours touched by the UTC instants `from..=to` (inclusive): counters resolve
+    /// hours, so a range is widened to whole hours.
+    pub fn from_instants(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> LocalRange {
+        let start = floor_hour(from.with_timezone(&tz).naive_local());
+        let end = floor_hour(to.with_timezone(&tz).naive_local()) + Duration::hours(1);
+        LocalRange { start, end: end.max(start) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+}
+
+fn next_start(grain: Grain, start: NaiveDateTime) -> NaiveDateTime {
+    match grain {
+        Grain::Hour => start + Duration::hours(1),
+        Grain::Day => start + Duration::days(1),
+        Grain::Month => {
+            let (y, m) = if start.month() == 12 { (start.year() + 1, 1) } else { (start.year(), start.month() + 1) };
+            NaiveDate::from_ymd_opt(y, m, 1).expect("valid month").and_time(NaiveTime::MIN)
+        }
+        Grain::Year => NaiveDate::from_ymd_opt(start.year() + 1, 1, 1).expect("valid year").and_time(NaiveTime::MIN),
+        Grain::All => NaiveDateTime::MAX,
+    }
+}
+
+fn starts_period(grain: Grain, t: NaiveDateTime) -> bool {
+    Bucket::containing(grain, t).start() == Some(t)
+}
+
+/// The coarsest buckets that exactly cover `range`: whole years, then months, then days, then
+/// hours, in time order.
+pub fn cover(range: LocalRange) -> Vec<Bucket> {
+    let mut out = Vec::new();
+    let mut t = range.start;
+    while t < range.end {
+        let grain = [Grain::Year, Grain::Month, Grain::Day]
+            .into_iter()
+            .find(|g| starts_period(*g, t) && next_start(*g, t) <= range.end)
+            .unwrap_or(Grain::Hour);
+        out.push(Bucket::containing(grain, t));
+        t = next_start(grain, t);
+    }
+    out
+}
+
+/// Splits `range` at the boundaries of `grain`: one `(period, part)` per period it touches.
+pub fn split_by(range: LocalRange, grain: Grain) -> Vec<(Bucket, LocalRange)> {
+    let mut out = Vec::new();
+    let mut t = range.start;
+    while t < range.end {
+        let bucket = Bucket::containing(grain, t);
+        let period_end = next_start(grain, bucket.start().expect("a bucket has a start"));
+        let end = period_end.min(range.end);
+        out.push((bucket, LocalRange { start: t, end }));
+        t = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_rfc3339;
+
+    fn fact(id: &str, product: i64, category: &str, at: &str, units: i64, revenue: i64) -> SaleFact {
+        SaleFact {
+            sale_id: id.into(),
+            product_id: product,
+            category_name: category.into(),
+            units,
+            revenue_minor: revenue,
+            sold_at: parse_rfc3339(at).unwrap(),
+        }
+    }
+
+    fn periods(buckets: &[Bucket]) -> Vec<String> {
+        buckets.iter().map(|b| b.sort_key()).collect()
+    }
+
+    #[test]
+    fn buckets_are_local_calendar_periods() {
+        let b = buckets_of(parse_rfc3339("2023-01-01T03:30:00Z").unwrap(), chrono_tz::America::New_York);
+        assert_eq!(periods(&b), ["H#2022-12-31T22", "D#2022-12-31", "M#2022-12", "Y#2022", "A#ALL"]);
+        let b = buckets_of(parse_rfc3339("2023-10-08T13:30:00Z").unwrap(), chrono_tz::UTC);
+        assert_eq!(periods(&b)[0], "H#2023-10-08T13");
+    }
+
+    #[test]
+    fn dst_days_have_23_and_25_hours_in_new_york() {
+        let ny = chrono_tz::America::New_York;
+        let hours_of_day = |day: &str| {
+            let start = crate::time::parse_bound(day, ny, false).unwrap();
+            let end = crate::time::parse_bound(day, ny, true).unwrap();
+            let mut hours = BTreeSet::new();
+            let mut instants = 0;
+            let mut t = start;
+            while t <= end {
+                let b = buckets_of(t, ny);
+                assert_eq!(b[1].period, day, "{t} is in the local day");
+                hours.insert(b[0].period.clone());
+                instants += 1;
+                t += Duration::hours(1);
+            }
+            (instants, hours.len())
+        };
+        // Spring forward: 23 real hours, 23 hour buckets (02:00 does not exist).
+        assert_eq!(hours_of_day("2023-03-12"), (23, 23));
+        // Fall back: 25 real hours; the repeated 01:00 hour shares one bucket.
+        assert_eq!(hours_of_day("2023-11-05"), (25, 24));
+        assert_eq!(hours_of_day("2023-06-01"), (24, 24));
+    }
+
+    #[test]
+    fn periods_parse_only_in_their_canonical_form() {
+        assert_eq!(Bucket::parse(Grain::Month, "2023-10").unwrap().sort_key(), "M#2023-10");
+        assert_eq!(Bucket::parse(Grain::Hour, "2023-10-08T13").unwrap().sort_key(), "H#2023-10-08T13");
+        for (grain, bad) in [
+            (Grain::Month, "2023-1"),
+            (Grain::Month, "2023-13"),
+            (Grain::Day, "2023-02-30"),
+            (Grain::Year, "23"),
+            (Grain::Hour, "2023-10-08T24"),
+            (Grain::Year, "2023-10"),
+        ] {
+            assert!(Bucket::parse(grain, bad).is_none(), "{bad}");
+        }
+        assert_eq!(Bucket::parse(Grain::Month, "2023-01").unwrap().previous().unwrap().period, "2022-12");
+        assert_eq!(Bucket::parse(Grain::Day, "2024-03-01").unwrap().previous().unwrap().period, "2024-02-29");
+        assert_eq!(Bucket::parse(Grain::Year, "2023").unwrap().previous().unwrap().period, "2022");
+    }
+
+    #[test]
+    fn cover_uses_the_coarsest_exact_buckets() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        let range = LocalRange { start: at("2021-12-30T22:00"), end: at("2024-02-02T03:00") };
+        let c = cover(range);
+        assert_eq!(
+            periods(&c),
+            [
+                "H#2021-12-30T22",
+                "H#2021-12-30T23",
+                "D#2021-12-31",
+                "Y#2022",
+                "Y#2023",
+                "M#2024-01",
+                "D#2024-02-01",
+                "H#2024-02-02T00",
+                "H#2024-02-02T01",
+                "H#2024-02-02T02",
+            ]
+        );
+        let months = LocalRange { start: at("2022-01-01T00:00"), end: at("2024-01-01T00:00") };
+        assert_eq!(periods(&cover(months)), ["Y#2022", "Y#2023"]);
+        assert!(cover(LocalRange { start: at("2022-01-01T00:00"), end: at("2022-01-01T00:00") }).is_empty());
+    }
+
+    #[test]
+    fn split_by_cuts_at_period_boundaries() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        let parts = split_by(LocalRange { start: at("2023-01-15T00:00"), end: at("2023-03-10T00:00") }, Grain::Month);
+        let names: Vec<String> = parts.iter().map(|(b, _)| b.period.clone()).collect();
+        assert_eq!(names, ["2023-01", "2023-02", "2023-03"]);
+        assert_eq!(parts[1].1, LocalRange { start: at("2023-02-01T00:00"), end: at("2023-03-01T00:00") });
+        assert_eq!(parts[2].1.end, at("2023-03-10T00:00"));
+    }
+
+    #[test]
+    fn a_batch_of_a_few_products_on_one_day_coalesces_into_a_handful_of_writes() {
+        let facts: Vec<SaleFact> = (0..100)
+            .map(|i| {
+                fact(
+                    &format!("s{i:03}"),
+                    1 + (i % 3),
+                    "toys",
+                    &format!("2023-10-08T{:02}:15:00Z", 10 + (i % 2)),
+                    1,
+                    250,
+                )
+            })
+            .collect();
+        let chunks = plan_chunks(&facts, chrono_tz::UTC, MAX_TRANSACTION_ITEMS);
+        let counters: usize = chunks.iter().map(|c| c.counters.len()).sum();
+        assert!(chunks.iter().all(|c| c.items() <= MAX_TRANSACTION_ITEMS));
+        assert_eq!(chunks.iter().map(|c| c.sales.len()).sum::<usize>(), 100);
+        // 5 scopes (store, toys, 3 products) x (2 hours + day + month + year + all) = 30 counters.
+        assert_eq!(chunks.len(), 2, "100 markers + 30 counters need two transactions");
+        assert!(counters <= 60, "{counters} counter writes for 100 sales, not 1500");
+    }
+
+    #[test]
+    fn chunks_add_up_to_the_naive_fold_and_drop_duplicates() {
+        let mut facts: Vec<SaleFact> = (0..250)
+            .map(|i| {
+                fact(
+                    &format!("s{i}"),
+                    1 + (i % 7),
+                    ["a", "b"][(i % 2) as usize],
+                    &format!("2023-0{}-0{}T0{}:00:00Z", 1 + i % 9, 1 + i % 9, i % 10),
+                    1 + i % 4,
+                    100 * i,
+                )
+            })
+            .collect();
+        facts.push(facts[3].clone());
+        let expected = fold(&facts, chrono_tz::Asia::Karachi);
+        let mut summed: BTreeMap<CounterKey, Totals> = BTreeMap::new();
+        for chunk in plan_chunks(&facts, chrono_tz::Asia::Karachi, MAX_TRANSACTION_ITEMS) {
+            assert!(chunk.items() <= MAX_TRANSACTION_ITEMS);
+            for (k, t) in chunk.counters {
+                summed.entry(k).or_default().add(&t);
+            }
+        }
+        assert_eq!(summed, expected);
+        assert_eq!(expected[&CounterKey { scope: Scope::Store, bucket: Bucket::all() }].sales_count, 250);
+    }
+}

@@ -1,0 +1,233 @@
+//! The dashboard's questions (summary, compare, top) and their answers. Pure: parsing and
+//! shaping; the reads are in `store::analytics`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::aggregate::{Bucket, Grain, Totals};
+use crate::error::AppError;
+use crate::money::Money;
+use crate::time;
+
+/// What a summary row is keyed by besides the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    Product,
+    Category,
+}
+
+impl GroupKind {
+    pub fn board_kind(self) -> &'static str {
+        match self {
+            GroupKind::Product => "PRODUCT",
+            GroupKind::Category => "CATEGORY",
+        }
+    }
+}
+
+/// `group_by`: `total`, a period, a scope, or scope-period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupBy {
+    pub kind: Option<GroupKind>,
+    pub period: Option<Grain>,
+}
+
+impl GroupBy {
+    /// Parses `group_by`, accepting the seed's spellings: `product_id` for `product` and
+    /// `date` for `day` (`product_id-date` is `product-day`).
+    pub fn parse(text: &str) -> Option<GroupBy> {
+        let kind_of = |k: &str| match k {
+            "product" | "product_id" => Some(GroupKind::Product),
+            "category" | "category_name" => Some(GroupKind::Category),
+            _ => None,
+        };
+        if text == "total" {
+            return Some(GroupBy { kind: None, period: None });
+        }
+        if let Some(grain) = Grain::parse(text) {
+            return Some(GroupBy { kind: None, period: Some(grain) });
+        }
+        if let Some(kind) = kind_of(text) {
+            return Some(GroupBy { kind: Some(kind), period: None });
+        }
+        let (k, p) = text.rsplit_once('-')?;
+        Some(GroupBy { kind: Some(kind_of(k)?), period: Some(Grain::parse(p)?) })
+    }
+
+    /// The canonical name (`product-month`).
+    pub fn name(&self) -> String {
+        let kind = self.kind.map(|k| match k {
+            GroupKind::Product => "product",
+            GroupKind::Category => "category",
+        });
+        match (kind, self.period) {
+            (None, None) => "total".into(),
+            (None, Some(p)) => p.name().into(),
+            (Some(k), None) => k.into(),
+            (Some(k), Some(p)) => format!("{k}-{}", p.name()),
+        }
+    }
+}
+
+/// One row of a summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub product_id: Option<i64>,
+    pub category_name: Option<String>,
+    pub period: Option<String>,
+    pub totals: Totals,
+}
+
+impl SummaryRow {
+    pub fn to_json(&self) -> Value {
+        let mut row = Map::new();
+        if let Some(id) = self.product_id {
+            row.insert("product_id".into(), id.into());
+        }
+        if let Some(c) = &self.category_name {
+            row.insert("category_name".into(), c.clone().into());
+        }
+        if let Some(p) = &self.period {
+            row.insert("period".into(), p.clone().into());
+        }
+        totals_into(&mut row, &self.totals, true);
+        Value::Object(row)
+    }
+}
+
+/// Adds `total_units_sold`, `total_revenue`, `sales_count` (and `last_sold_at`) to a row.
+pub fn totals_into(row: &mut Map<String, Value>, t: &Totals, with_last: bool) {
+    row.insert("total_units_sold".into(), t.units.into());
+    row.insert("total_revenue".into(), Money::from_minor(t.revenue_minor).to_string().into());
+    row.insert("sales_count".into(), t.sales_count.into());
+    if with_last {
+        row.insert("last_sold_at".into(), t.last_sold_at.map(|at| time::to_api(at, None)).into());
+    }
+}
+
+fn totals_json(t: &Totals) -> Value {
+    let mut m = Map::new();
+    totals_into(&mut m, t, false);
+    Value::Object(m)
+}
+
+/// The summary response.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub group_by: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub timezone: String,
+    pub rows: Vec<Value>,
+}
+
+/// `revenue_change_pct`: (current - previous) / previous x 100, rounded half away from zero to
+/// one decimal; `None` when previous revenue is 0. Computed in integers.
+pub fn revenue_change_pct(current: i64, previous: i64) -> Option<f64> {
+    if previous == 0 {
+        return None;
+    }
+    let numerator = (current as i128 - previous as i128) * 1000;
+    let denominator = previous as i128;
+    let tenths =
+        (numerator.abs() * 2 + denominator.abs()) / (denominator.abs() * 2) * numerator.signum() * denominator.signum();
+    // A value with one decimal; the float only carries it to JSON (e.g. 14.0, -2.5).
+    Some(tenths as f64 / 10.0)
+}
+
+/// One row of a comparison.
+pub fn compare_row(key: Option<(&str, Value)>, current: &Totals, previous: &Totals) -> Value {
+    let mut row = Map::new();
+    if let Some((name, value)) = key {
+        row.insert(name.into(), value);
+    }
+    row.insert("current".into(), totals_json(current));
+    row.insert("previous".into(), totals_json(previous));
+    let change = Totals {
+        units: current.units - previous.units,
+        revenue_minor: current.revenue_minor - previous.revenue_minor,
+        sales_count: current.sales_count - previous.sales_count,
+        last_sold_at: None,
+    };
+    row.insert("change".into(), totals_json(&change));
+    row.insert(
+        "revenue_change_pct".into(),
+        revenue_change_pct(current.revenue_minor, previous.revenue_minor).map_or(Value::Null, Value::from),
+    );
+    Value::Object(row)
+}
+
+/// `period` of compare and top: `day`, `month` or `year`.
+pub fn parse_period_grain(name: &str, text: &str) -> Result<Grain, AppError> {
+    match text {
+        "day" => Ok(Grain::Day),
+        "month" => Ok(Grain::Month),
+        "year" => Ok(Grain::Year),
+        _ => Err(AppError::bad_field(name, "must be day, month or year")),
+    }
+}
+
+/// A period value (`2023`, `2023-10`, `2023-10-08`) of a grain.
+pub fn parse_period(name: &str, grain: Grain, text: &str) -> Result<Bucket, AppError> {
+    Bucket::parse(grain, text).ok_or_else(|| {
+        let example = match grain {
+            Grain::Year => "2023",
+            Grain::Month => "2023-10",
+            _ => "2023-10-08",
+        };
+        AppError::bad_field(name, format!("must be a {} written like {example}", grain.name()))
+    })
+}
+
+/// The effective bounds of a summary, as RFC 3339 in the store's zone.
+pub fn bound_text(at: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> Option<String> {
+    at.map(|t| time::to_api(t, Some(tz)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_by_names_and_aliases() {
+        for (text, name) in [
+            ("total", "total"),
+            ("hour", "hour"),
+            ("date", "day"),
+            ("product", "product"),
+            ("product_id", "product"),
+            ("category-year", "category-year"),
+            ("product_id-date", "product-day"),
+            ("category-date", "category-day"),
+            ("product_id-month", "product-month"),
+        ] {
+            assert_eq!(GroupBy::parse(text).map(|g| g.name()), Some(name.to_owned()), "{text}");
+        }
+        for bad in ["", "week", "product-week", "store", "-day", "product-"] {
+            assert!(GroupBy::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percent_change_is_exact_to_one_decimal() {
+        assert_eq!(revenue_change_pct(2_850_000, 2_500_000), Some(14.0));
+        assert_eq!(revenue_change_pct(2_500_000, 2_850_000), Some(-12.3));
+        assert_eq!(revenue_change_pct(1, 3), Some(-66.7));
+        assert_eq!(revenue_change_pct(5, 0), None);
+        assert_eq!(revenue_change_pct(0, 4), Some(-100.0));
+        assert_eq!(revenue_change_pct(1_001, 1_000), Some(0.1));
+        assert_eq!(revenue_change_pct(10_005, 10_000), Some(0.1), "0.05 rounds half away from zero");
+    }
+
+    #[test]
+    fn compare_row_shape() {
+        let cur = Totals { units: 3, revenue_minor: 30_000, sales_count: 2, last_sold_at: None };
+        let prev = Totals { units: 1, revenue_minor: 10_000, sales_count: 1, last_sold_at: None };
+        let row = compare_row(Some(("category_name", "toys".into())), &cur, &prev);
+        assert_eq!(row["change"]["total_revenue"], "200.00");
+        assert_eq!(row["revenue_change_pct"], 200.0);
+        assert_eq!(row["current"]["total_units_sold"], 3);
+        assert!(row["current"].get("last_sold_at").is_none());
+    }
+}
