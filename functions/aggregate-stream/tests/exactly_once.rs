@@ -1,0 +1,249 @@
+//! Exactly-once aggregation against the emulator (`AWS_ENDPOINT_URL`, set by `make test`):
+//! whatever the delivery does (duplicates, re-ordering, redelivery after a crash part-way
+//! through a batch, a poison record), the counters equal a naive fold over the distinct sales.
+
+use std::collections::BTreeMap;
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{Duration, TimeZone, Utc};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+use shared::domain::Sale;
+use shared::domain::aggregate::{Bucket, CounterKey, Grain, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks};
+use shared::money::Money;
+use shared::store::Store;
+use shared::store::sales::sale_item;
+use shared::store::table::TableDefinition;
+
+async fn fresh_store() -> Store {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the test emulator (run `make test`)");
+    let table = format!("agg-{}", uuid::Uuid::new_v4().simple());
+    let config = shared::Config::from_lookup(|k| match k {
+        "TABLE_NAME" => Some(table.clone()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let client = config.dynamodb_client().await;
+    TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
+    Store::new(client, table)
+}
+
+fn sale_of(fact: &SaleFact) -> Sale {
+    Sale {
+        id: fact.sale_id.clone(),
+        product_id: fact.product_id,
+        category_name: fact.category_name.clone(),
+        units_sold: fact.units,
+        unit_price: Money::from_minor(fact.revenue_minor / fact.units),
+        total_price: Money::from_minor(fact.revenue_minor),
+        sold_at: fact.sold_at,
+    }
+}
+
+/// A stream record of a sale's INSERT, as Lambda delivers it.
+fn record(fact: &SaleFact, sequence: u64) -> EventRecord {
+    let mut r = EventRecord::default();
+    r.event_name = "INSERT".into();
+    r.event_id = format!("event-{sequence}");
+    r.change.sequence_number = Some(format!("{sequence:021}"));
+    r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(fact), fact.sold_at));
+    r
+}
+
+/// A sale INSERT that cannot be read (its amount is not a number).
+fn poison(sequence: u64) -> EventRecord {
+    let mut r = record(
+        &SaleFact { sale_id: "poison".into(), product_id: 1, category_name: "x".into(), units: 1, revenue_minor: 1, sold_at: Utc::now() },
+        sequence,
+    );
+    let mut item = sale_item(
+        &sale_of(&SaleFact { sale_id: "poison".into(), product_id: 1, category_name: "x".into(), units: 1, revenue_minor: 1, sold_at: Utc::now() }),
+        Utc::now(),
+    );
+    item.insert("total_minor".into(), AttributeValue::S("lots".into()));
+    r.change.new_image = serde_dynamo::Item::from(item);
+    r
+}
+
+fn event(records: Vec<EventRecord>) -> Event {
+    let mut e = Event::default();
+    e.records = records;
+    e
+}
+
+/// Every counter in the table (a Scan: this is a test, not a request path).
+async fn stored_counters(store: &Store) -> BTreeMap<CounterKey, Totals> {
+    let mut out = BTreeMap::new();
+    let mut start = None;
+    loop {
+        let page = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .filter_expression("entity = :c")
+            .expression_attribute_values(":c", AttributeValue::S("counter".into()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for item in page.items.unwrap_or_default() {
+            let s = |k: &str| item[k].as_s().unwrap().clone();
+            let num = |k: &str| item[k].as_n().unwrap().parse::<i64>().unwrap();
+            let scope = match s("scope").as_str() {
+                "STORE" => Scope::Store,
+                "CATEGORY" => Scope::Category(s("category_name")),
+                _ => Scope::Product(num("product_id")),
+            };
+            let grain = match s("grain").as_str() {
+                "hour" => Grain::Hour,
+                "day" => Grain::Day,
+                "month" => Grain::Month,
+                "year" => Grain::Year,
+                _ => Grain::All,
+            };
+            let totals = Totals {
+                units: num("units"),
+                revenue_minor: num("revenue_minor"),
+                sales_count: num("sales_count"),
+                last_sold_at: shared::time::from_stored(&s("last_sold_at")),
+            };
+            out.insert(CounterKey { scope, bucket: Bucket { grain, period: s("period") } }, totals);
+        }
+        match page.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => return out,
+        }
+    }
+}
+
+fn arb_sales() -> impl Strategy<Value = Vec<SaleFact>> {
+    prop::collection::vec((1i64..=4, 0i64..(400 * 24), 1i64..=5, 1i64..=50_000), 1..45).prop_map(|raw| {
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, (product, hour, units, price))| SaleFact {
+                sale_id: format!("{:026}", i),
+                product_id: product,
+                category_name: if product % 2 == 0 { "even".into() } else { "odd".into() },
+                units,
+                revenue_minor: units * price,
+                sold_at: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(hour * 37 % (400 * 24 * 60)),
+            })
+            .collect()
+    })
+}
+
+/// A delivery plan: batches of records (indexes into the sales, with repeats), and for each
+/// batch how many of its chunks were committed before a crash (then the batch is redelivered).
+fn arb_delivery(n: usize) -> impl Strategy<Value = (Vec<Vec<usize>>, Vec<usize>, bool)> {
+    let order = Just((0..n).collect::<Vec<_>>()).prop_shuffle();
+    let dups = prop::collection::vec(0..n, 0..n.max(1));
+    (order, dups, prop::collection::vec(1usize..12, 1..8), prop::collection::vec(0usize..3, 8), any::<bool>()).prop_map(
+        |(mut order, dups, sizes, crashes, with_poison)| {
+            order.extend(dups);
+            let mut batches = Vec::new();
+            let mut rest = order.as_slice();
+            let mut i = 0;
+            while !rest.is_empty() {
+                let take = sizes[i % sizes.len()].min(rest.len());
+                batches.push(rest[..take].to_vec());
+                rest = &rest[take..];
+                i += 1;
+            }
+            (batches, crashes, with_poison)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counters_equal_the_naive_fold_under_any_delivery(
+        (sales, (batches, crashes, with_poison)) in arb_sales().prop_flat_map(|s| { let n = s.len(); (Just(s), arb_delivery(n)) }),
+        zone in prop::sample::select(vec!["UTC", "America/New_York", "Asia/Kolkata"]),
+    ) {
+        let tz: Tz = zone.parse().unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let store = fresh_store().await;
+            let now = Utc::now();
+            let mut sequence = 0u64;
+            for (b, batch) in batches.iter().enumerate() {
+                let facts: Vec<SaleFact> = batch.iter().map(|i| sales[*i].clone()).collect();
+                // A crash after some of this batch's transactions committed...
+                let crashed_after = crashes[b % crashes.len()];
+                for chunk in plan_chunks(&facts, tz, MAX_TRANSACTION_ITEMS).iter().take(crashed_after) {
+                    store.apply_sales(&chunk.sales, tz, now).await.unwrap();
+                }
+                // ...then Lambda retries the whole batch.
+                let mut records: Vec<EventRecord> = facts.iter().map(|f| { sequence += 1; record(f, sequence) }).collect();
+                if with_poison && b == 0 {
+                    sequence += 1;
+                    records.insert(0, poison(sequence));
+                }
+                let report = aggregate_stream::handle(&store, tz, &event(records), now).await;
+                let expected_failed = usize::from(with_poison && b == 0);
+                assert_eq!(report.failed.len(), expected_failed, "only the poison record fails");
+            }
+            // And a full replay of the stream at the end changes nothing.
+            let all: Vec<EventRecord> = sales.iter().map(|f| { sequence += 1; record(f, sequence) }).collect();
+            let replay = aggregate_stream::handle(&store, tz, &event(all), now).await;
+            assert_eq!(replay.applied.counted, 0, "a replay counts nothing");
+            assert_eq!(replay.applied.duplicates, sales.len());
+
+            let stored = stored_counters(&store).await;
+            let expected = fold(&sales, tz);
+            assert_eq!(stored.len(), expected.len(), "the same counters exist");
+            for (key, totals) in &expected {
+                assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_batch_returns_the_poison_records_sequence_number_and_counts_the_rest() {
+    let store = fresh_store().await;
+    let at = Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap();
+    let facts: Vec<SaleFact> = (0..3)
+        .map(|i| SaleFact { sale_id: format!("s{i}"), product_id: 1, category_name: "toys".into(), units: 1, revenue_minor: 500, sold_at: at })
+        .collect();
+    let records = vec![record(&facts[0], 1), poison(2), record(&facts[1], 3), record(&facts[2], 4)];
+    let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(records), Utc::now()).await;
+    let response = aggregate_stream::response(&report);
+    let ids: Vec<Option<String>> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(ids, [Some(format!("{:021}", 2))], "itemIdentifier is the poison record's SequenceNumber");
+    assert_eq!(report.applied.counted, 3);
+    let store_total = stored_counters(&store).await[&CounterKey { scope: Scope::Store, bucket: Bucket::all() }];
+    assert_eq!((store_total.sales_count, store_total.revenue_minor), (3, 1500));
+    // Records that are not sale INSERTs are ignored, not failed.
+    let mut modify = record(&facts[0], 5);
+    modify.event_name = "MODIFY".into();
+    let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(vec![modify]), Utc::now()).await;
+    assert_eq!((report.ignored, report.failed.len()), (1, 0));
+}
+
+#[tokio::test]
+async fn one_hundred_sales_of_a_few_products_on_one_day_are_a_handful_of_writes() {
+    let store = fresh_store().await;
+    let at = Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap();
+    let facts: Vec<SaleFact> = (0..100)
+        .map(|i| SaleFact {
+            sale_id: format!("s{i:03}"),
+            product_id: 1 + i % 3,
+            category_name: "toys".into(),
+            units: 1,
+            revenue_minor: 999,
+            sold_at: at + Duration::minutes(i),
+        })
+        .collect();
+    let records: Vec<EventRecord> = facts.iter().enumerate().map(|(i, f)| record(f, i as u64 + 1)).collect();
+    let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(records), Utc::now()).await;
+    assert_eq!(report.applied.counted, 100);
+    assert!(report.applied.transactions <= 2, "{} transactions", report.applied.transactions);
+    assert!(report.applied.counter_writes <= 70, "{} counter writes, not 1500", report.applied.counter_writes);
+    let total = stored_counters(&store).await[&CounterKey { scope: Scope::Store, bucket: Bucket::all() }];
+    assert_eq!(total.revenue_minor, 99_900);
+}
