@@ -20,3 +20,35 @@ pub async fn ensure_table(state: &AppState) -> Result<bool, StoreError> {
     let definition = TableDefinition::from_template().map_err(StoreError::Corrupt)?;
     definition.create(state.store.client(), state.store.table()).await
 }
+
+/// `aggregates verify` reports counter drift against the raw sales; `aggregates rebuild` also
+/// repairs it. Works against any table the environment names (a local one or one in AWS).
+pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
+    let repair = match action {
+        "verify" => false,
+        "rebuild" => true,
+        other => anyhow::bail!("unknown action {other:?}; use `aggregates verify` or `aggregates rebuild`"),
+    };
+    let report = state.store.verify_counters(state.config.store_timezone, shared::time::now()).await?;
+    println!(
+        "{} counters, {} sales ({} not yet counted by the aggregator, left to it), {} drifted",
+        report.counters,
+        report.sales,
+        report.pending,
+        report.drift.len()
+    );
+    for d in report.drift.iter().take(50) {
+        println!("  {:?} {}: stored {:?}, expected {:?}", d.key.scope, d.key.bucket.sort_key(), d.stored, d.expected);
+    }
+    if repair && !report.drift.is_empty() {
+        let repaired = state.store.repair_counters(&report).await?;
+        println!(
+            "repaired {} counters; {} changed while verifying (run again)",
+            repaired.repaired, repaired.changed_meanwhile
+        );
+    }
+    if !repair && !report.drift.is_empty() {
+        anyhow::bail!("{} counters drifted; `aggregates rebuild` repairs them", report.drift.len());
+    }
+    Ok(())
+}

@@ -21,7 +21,11 @@ async fn main() -> anyhow::Result<()> {
             local_runner::ensure_table(&state).await?;
             seed_if_empty(&state).await
         }
-        other => anyhow::bail!("unknown command {other:?}; use serve, create-table or seed"),
+        "aggregates" => {
+            let action = std::env::args().nth(2).unwrap_or_default();
+            local_runner::aggregates(&state, &action).await
+        }
+        other => anyhow::bail!("unknown command {other:?}; use serve, create-table, seed or aggregates verify|rebuild"),
     }
 }
 

@@ -10,14 +10,17 @@ use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 use shared::domain::Sale;
-use shared::domain::aggregate::{Bucket, CounterKey, Grain, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks};
+use shared::domain::aggregate::{
+    Bucket, CounterKey, Grain, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks,
+};
 use shared::money::Money;
 use shared::store::Store;
 use shared::store::sales::sale_item;
 use shared::store::table::TableDefinition;
 
 async fn fresh_store() -> Store {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the test emulator (run `make test`)");
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the test emulator (run `make test`)");
     let table = format!("agg-{}", uuid::Uuid::new_v4().simple());
     let config = shared::Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some(table.clone()),
@@ -55,11 +58,25 @@ fn record(fact: &SaleFact, sequence: u64) -> EventRecord {
 /// A sale INSERT that cannot be read (its amount is not a number).
 fn poison(sequence: u64) -> EventRecord {
     let mut r = record(
-        &SaleFact { sale_id: "poison".into(), product_id: 1, category_name: "x".into(), units: 1, revenue_minor: 1, sold_at: Utc::now() },
+        &SaleFact {
+            sale_id: "poison".into(),
+            product_id: 1,
+            category_name: "x".into(),
+            units: 1,
+            revenue_minor: 1,
+            sold_at: Utc::now(),
+        },
         sequence,
     );
     let mut item = sale_item(
-        &sale_of(&SaleFact { sale_id: "poison".into(), product_id: 1, category_name: "x".into(), units: 1, revenue_minor: 1, sold_at: Utc::now() }),
+        &sale_of(&SaleFact {
+            sale_id: "poison".into(),
+            product_id: 1,
+            category_name: "x".into(),
+            units: 1,
+            revenue_minor: 1,
+            sold_at: Utc::now(),
+        }),
         Utc::now(),
     );
     item.insert("total_minor".into(), AttributeValue::S("lots".into()));
@@ -128,7 +145,8 @@ fn arb_sales() -> impl Strategy<Value = Vec<SaleFact>> {
                 category_name: if product % 2 == 0 { "even".into() } else { "odd".into() },
                 units,
                 revenue_minor: units * price,
-                sold_at: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(hour * 37 % (400 * 24 * 60)),
+                sold_at: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap()
+                    + Duration::minutes(hour * 37 % (400 * 24 * 60)),
             })
             .collect()
     })
@@ -208,7 +226,14 @@ async fn a_batch_returns_the_poison_records_sequence_number_and_counts_the_rest(
     let store = fresh_store().await;
     let at = Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap();
     let facts: Vec<SaleFact> = (0..3)
-        .map(|i| SaleFact { sale_id: format!("s{i}"), product_id: 1, category_name: "toys".into(), units: 1, revenue_minor: 500, sold_at: at })
+        .map(|i| SaleFact {
+            sale_id: format!("s{i}"),
+            product_id: 1,
+            category_name: "toys".into(),
+            units: 1,
+            revenue_minor: 500,
+            sold_at: at,
+        })
         .collect();
     let records = vec![record(&facts[0], 1), poison(2), record(&facts[1], 3), record(&facts[2], 4)];
     let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(records), Utc::now()).await;

@@ -245,3 +245,49 @@ async fn the_poller_resumes_from_its_checkpoint_and_replays_count_nothing_twice(
     let top = app.get(&format!("/sales/top?by=product&period=year&at={}", chrono::Utc::now().format("%Y"))).await;
     assert_eq!(top.body["rows"][0]["total_revenue"], "50.00");
 }
+
+#[tokio::test]
+async fn verify_finds_drift_and_rebuild_repairs_it() {
+    let app = seeded().await;
+    let clean = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert!(clean.drift.is_empty(), "{:?}", clean.drift);
+    assert_eq!((clean.sales, clean.pending), (18, 0));
+
+    // Corrupt two counters behind the aggregator's back and add a stray one.
+    let client = app.state.store.client();
+    let table = app.state.store.table();
+    let bump = |pk: &str, sk: &str| {
+        client
+            .update_item()
+            .table_name(table)
+            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+            .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(sk.into()))
+            .update_expression("ADD revenue_minor :r")
+            .expression_attribute_values(":r", aws_sdk_dynamodb::types::AttributeValue::N("700".into()))
+            .send()
+    };
+    bump("COUNTER#STORE", "Y#2022").await.unwrap();
+    bump("COUNTER#CATEGORY#electronics", "A#ALL").await.unwrap();
+    let drifted = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert_eq!(drifted.drift.len(), 2);
+    assert!(local_runner::aggregates(&app.state, "verify").await.is_err(), "verify fails on drift");
+
+    local_runner::aggregates(&app.state, "rebuild").await.unwrap();
+    let repaired = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert!(repaired.drift.is_empty(), "{:?}", repaired.drift);
+    let years = rows(&app.get("/sales/summary?group_by=year").await.body);
+    assert_eq!(years[0]["total_revenue"], "28500.00");
+}
+
+#[tokio::test]
+async fn sales_not_yet_aggregated_are_pending_not_drift() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "1.00", 10).await["id"].as_i64().unwrap();
+    app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":1}}"#)).await.assert_status(201);
+    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert_eq!((report.pending, report.drift.len()), (1, 0), "the stream has not counted it yet");
+    app.aggregate().await;
+    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert_eq!((report.pending, report.drift.len()), (0, 0));
+}

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod counters;
 pub mod cursor;
 pub mod keys;
+pub mod rebuild;
 pub mod sales;
 pub mod table;
 

@@ -1,0 +1,310 @@
+//! `verify` and `rebuild` of the counters: recompute them from the raw sales, report drift,
+//! repair it. An operator's tool (it reads every sale and every counter, with a Scan for the
+//! counters), never a request path.
+//!
+//! Consistency with a running aggregator: counters are read first, sales second, and only sales
+//! the aggregator has counted (they have a marker, or are older than the markers' lifetime) are
+//! expected in the counters; sales still in flight are left to the stream. A repair writes a
+//! counter only if it still holds what was read, so a concurrent update is never overwritten.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use super::counters::MARKER_TTL_SECS;
+use super::keys;
+use super::sales::SaleRecord;
+use super::{Item, Store, StoreError, key_item};
+use crate::domain::aggregate::{Bucket, CounterKey, Grain, SaleFact, Scope, Totals, fold};
+use crate::time;
+
+/// A counter whose stored value differs from the sales.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drift {
+    pub key: CounterKey,
+    pub stored: Option<Totals>,
+    pub expected: Option<Totals>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub counters: usize,
+    pub sales: usize,
+    /// Sales not yet counted by the aggregator (left to it).
+    pub pending: usize,
+    pub drift: Vec<Drift>,
+    /// Each product's category in its latest sale (what the aggregator records on its counters).
+    pub product_categories: BTreeMap<i64, String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RepairReport {
+    pub repaired: usize,
+    /// Counters that changed between the read and the repair (run again).
+    pub changed_meanwhile: usize,
+}
+
+fn text(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+fn number(item: &Item, name: &str) -> Option<i64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+fn counter_key_of(item: &Item) -> Option<CounterKey> {
+    let scope = match text(item, "scope")?.as_str() {
+        "STORE" => Scope::Store,
+        "CATEGORY" => Scope::Category(text(item, "category_name")?),
+        "PRODUCT" => Scope::Product(number(item, "product_id")?),
+        _ => return None,
+    };
+    let grain = match text(item, "grain")?.as_str() {
+        "hour" => Grain::Hour,
+        "day" => Grain::Day,
+        "month" => Grain::Month,
+        "year" => Grain::Year,
+        "all" => Grain::All,
+        _ => return None,
+    };
+    Some(CounterKey { scope, bucket: Bucket { grain, period: text(item, "period")? } })
+}
+
+fn totals_of(item: &Item) -> Totals {
+    Totals {
+        units: number(item, "units").unwrap_or(0),
+        revenue_minor: number(item, "revenue_minor").unwrap_or(0),
+        sales_count: number(item, "sales_count").unwrap_or(0),
+        last_sold_at: text(item, "last_sold_at").as_deref().and_then(time::from_stored),
+    }
+}
+
+impl Store {
+    /// Compares every counter with a fold over the counted sales.
+    pub async fn verify_counters(&self, tz: Tz, now: DateTime<Utc>) -> Result<VerifyReport, StoreError> {
+        // Counters first, then sales: see the module comment.
+        let stored: BTreeMap<CounterKey, Totals> = self
+            .scan_entity("counter")
+            .await?
+            .iter()
+            .filter_map(|item| Some((counter_key_of(item)?, totals_of(item))))
+            .collect();
+        let sales = self.all_sales().await?;
+        let recent_since = now - Duration::seconds(MARKER_TTL_SECS) + Duration::hours(1);
+        let recent: Vec<&(SaleFact, DateTime<Utc>)> =
+            sales.iter().filter(|(_, recorded)| *recorded >= recent_since).collect();
+        let mut counted_recent = BTreeSet::new();
+        for chunk in recent.chunks(100) {
+            let keys = chunk.iter().map(|(f, _)| key_item(&keys::aggregated_marker(&f.sale_id))).collect();
+            for marker in self.batch_get(keys).await? {
+                if let Some(id) = text(&marker, "sale_id") {
+                    counted_recent.insert(id);
+                }
+            }
+        }
+        let counted: Vec<SaleFact> = sales
+            .iter()
+            .filter(|(f, recorded)| *recorded < recent_since || counted_recent.contains(&f.sale_id))
+            .map(|(f, _)| f.clone())
+            .collect();
+        let expected = fold(&counted, tz);
+        let mut latest: Vec<&SaleFact> = counted.iter().collect();
+        latest.sort_by_key(|f| f.sold_at);
+        let product_categories = latest.into_iter().map(|f| (f.product_id, f.category_name.clone())).collect();
+        let keys: BTreeSet<&CounterKey> = stored.keys().chain(expected.keys()).collect();
+        let drift = keys
+            .into_iter()
+            .filter(|k| stored.get(*k) != expected.get(*k))
+            .map(|k| Drift { key: k.clone(), stored: stored.get(k).copied(), expected: expected.get(k).copied() })
+            .collect();
+        Ok(VerifyReport {
+            counters: stored.len(),
+            sales: sales.len(),
+            pending: sales.len() - counted.len(),
+            drift,
+            product_categories,
+        })
+    }
+
+    /// Writes the expected value of every drifted counter, each on condition that it still holds
+    /// what `verify_counters` read.
+    pub async fn repair_counters(&self, report: &VerifyReport) -> Result<RepairReport, StoreError> {
+        let mut out = RepairReport::default();
+        for d in &report.drift {
+            let key = key_item(&keys::counter(&d.key));
+            let mut condition = String::from("attribute_not_exists(PK)");
+            let mut values: Vec<(&str, AttributeValue)> = Vec::new();
+            if let Some(s) = &d.stored {
+                condition = "units = :su AND revenue_minor = :sr AND sales_count = :sc".into();
+                values.push((":su", AttributeValue::N(s.units.to_string())));
+                values.push((":sr", AttributeValue::N(s.revenue_minor.to_string())));
+                values.push((":sc", AttributeValue::N(s.sales_count.to_string())));
+            }
+            let result = match &d.expected {
+                None => {
+                    let mut req = self
+                        .client()
+                        .delete_item()
+                        .table_name(self.table())
+                        .set_key(Some(key))
+                        .condition_expression(condition);
+                    for (k, v) in values {
+                        req = req.expression_attribute_values(k, v);
+                    }
+                    req.send().await.map(|_| ()).map_err(|e| {
+                        (
+                            e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()),
+                            StoreError::from_sdk("DeleteItem", e),
+                        )
+                    })
+                }
+                Some(t) => {
+                    let mut item = key;
+                    let hint = match d.key.scope {
+                        Scope::Product(id) => report.product_categories.get(&id).map(String::as_str),
+                        _ => None,
+                    };
+                    for (name, value) in counter_attributes(&d.key, t, hint) {
+                        item.insert(name.into(), value);
+                    }
+                    let mut req = self
+                        .client()
+                        .put_item()
+                        .table_name(self.table())
+                        .set_item(Some(item))
+                        .condition_expression(condition);
+                    for (k, v) in values {
+                        req = req.expression_attribute_values(k, v);
+                    }
+                    req.send().await.map(|_| ()).map_err(|e| {
+                        (
+                            e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()),
+                            StoreError::from_sdk("PutItem", e),
+                        )
+                    })
+                }
+            };
+            match result {
+                Ok(()) => out.repaired += 1,
+                Err((true, _)) => out.changed_meanwhile += 1,
+                Err((false, e)) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn scan_entity(&self, entity: &str) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client()
+                .scan()
+                .table_name(self.table())
+                .filter_expression("entity = :e")
+                .expression_attribute_values(":e", AttributeValue::S(entity.into()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Scan", e))?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Every sale with the time it was recorded, product partition by product partition.
+    async fn all_sales(&self) -> Result<Vec<(SaleFact, DateTime<Utc>)>, StoreError> {
+        let last_product = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key_item(&keys::product_id_sequence())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?
+            .item
+            .and_then(|i| number(&i, "last_value"))
+            .unwrap_or(0);
+        let mut out = Vec::new();
+        for product in 1..=last_product {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .key_condition_expression("PK = :pk")
+                    .expression_attribute_values(":pk", AttributeValue::S(keys::product_sales_pk(product)))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::from_sdk("Query", e))?;
+                for item in page.items.unwrap_or_default() {
+                    let recorded = text(&item, "recorded_at").as_deref().and_then(time::from_stored);
+                    let record: SaleRecord =
+                        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let sale = record.into_sale()?;
+                    out.push((
+                        SaleFact {
+                            revenue_minor: sale.total_price.minor(),
+                            sale_id: sale.id,
+                            product_id: sale.product_id,
+                            category_name: sale.category_name,
+                            units: sale.units_sold,
+                            sold_at: sale.sold_at,
+                        },
+                        recorded.unwrap_or(sale.sold_at),
+                    ));
+                }
+                match page.last_evaluated_key {
+                    Some(k) => start = Some(k),
+                    None => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every non-key attribute of a counter holding `t` (as the aggregator writes them).
+pub fn counter_attributes(
+    key: &CounterKey,
+    t: &Totals,
+    category_hint: Option<&str>,
+) -> Vec<(&'static str, AttributeValue)> {
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let n = |v: i64| AttributeValue::N(v.to_string());
+    let mut attrs = vec![
+        ("entity", s("counter")),
+        ("scope", s(key.scope.kind())),
+        ("grain", s(key.bucket.grain.name())),
+        ("period", s(&key.bucket.period)),
+        ("units", n(t.units)),
+        ("revenue_minor", n(t.revenue_minor)),
+        ("sales_count", n(t.sales_count)),
+    ];
+    if let Some(last) = t.last_sold_at {
+        attrs.push(("last_sold_at", s(&time::to_stored(last))));
+    }
+    match &key.scope {
+        Scope::Store => {}
+        Scope::Category(name) => {
+            attrs.push(("board", s(&keys::board(key.scope.kind(), &key.bucket))));
+            attrs.push(("category_name", s(name)));
+        }
+        Scope::Product(id) => {
+            attrs.push(("board", s(&keys::board(key.scope.kind(), &key.bucket))));
+            attrs.push(("product_id", n(*id)));
+            if let Some(category) = category_hint {
+                attrs.push(("category_name", s(category)));
+            }
+        }
+    }
+    attrs
+}
