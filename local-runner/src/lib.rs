@@ -12,7 +12,8 @@ use shared::store::table::TableDefinition;
 
 /// All functions' routes behind one router, as API Gateway routes them in AWS.
 pub fn app(state: AppState) -> Router {
-    shared::http::finish(products::router(state.clone()).merge(sales::router(state)))
+    let auth = state.config.auth_mode;
+    shared::http::finish(products::router(state.clone()).merge(sales::router(state)), auth)
 }
 
 /// Creates the table from `template.yaml` unless it exists; returns whether it was created.

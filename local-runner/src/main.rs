@@ -9,7 +9,11 @@ use shared::http::AppState;
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    let state = AppState::from_env().await?;
+    // Like `sam local start-api`, the local runner does not check tokens unless asked to
+    // (AUTH_MODE=local-jwt; see README).
+    let config =
+        shared::Config::from_lookup(|k| std::env::var(k).ok().or_else(|| (k == "AUTH_MODE").then(|| "off".into())))?;
+    let state = AppState::from_config(config).await;
     match command.as_str() {
         "serve" => serve(state).await,
         "create-table" => {

@@ -10,6 +10,8 @@ pub struct Config {
     pub store_timezone: Tz,
     /// `AWS_ENDPOINT_URL`: a local emulator (moto, LocalStack); unset in AWS.
     pub endpoint_url: Option<String>,
+    /// `AUTH_MODE`: `authorizer` (default), `off`, or `local-jwt` (see `auth`).
+    pub auth_mode: crate::auth::AuthMode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +20,8 @@ pub enum ConfigError {
     BadTimezone(String),
     #[error("TABLE_NAME={0:?} is not a valid DynamoDB table name")]
     BadTableName(String),
+    #[error("AUTH_MODE={0:?} is not one of authorizer, off, local-jwt")]
+    BadAuthMode(String),
 }
 
 pub const DEFAULT_TABLE_NAME: &str = "ecommerce-admin";
@@ -38,7 +42,9 @@ impl Config {
         let tz_name = get("STORE_TIMEZONE").filter(|s| !s.is_empty()).unwrap_or_else(|| "UTC".into());
         let store_timezone = tz_name.parse::<Tz>().map_err(|_| ConfigError::BadTimezone(tz_name))?;
         let endpoint_url = get("AWS_ENDPOINT_URL").filter(|s| !s.is_empty());
-        Ok(Config { table_name, store_timezone, endpoint_url })
+        let auth_text = get("AUTH_MODE").filter(|s| !s.is_empty()).unwrap_or_else(|| "authorizer".into());
+        let auth_mode = crate::auth::AuthMode::parse(&auth_text).ok_or(ConfigError::BadAuthMode(auth_text))?;
+        Ok(Config { table_name, store_timezone, endpoint_url, auth_mode })
     }
 
     /// Loads the AWS SDK configuration (region, credentials, `AWS_ENDPOINT_URL`) once.
@@ -57,6 +63,7 @@ mod tests {
         let c = Config::from_lookup(|_| None).unwrap();
         assert_eq!(c.table_name, DEFAULT_TABLE_NAME);
         assert_eq!(c.store_timezone, chrono_tz::UTC);
+        assert_eq!(c.auth_mode, crate::auth::AuthMode::Authorizer, "secure by default");
         let c = Config::from_lookup(|k| match k {
             "TABLE_NAME" => Some("shop-a".into()),
             "STORE_TIMEZONE" => Some("America/New_York".into()),
@@ -71,5 +78,6 @@ mod tests {
     fn rejects_bad_values() {
         assert!(Config::from_lookup(|k| (k == "STORE_TIMEZONE").then(|| "Mars/Base".into())).is_err());
         assert!(Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "a b".into())).is_err());
+        assert!(Config::from_lookup(|k| (k == "AUTH_MODE").then(|| "none".into())).is_err());
     }
 }

@@ -34,9 +34,12 @@ impl AppState {
 
     /// Reads the configuration and builds the DynamoDB client: once per process, at start-up.
     pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
-        let config = Config::from_env()?;
+        Ok(Self::from_config(Config::from_env()?).await)
+    }
+
+    pub async fn from_config(config: Config) -> Self {
         let client = config.dynamodb_client().await;
-        Ok(AppState::new(Store::new(client, config.table_name.clone()), config))
+        AppState::new(Store::new(client, config.table_name.clone()), config)
     }
 }
 
@@ -114,12 +117,14 @@ pub async fn health() -> Response {
 }
 
 /// Completes a router made of one or more functions' routes: the health check, problem+json
-/// 404 and 405, a request id and one log line per request, and a 500 problem on panic.
-pub fn finish(routes: Router) -> Router {
+/// 404 and 405, authorization by group, a request id and one log line per request, and a 500
+/// problem on panic.
+pub fn finish(routes: Router, auth: crate::auth::AuthMode) -> Router {
     routes
         .route("/health", axum::routing::get(health))
         .fallback(|| async { AppError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(auth, crate::auth::authorize))
         .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
             AppError::Internal("handler panicked".into()).into_response()
         }))

@@ -4,5 +4,6 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let state = shared::http::AppState::from_env().await?;
-    shared::lambda::run_http(shared::http::finish(sales::router(state))).await
+    let auth = state.config.auth_mode;
+    shared::lambda::run_http(shared::http::finish(sales::router(state), auth)).await
 }

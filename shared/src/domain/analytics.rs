@@ -120,6 +120,9 @@ pub struct Summary {
     pub to: Option<String>,
     pub timezone: String,
     pub rows: Vec<Value>,
+    /// Counter items DynamoDB returned to build this summary (for benchmarks and logs).
+    #[serde(skip)]
+    pub items_read: usize,
 }
 
 /// `revenue_change_pct`: (current - previous) / previous x 100, rounded half away from zero to

@@ -45,6 +45,7 @@ impl Store {
             to: q.to_text.clone(),
             timezone: tz.name().to_owned(),
             rows: Vec::new(),
+            items_read: 0,
         };
         let Some(range) = self.effective_range(q.from, q.to, tz).await? else {
             return Ok(summary);
@@ -65,6 +66,7 @@ impl Store {
         let mut rows = Vec::new();
         if let Some(scope) = single {
             let values = self.read_counters(&scope, &all).await?;
+            summary.items_read += values.len();
             for (gi, buckets) in covers.iter().enumerate() {
                 let mut t = Totals::default();
                 for b in buckets {
@@ -80,6 +82,7 @@ impl Store {
             let kind = group_by.kind.expect("multi-scope summaries group by a scope");
             // Only buckets with store-wide sales can have product or category counters.
             let store_values = self.read_counters(&Scope::Store, &all).await?;
+            summary.items_read += store_values.len();
             let nonempty: Vec<Bucket> = all.iter().filter(|b| store_values.contains_key(*b)).cloned().collect();
             let boards: HashMap<Bucket, Vec<BoardEntry>> =
                 futures::stream::iter(nonempty)
@@ -89,6 +92,7 @@ impl Store {
                     .buffer_unordered(CONCURRENT_READS)
                     .try_collect()
                     .await?;
+            summary.items_read += boards.values().map(Vec::len).sum::<usize>();
             let mut acc: BTreeMap<(Scope, usize), Totals> = BTreeMap::new();
             for (gi, buckets) in covers.iter().enumerate() {
                 for entry in buckets.iter().filter_map(|b| boards.get(b)).flatten() {
@@ -103,6 +107,7 @@ impl Store {
             rows = acc.into_iter().map(|((scope, gi), t)| row(Some(&scope), period_of(gi), t)).collect();
         }
         summary.rows = rows.iter().map(SummaryRow::to_json).collect();
+        tracing::debug!(group_by = %summary.group_by, rows = summary.rows.len(), items_read = summary.items_read, "summary");
         Ok(summary)
     }
 

@@ -1,0 +1,116 @@
+//! Authorization from the JWT authorizer's claims, driven with real API Gateway HTTP API
+//! (payload 2.0) events through the same router the Lambda serves.
+
+use axum::body::Body;
+use base64::Engine;
+use serde_json::json;
+use shared::auth::AuthMode;
+use tower::ServiceExt;
+
+async fn app_with(mode: AuthMode) -> (axum::Router, shared::http::AppState) {
+    let mut state = local_runner::testing::fresh_state("auth").await;
+    let mut config = (*state.config).clone();
+    config.auth_mode = mode;
+    state.config = std::sync::Arc::new(config);
+    (local_runner::app(state.clone()), state)
+}
+
+/// An HTTP API event as API Gateway sends it after its JWT authorizer accepted the token.
+fn event(method: &str, path: &str, body: Option<&str>, groups: Option<&str>) -> lambda_http::Request {
+    let authorizer = groups.map(|g| {
+        json!({ "jwt": { "claims": {
+            "sub": "3f1c0b1e-user", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example",
+            "aud": "dashboard", "token_use": "id", "cognito:groups": g
+        }, "scopes": null } })
+    });
+    let event = json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": { "content-type": "application/json", "authorization": "Bearer token", "host": "abc123.execute-api.us-east-1.amazonaws.com" },
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "domainPrefix": "abc123",
+            "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "dashboard" },
+            "requestId": "JKJaXmPLvHcESHA=", "routeKey": format!("{method} {path}"), "stage": "$default",
+            "time": "25/Nov/2026:05:00:00 +0000", "timeEpoch": 1795582800000u64
+        },
+        "body": body,
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(app: &axum::Router, req: lambda_http::Request) -> (u16, String, serde_json::Value) {
+    let (parts, body) = req.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    let req = axum::http::Request::from_parts(parts, Body::from(bytes));
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, ct, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn writes_need_admin_and_reads_need_admin_or_analyst() {
+    let (app, _) = app_with(AuthMode::Authorizer).await;
+    let (status, _, body) = call(&app, event("POST", "/categories", Some(r#"{"name":"toys"}"#), Some("[admin]"))).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, ct, body) =
+        call(&app, event("POST", "/categories", Some(r#"{"name":"home"}"#), Some("[analyst]"))).await;
+    assert_eq!((status, ct.as_str()), (403, "application/problem+json"), "{body}");
+    let (status, _, body) = call(&app, event("GET", "/categories", None, Some("[analyst staff]"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"].as_array().unwrap().len(), 1, "the analyst's POST wrote nothing");
+    let (status, _, _) = call(&app, event("GET", "/categories", None, Some("[staff]"))).await;
+    assert_eq!(status, 403);
+    let (status, ct, _) = call(&app, event("GET", "/categories", None, None)).await;
+    assert_eq!((status, ct.as_str()), (401, "application/problem+json"));
+    let (status, _, _) = call(&app, event("GET", "/health", None, None)).await;
+    assert_eq!(status, 200, "health is public");
+    let (status, _, _) = call(&app, event("DELETE", "/categories/toys", None, Some(r#"["admin","analyst"]"#))).await;
+    assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn the_local_switch_reads_groups_from_the_bearer_token() {
+    let (app, state) = app_with(AuthMode::LocalJwt).await;
+    let base = local_runner::testing::spawn(state).await;
+    drop(app);
+    let token = |groups: &[&str]| {
+        let enc = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.unsigned", enc(json!({"alg": "none"})), enc(json!({"sub": "dev", "cognito:groups": groups})))
+    };
+    let http = reqwest::Client::new();
+    let get = |t: Option<String>| {
+        let mut req = http.get(format!("{base}/categories"));
+        if let Some(t) = t {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status().as_u16(), 401);
+    assert_eq!(get(Some(token(&["analyst"]))).await.unwrap().status().as_u16(), 200);
+    let post = http
+        .post(format!("{base}/categories"))
+        .bearer_auth(token(&["analyst"]))
+        .body(r#"{"name":"toys"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 403);
+    let post = http
+        .post(format!("{base}/categories"))
+        .bearer_auth(token(&["admin"]))
+        .body(r#"{"name":"toys"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 201);
+}
