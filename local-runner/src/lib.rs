@@ -13,7 +13,8 @@ use shared::store::table::TableDefinition;
 /// All functions' routes behind one router, as API Gateway routes them in AWS.
 pub fn app(state: AppState) -> Router {
     let auth = state.config.auth_mode;
-    shared::http::finish(products::router(state.clone()).merge(sales::router(state)), auth)
+    let routes = products::router(state.clone()).merge(sales::router(state.clone())).merge(reports::router(state));
+    shared::http::finish(routes, auth)
 }
 
 /// Creates the table from `template.yaml` unless it exists; returns whether it was created.
@@ -52,4 +53,42 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
         anyhow::bail!("{} counters drifted; `aggregates rebuild` repairs them", report.drift.len());
     }
     Ok(())
+}
+
+/// The EventBridge schedule, locally: every day at 00:15 store time, the report of the day
+/// that just ended.
+pub async fn report_schedule(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let tz = state.config.store_timezone;
+    loop {
+        let now = shared::time::now();
+        let next = next_local_time(now, tz, chrono::NaiveTime::from_hms_opt(0, 15, 0).expect("a valid time"));
+        let wait = (next - now).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+        let date = reports::previous_day(shared::time::now(), tz);
+        match reports::build_daily_report(&state.store, tz, date, shared::time::now()).await {
+            Ok(_) => tracing::info!(%date, "daily report written"),
+            Err(e) => tracing::error!(%date, error = %e, "daily report failed"),
+        }
+    }
+}
+
+/// The next instant after `now` whose local time in `tz` is `at`.
+pub fn next_local_time(
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+    at: chrono::NaiveTime,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let mut date = now.with_timezone(&tz).date_naive();
+    loop {
+        if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest().map(|t| t.with_timezone(&chrono::Utc))
+            && t > now
+        {
+            return t;
+        }
+        date += chrono::Duration::days(1);
+    }
 }

@@ -25,11 +25,22 @@ async fn main() -> anyhow::Result<()> {
             local_runner::ensure_table(&state).await?;
             seed_if_empty(&state).await
         }
+        "report" => {
+            let date = std::env::args().nth(2).context("usage: local-runner report YYYY-MM-DD")?;
+            let date = reports::parse_date(&date).context("the date must be written like 2023-10-08")?;
+            let report =
+                reports::build_daily_report(&state.store, state.config.store_timezone, date, shared::time::now())
+                    .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         "aggregates" => {
             let action = std::env::args().nth(2).unwrap_or_default();
             local_runner::aggregates(&state, &action).await
         }
-        other => anyhow::bail!("unknown command {other:?}; use serve, create-table, seed or aggregates verify|rebuild"),
+        other => anyhow::bail!(
+            "unknown command {other:?}; use serve, create-table, seed, report YYYY-MM-DD or aggregates verify|rebuild"
+        ),
     }
 }
 
@@ -81,9 +92,12 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
             }
         }
     });
+    let schedule = tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe()));
+    println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
     axum::serve(listener, local_runner::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     let _ = stop.send(true);
     let _ = aggregator.await;
+    let _ = schedule.await;
     Ok(())
 }
 

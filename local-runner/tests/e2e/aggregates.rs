@@ -291,3 +291,40 @@ async fn sales_not_yet_aggregated_are_pending_not_drift() {
     let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
     assert_eq!((report.pending, report.drift.len()), (0, 0));
 }
+
+#[tokio::test]
+async fn the_daily_report_of_a_seed_day() {
+    let app = seeded().await;
+    let date = chrono::NaiveDate::from_ymd_opt(2023, 10, 8).unwrap();
+    let built = reports::build_daily_report(&app.state.store, chrono_tz::UTC, date, chrono::Utc::now()).await.unwrap();
+    let got = app.get("/reports/daily/2023-10-08").await;
+    let report = got.assert_status(200);
+    assert_eq!(report, &built);
+    assert_eq!(report["date"], "2023-10-08");
+    let by_day = rows(&app.get("/sales/summary?from=2023-10-08&to=2023-10-08").await.body);
+    assert_eq!(report["totals"]["total_revenue"], by_day[0]["total_revenue"]);
+    assert!(report["top_products"].as_array().unwrap().len() <= 5);
+    assert_eq!(report["top_products"][0]["rank"], 1);
+    let categories: i64 =
+        report["by_category"].as_array().unwrap().iter().map(|c| c["sales_count"].as_i64().unwrap()).sum();
+    assert_eq!(categories, report["totals"]["sales_count"].as_i64().unwrap());
+    assert!(report["low_stock"].as_array().unwrap().iter().any(|p| p["id"] == 1), "product 1 ends with 1 unit");
+    assert_eq!(report["change_vs_previous_day"]["previous_date"], "2023-10-07");
+    assert_eq!(report["change_vs_same_weekday_last_week"]["previous_date"], "2023-10-01");
+    // Building it again replaces it: one report per date.
+    reports::build_daily_report(&app.state.store, chrono_tz::UTC, date, chrono::Utc::now()).await.unwrap();
+    let list = app.get("/reports/daily").await;
+    assert_eq!(list.assert_status(200)["items"].as_array().unwrap().len(), 1);
+    app.get("/reports/daily/2023-10-09").await.assert_problem(404);
+    app.get("/reports/daily/2023-13-01").await.assert_problem(400);
+}
+
+#[test]
+fn the_local_schedule_fires_at_a_quarter_past_midnight_store_time() {
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+    let quarter_past = chrono::NaiveTime::from_hms_opt(0, 15, 0).unwrap();
+    let next = local_runner::next_local_time(at("2023-10-08T12:00:00Z"), chrono_tz::Asia::Karachi, quarter_past);
+    assert_eq!(next, at("2023-10-08T19:15:00Z"));
+    let next = local_runner::next_local_time(at("2023-10-08T19:15:00Z"), chrono_tz::Asia::Karachi, quarter_past);
+    assert_eq!(next, at("2023-10-09T19:15:00Z"));
+}

@@ -337,3 +337,13 @@ pub fn board(kind: &str, bucket: &crate::domain::aggregate::Bucket) -> String {
 pub fn aggregated_marker(sale_id: &str) -> Key {
     Key { pk: format!("AGGREGATED#{sale_id}"), sk: "AGGREGATED".into() }
 }
+
+// ---- reports -------------------------------------------------------------------------------
+
+pub const DAILY_REPORTS_PK: &str = "REPORT#daily";
+
+/// A daily report, keyed by its store-timezone date (`2023-10-08`), so listing newest first
+/// is one Query and rewriting a day's report replaces it.
+pub fn daily_report(date: &str) -> Key {
+    Key { pk: DAILY_REPORTS_PK.into(), sk: date.to_owned() }
+}

@@ -6,6 +6,7 @@ pub mod counters;
 pub mod cursor;
 pub mod keys;
 pub mod rebuild;
+pub mod reports;
 pub mod sales;
 pub mod table;
 
