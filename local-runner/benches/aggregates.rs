@@ -22,8 +22,8 @@ use shared::domain::analytics::GroupBy;
 use shared::money::Money;
 use shared::store::analytics::SummaryQuery;
 use shared::store::keys::{self, Index};
-use shared::store::sales::sale_item;
 use shared::store::rebuild::counter_attributes;
+use shared::store::sales::sale_item;
 use shared::store::{Item, item_size, key_item, write_units};
 
 const TZ: chrono_tz::Tz = chrono_tz::UTC;
@@ -134,7 +134,8 @@ async fn summary_versus_raw(n: usize) {
     // BatchWriteItem because the emulator is too slow to aggregate 100,000 sales one
     // transaction at a time.
     let sale_items: Vec<Item> = sales.iter().map(|f| sale_item(&sale_of(f), f.sold_at)).collect();
-    let latest_category: BTreeMap<i64, String> = sales.iter().map(|f| (f.product_id, f.category_name.clone())).collect();
+    let latest_category: BTreeMap<i64, String> =
+        sales.iter().map(|f| (f.product_id, f.category_name.clone())).collect();
     let counter_items: Vec<Item> = fold(&sales, TZ)
         .iter()
         .map(|(key, totals)| {
@@ -151,11 +152,16 @@ async fn summary_versus_raw(n: usize) {
     for chunk in sale_items.chunks(25).chain(counter_items.chunks(25)) {
         let requests: Vec<WriteRequest> = chunk
             .iter()
-            .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item.clone())).build().unwrap()).build())
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item.clone())).build().unwrap())
+                    .build()
+            })
             .collect();
         let mut pending = Some(requests);
         while let Some(reqs) = pending.take().filter(|r| !r.is_empty()) {
-            let out = state.store.client().batch_write_item().request_items(state.store.table(), reqs).send().await.unwrap();
+            let out =
+                state.store.client().batch_write_item().request_items(state.store.table(), reqs).send().await.unwrap();
             pending = out.unprocessed_items.and_then(|mut u| u.remove(state.store.table()));
         }
     }

@@ -34,7 +34,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
         _ => {
             let auth = state.config.auth_mode;
-            shared::lambda::run_http(shared::http::finish(reports::router(state), auth)).await.map_err(Into::into)
+            shared::lambda::run_http(shared::http::finish(reports::router(state), auth)).await
         }
     }
 }

@@ -24,6 +24,9 @@ async fn fresh_store() -> Store {
     Store::new(client, table)
 }
 
+/// An index as compared: name, key schema, projection type, projected attributes.
+type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
+
 #[tokio::test]
 async fn created_table_equals_the_template_definition() {
     let store = fresh_store().await;
@@ -48,7 +51,7 @@ async fn created_table_equals_the_template_definition() {
     expected_attrs.sort();
     assert_eq!(attrs, expected_attrs);
 
-    let mut indexes: Vec<(String, Vec<(String, String)>, String, Vec<String>)> = described
+    let mut indexes: Vec<IndexShape> = described
         .global_secondary_indexes()
         .iter()
         .map(|i| {
@@ -61,7 +64,7 @@ async fn created_table_equals_the_template_definition() {
             )
         })
         .collect();
-    let mut expected_indexes: Vec<(String, Vec<(String, String)>, String, Vec<String>)> = def
+    let mut expected_indexes: Vec<IndexShape> = def
         .global_secondary_indexes
         .iter()
         .map(|i| {
