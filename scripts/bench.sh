@@ -4,12 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv
-local_aws_env
-mkdir -p .local
-port=$(free_port)
-EMULATOR_PID=
-trap '[[ -n "$EMULATOR_PID" ]] && kill "$EMULATOR_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
-start_moto "$port" ".local/moto-bench.log"
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+start_private_emulator bench
+# The Lambda binaries, for the package-size and init-time benchmark.
+cargo build --release --locked -p products -p sales -p aggregate-stream -p reports
 RUST_LOG=${RUST_LOG:-warn} cargo bench --locked -p local-runner "$@"

@@ -51,3 +51,17 @@ start_moto() {
 free_port() {
   "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# For test and bench runs: the venv, local AWS settings, and a fresh emulator on a free port
+# (stopped on exit), exported as AWS_ENDPOINT_URL. $1 names the log.
+start_private_emulator() {
+  ensure_venv
+  local_aws_env
+  mkdir -p "$ROOT/.local"
+  local port
+  port=$(free_port)
+  EMULATOR_PID=
+  trap '[[ -n "$EMULATOR_PID" ]] && kill "$EMULATOR_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
+  start_moto "$port" "$ROOT/.local/moto-$1.log"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+}

@@ -38,17 +38,10 @@ fn sale_of(record: &EventRecord) -> Option<Result<SaleFact, String>> {
         Some(serde_dynamo::AttributeValue::S(e)) if e == "sale" => {}
         _ => return None,
     }
-    let parsed = serde_dynamo::from_item::<_, SaleRecord>(image.clone()).map_err(|e| e.to_string()).and_then(|r| {
-        let sale = r.into_sale().map_err(|e| e.to_string())?;
-        Ok(SaleFact {
-            revenue_minor: sale.total_price.minor(),
-            sale_id: sale.id,
-            product_id: sale.product_id,
-            category_name: sale.category_name,
-            units: sale.units_sold,
-            sold_at: sale.sold_at,
-        })
-    });
+    let parsed = serde_dynamo::from_item::<_, SaleRecord>(image.clone())
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.into_sale().map_err(|e| e.to_string()))
+        .map(|sale| SaleFact::from_sale(&sale));
     Some(parsed)
 }
 

@@ -201,6 +201,19 @@ pub struct SaleFact {
     pub sold_at: DateTime<Utc>,
 }
 
+impl SaleFact {
+    pub fn from_sale(sale: &super::Sale) -> SaleFact {
+        SaleFact {
+            sale_id: sale.id.clone(),
+            product_id: sale.product_id,
+            category_name: sale.category_name.clone(),
+            units: sale.units_sold,
+            revenue_minor: sale.total_price.minor(),
+            sold_at: sale.sold_at,
+        }
+    }
+}
+
 /// The buckets (hour, day, month, year, all-time) of an instant in the store's zone.
 pub fn buckets_of(at: DateTime<Utc>, tz: Tz) -> [Bucket; 5] {
     let local = at.with_timezone(&tz).naive_local();

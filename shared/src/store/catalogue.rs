@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Index, Key};
-use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic};
+use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, n, optimistic, put_new, s};
 use crate::domain::{
     Category, LedgerEntry, LedgerReason, NewCategory, NewProduct, Product, ProductPatch, ProductStatus, StockChange,
 };
@@ -173,28 +173,6 @@ fn ledger_from_item(item: Item) -> Result<LedgerEntry, StoreError> {
 
 // ---- transaction item builders -------------------------------------------------------------
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-/// A put of a new item that must not exist yet.
-pub fn put_new(table: &str, item: Item) -> TransactWriteItem {
-    TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .build()
-                .expect("table and item are set"),
-        )
-        .build()
-}
-
 /// A full replacement of a product, on condition that nobody wrote it since we read `expected_version`.
 pub fn put_product_if_version(table: &str, product: &Product, expected_version: i64) -> TransactWriteItem {
     TransactWriteItem::builder()
@@ -275,15 +253,7 @@ impl Store {
     }
 
     pub async fn get_category(&self, name: &str) -> Result<Category, AppError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::category(name))))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        match out.item {
+        match self.get(&keys::category(name), false).await? {
             Some(item) => Ok(from_item::<CategoryItem>(item)?.into_domain()?),
             None => Err(AppError::NotFound(format!("no category named {name:?}"))),
         }
@@ -453,17 +423,9 @@ impl Store {
         .await
     }
 
-    async fn read_sequence(&self) -> Result<i64, AppError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::product_id_sequence())))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(match out.item.as_ref().and_then(|i| i.get("last_value")).and_then(|v| v.as_n().ok()) {
+    pub async fn read_sequence(&self) -> Result<i64, AppError> {
+        let item = self.get(&keys::product_id_sequence(), true).await?;
+        Ok(match item.as_ref().and_then(|i| i.get("last_value")).and_then(|v| v.as_n().ok()) {
             Some(text) => text.parse().map_err(|_| StoreError::Corrupt("product id sequence".into()))?,
             None => 0,
         })
@@ -471,16 +433,7 @@ impl Store {
 
     /// Reads a product; `consistent` for read-modify-write paths.
     pub async fn find_product(&self, id: i64, consistent: bool) -> Result<Option<Product>, AppError> {
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::product(id))))
-            .consistent_read(consistent)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(out.item.map(product_from_item).transpose()?)
+        Ok(self.get(&keys::product(id), consistent).await?.map(product_from_item).transpose()?)
     }
 
     pub async fn get_product(&self, id: i64) -> Result<Product, AppError> {

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::keys::{self, Index};
-use super::{Item, Store, StoreError, TxOutcome, backoff, key_item};
+use super::{Item, Store, StoreError, TxOutcome, backoff, key_item, n, put_new, s};
 use crate::domain::aggregate::{Bucket, CounterKey, Grain, SaleFact, Scope, Totals, fold};
 use crate::time;
 
@@ -73,29 +73,12 @@ pub struct BoardEntry {
     pub totals: Totals,
 }
 
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 fn marker_put(table: &str, sale_id: &str, now: DateTime<Utc>) -> TransactWriteItem {
     let mut item = key_item(&keys::aggregated_marker(sale_id));
     item.insert("entity".into(), s("aggregated"));
     item.insert("sale_id".into(), s(sale_id));
     item.insert("expires_at".into(), n(now.timestamp() + MARKER_TTL_SECS));
-    TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .build()
-                .expect("table and item are set"),
-        )
-        .build()
+    put_new(table, item)
 }
 
 /// Adds `delta` to a counter. `last_sold_at` is a maximum, which an update expression cannot
@@ -251,7 +234,7 @@ impl Store {
         let pk = keys::counter_pk(scope);
         let mut out = HashMap::new();
         for (first, last) in runs {
-            for item in self.query_all(&pk, &first.sort_key(), &last.sort_key()).await? {
+            for item in self.query_range(&pk, &first.sort_key(), &last.sort_key()).await? {
                 let counter: CounterItem =
                     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 if let Some(bucket) = bucket_of_sort_key(&counter.sk)
@@ -267,35 +250,23 @@ impl Store {
     /// Every bucket of `grain` that has a counter for `scope`, in time order.
     pub async fn counter_buckets(&self, scope: &Scope, grain: Grain) -> Result<Vec<Bucket>, StoreError> {
         let prefix = format!("{}#", grain.code());
-        let items = self.query_all(&keys::counter_pk(scope), &prefix, &format!("{prefix}~")).await?;
+        let items = self.query_range(&keys::counter_pk(scope), &prefix, &format!("{prefix}~")).await?;
         Ok(items
             .into_iter()
             .filter_map(|i| i.get(keys::SK).and_then(|v| v.as_s().ok()).and_then(|sk| bucket_of_sort_key(sk)))
             .collect())
     }
 
-    async fn query_all(&self, pk: &str, low: &str, high: &str) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":low", s(low))
-                .expression_attribute_values(":high", s(high))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+    async fn query_range(&self, pk: &str, low: &str, high: &str) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("PK = :pk AND SK BETWEEN :low AND :high")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high));
+        self.query_all(query).await
     }
 
     /// The leaderboard of products or categories (`kind`) in one bucket, best first by

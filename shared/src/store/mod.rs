@@ -130,6 +130,28 @@ impl Store {
         }
     }
 
+    /// Reads one item by key.
+    pub async fn get(&self, key: &keys::Key, consistent: bool) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// Every item a Query returns, all pages.
+    pub async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        query.into_paginator().items().send().try_collect().await.map_err(|e| StoreError::from_sdk("Query", e))
+    }
+
     /// Reads up to 100 items by key, in one BatchGetItem (retrying unprocessed keys), and returns
     /// them in the order of `keys`; keys with no item are skipped.
     pub async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
@@ -203,6 +225,30 @@ fn value_size(value: &AttributeValue) -> usize {
 /// Write units of one write of `size` bytes (standard; double it inside a transaction).
 pub fn write_units(size: usize) -> usize {
     size.div_ceil(1024).max(1)
+}
+
+/// A string attribute value.
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// A number attribute value.
+pub fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// A transactional put of a new item that must not exist yet.
+pub fn put_new(table: &str, item: Item) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(
+            aws_sdk_dynamodb::types::Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .expect("table and item are set"),
+        )
+        .build()
 }
 
 /// Key attributes of an item as a key map.

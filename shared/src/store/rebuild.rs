@@ -196,76 +196,37 @@ impl Store {
     }
 
     async fn scan_entity(&self, entity: &str) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client()
-                .scan()
-                .table_name(self.table())
-                .filter_expression("entity = :e")
-                .expression_attribute_values(":e", AttributeValue::S(entity.into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Scan", e))?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+        self.client()
+            .scan()
+            .table_name(self.table())
+            .filter_expression("entity = :e")
+            .expression_attribute_values(":e", AttributeValue::S(entity.into()))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::from_sdk("Scan", e))
     }
 
     /// Every sale with the time it was recorded, product partition by product partition.
     async fn all_sales(&self) -> Result<Vec<(SaleFact, DateTime<Utc>)>, StoreError> {
-        let last_product = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::product_id_sequence())))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?
-            .item
-            .and_then(|i| number(&i, "last_value"))
-            .unwrap_or(0);
+        let last_product = self.read_sequence().await.map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut out = Vec::new();
         for product in 1..=last_product {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client()
-                    .query()
-                    .table_name(self.table())
-                    .key_condition_expression("PK = :pk")
-                    .expression_attribute_values(":pk", AttributeValue::S(keys::product_sales_pk(product)))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("Query", e))?;
-                for item in page.items.unwrap_or_default() {
-                    let recorded = text(&item, "recorded_at").as_deref().and_then(time::from_stored);
-                    let record: SaleRecord =
-                        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let sale = record.into_sale()?;
-                    out.push((
-                        SaleFact {
-                            revenue_minor: sale.total_price.minor(),
-                            sale_id: sale.id,
-                            product_id: sale.product_id,
-                            category_name: sale.category_name,
-                            units: sale.units_sold,
-                            sold_at: sale.sold_at,
-                        },
-                        recorded.unwrap_or(sale.sold_at),
-                    ));
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+            let query = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::product_sales_pk(product)));
+            for item in self.query_all(query).await? {
+                let recorded = text(&item, "recorded_at").as_deref().and_then(time::from_stored);
+                let record: SaleRecord =
+                    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let sale = record.into_sale()?;
+                let recorded = recorded.unwrap_or(sale.sold_at);
+                out.push((SaleFact::from_sale(&sale), recorded));
             }
         }
         Ok(out)

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::catalogue::{Page, ledger_item, product_not_found, put_new, put_product_if_version};
+use super::catalogue::{Page, ledger_item, product_not_found, put_product_if_version};
 use super::keys::{self, Index};
-use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic};
+use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic, put_new};
 use crate::domain::{LedgerEntry, LedgerReason, NewSale, ProductStatus, Sale};
 use crate::error::{AppError, INSUFFICIENT_STOCK, OUT_OF_STOCK, PRODUCT_INACTIVE};
 use crate::money::Money;
