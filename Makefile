@@ -1,5 +1,5 @@
 # The two commands of the project: `make dev` and `make test`. See README.md.
-.PHONY: dev test lint fmt build clean bench
+.PHONY: dev test lint fmt build clean bench lint-template sam-build
 
 dev:
 	@scripts/dev.sh
@@ -23,3 +23,9 @@ clean:
 
 bench:
 	@scripts/bench.sh
+
+lint-template:
+	@scripts/lint-template.sh
+
+sam-build:
+	@scripts/sam-build.sh
