@@ -4,15 +4,19 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
 
-# Installs the pinned Python tools into a git-ignored venv (only when the pins changed).
+# Installs pinned Python tools into a git-ignored venv, only when the pins changed (a copy of the
+# requirements file in the venv is the stamp). Defaults: .venv and requirements-local.txt.
 ensure_venv() {
-  local stamp="$VENV/.requirements-local.txt"
-  if [[ ! -x "$VENV/bin/python" ]]; then
-    python3 -m venv "$VENV"
+  local venv=${1:-$VENV} requirements=${2:-$ROOT/requirements-local.txt}
+  local stamp
+  stamp="$venv/.$(basename "$requirements")"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
   fi
-  if ! cmp -s "$ROOT/requirements-local.txt" "$stamp"; then
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-local.txt"
-    cp "$ROOT/requirements-local.txt" "$stamp"
+  if ! cmp -s "$requirements" "$stamp"; then
+    echo "installing $(basename "$requirements") into $(basename "$venv") (first run or pins changed)..."
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
   fi
 }
 

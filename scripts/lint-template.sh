@@ -8,25 +8,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-# Installs a pinned requirements file into a git-ignored venv, only when the pins changed
-# (a copy of the file in the venv is the stamp, as ensure_venv in lib.sh does).
-ensure_tool_venv() {
-  local venv=$1 requirements=$2
-  local stamp="$venv/.$(basename "$requirements")"
-  if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
-  fi
-  if ! cmp -s "$requirements" "$stamp"; then
-    echo "installing $(basename "$requirements") into $(basename "$venv") (first run or pins changed)..."
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$stamp"
-  fi
-}
-
 LINT_VENV="$ROOT/.venv-lint"
 SAM_VENV="$ROOT/.venv-sam"
-ensure_tool_venv "$LINT_VENV" "$ROOT/requirements-lint.txt"
-ensure_tool_venv "$SAM_VENV" "$ROOT/requirements-sam.txt"
+ensure_venv "$LINT_VENV" "$ROOT/requirements-lint.txt"
+ensure_venv "$SAM_VENV" "$ROOT/requirements-sam.txt"
 
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"
 export AWS_REGION="${AWS_REGION:-$AWS_DEFAULT_REGION}"

@@ -15,16 +15,7 @@ cd "$ROOT"
 SAM_VENV="$ROOT/.venv-sam"
 REQUIREMENTS="$ROOT/requirements-sam.txt"
 
-# The pinned tools, installed only when the pins changed (as ensure_venv in lib.sh does).
-stamp="$SAM_VENV/.$(basename "$REQUIREMENTS")"
-if [[ ! -x "$SAM_VENV/bin/python" ]]; then
-  python3 -m venv "$SAM_VENV"
-fi
-if ! cmp -s "$REQUIREMENTS" "$stamp"; then
-  echo "installing $(basename "$REQUIREMENTS") into .venv-sam (first run or pins changed)..."
-  "$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  cp "$REQUIREMENTS" "$stamp"
-fi
+ensure_venv "$SAM_VENV" "$REQUIREMENTS"
 
 ARCHITECTURE="${ARCHITECTURE:-x86_64}"
 case "$ARCHITECTURE" in

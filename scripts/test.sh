@@ -9,3 +9,6 @@ start_private_emulator test
 echo "test emulator: $AWS_ENDPOINT_URL"
 
 cargo test --workspace --locked "$@"
+
+# The deployment template: cfn-lint, `sam validate --lint` and checkov.
+scripts/lint-template.sh

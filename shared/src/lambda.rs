@@ -9,8 +9,12 @@ use crate::http::REQUEST_ID_HEADER;
 
 /// Serves `router` (already `finish`ed) behind API Gateway until the runtime stops.
 pub async fn run_http(router: Router) -> Result<(), lambda_http::Error> {
-    let router = router.layer(axum::middleware::map_request(use_lambda_request_id));
-    lambda_http::run(router).await
+    lambda_http::run(with_lambda_request_id(router)).await
+}
+
+/// Makes the Lambda request id (from the request's `lambda_runtime::Context`) the request id.
+pub fn with_lambda_request_id(router: Router) -> Router {
+    router.layer(axum::middleware::map_request(use_lambda_request_id))
 }
 
 /// The AWS request id is what CloudWatch and X-Ray show; use it for our logs too.

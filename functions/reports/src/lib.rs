@@ -37,6 +37,63 @@ async fn get_report(State(state): State<AppState>, PathParam(date): PathParam) -
     Ok(ok(&state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?))
 }
 
+/// Whether a Lambda event is the daily schedule's (EventBridge Scheduler or an events rule)
+/// rather than an API Gateway request.
+pub fn is_scheduled(event: &Value) -> bool {
+    event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+        || matches!(event.get("source").and_then(Value::as_str), Some("aws.scheduler" | "aws.events"))
+}
+
+/// One Lambda invocation of the reports function: the schedule builds the previous store day's
+/// report; anything else is an API Gateway request for `router` (payload 1.0 or 2.0), answered
+/// in the proxy response format.
+pub async fn handle_event(
+    state: &AppState,
+    router: &Router,
+    event: Value,
+    context: lambda_runtime::Context,
+) -> Result<Value, AppError> {
+    if is_scheduled(&event) {
+        // The scheduled time says which day just ended (a late retry still reports that day).
+        let at = event
+            .get("time")
+            .and_then(Value::as_str)
+            .and_then(shared::time::parse_rfc3339)
+            .unwrap_or_else(shared::time::now);
+        let tz = state.config.store_timezone;
+        let date = previous_day(at, tz);
+        let report = build_daily_report(&state.store, tz, date, shared::time::now()).await?;
+        tracing::info!(%date, "daily report written");
+        return Ok(json!({ "date": report["date"] }));
+    }
+    let request: lambda_http::request::LambdaRequest =
+        serde_json::from_value(event).map_err(|e| AppError::Internal(format!("not an API Gateway event: {e}")))?;
+    let (mut parts, body) = lambda_http::Request::from(request).into_parts();
+    parts.extensions.insert(context);
+    let bytes = match body {
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let response =
+        tower::ServiceExt::oneshot(router.clone(), request).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let status = response.status().as_u16();
+    let headers: serde_json::Map<String, Value> = response
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), Value::String(v.to_str().ok()?.to_owned()))))
+        .collect();
+    let body =
+        axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(json!({
+        "statusCode": status,
+        "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+        "isBase64Encoded": false,
+    }))
+}
+
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     Bucket::parse(Grain::Day, text)?.start().map(|t| t.date())
 }
@@ -123,6 +180,17 @@ pub async fn build_daily_report(store: &Store, tz: Tz, date: NaiveDate, now: Dat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduled_events_are_told_from_requests() {
+        let scheduler =
+            json!({"source":"aws.scheduler","detail-type":"Scheduled Event","time":"2023-10-09T00:15:00Z","detail":{}});
+        let rule =
+            json!({"version":"0","source":"aws.events","detail-type":"Scheduled Event","time":"2023-10-09T00:15:00Z"});
+        let http =
+            json!({"version":"2.0","routeKey":"GET /reports/daily","rawPath":"/reports/daily","requestContext":{}});
+        assert!(is_scheduled(&scheduler) && is_scheduled(&rule) && !is_scheduled(&http));
+    }
 
     #[test]
     fn the_schedule_reports_on_the_previous_store_day() {

@@ -1,6 +1,6 @@
-//! The reports Lambda. One binary, two triggers chosen by `REPORTS_TRIGGER`:
-//! `http` (default) serves the report routes behind API Gateway; `schedule` handles the
-//! EventBridge schedule by building the previous store-timezone day's report.
+//! The reports Lambda: one function for both of its triggers. The EventBridge schedule builds
+//! the previous store-timezone day's report; API Gateway requests are served by the report
+//! routes (`reports::handle_event` tells them apart).
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -8,33 +8,17 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
+    // Built once per execution environment.
     let state = shared::http::AppState::from_env().await?;
-    match std::env::var("REPORTS_TRIGGER").as_deref() {
-        Ok("schedule") => {
-            lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-                let state = state.clone();
-                async move {
-                    // The scheduled event's time says which day just ended.
-                    let at = event
-                        .payload
-                        .get("time")
-                        .and_then(Value::as_str)
-                        .and_then(shared::time::parse_rfc3339)
-                        .unwrap_or_else(shared::time::now);
-                    let tz = state.config.store_timezone;
-                    let date = reports::previous_day(at, tz);
-                    let report = reports::build_daily_report(&state.store, tz, date, shared::time::now())
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    tracing::info!(date = %date, "daily report written");
-                    Ok::<Value, lambda_runtime::Error>(serde_json::json!({ "date": report["date"] }))
-                }
-            }))
-            .await
+    let auth = state.config.auth_mode;
+    let router = shared::lambda::with_lambda_request_id(shared::http::finish(reports::router(state.clone()), auth));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let (state, router) = (state.clone(), router.clone());
+        async move {
+            reports::handle_event(&state, &router, event.payload, event.context)
+                .await
+                .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }
-        _ => {
-            let auth = state.config.auth_mode;
-            shared::lambda::run_http(shared::http::finish(reports::router(state), auth)).await
-        }
-    }
+    }))
+    .await
 }

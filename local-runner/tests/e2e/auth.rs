@@ -114,3 +114,61 @@ async fn the_local_switch_reads_groups_from_the_bearer_token() {
         .unwrap();
     assert_eq!(post.status().as_u16(), 201);
 }
+
+/// The reports function takes both its triggers in one handler: the schedule's event and API
+/// Gateway's, answered in the proxy response format.
+#[tokio::test]
+async fn the_reports_lambda_handles_its_schedule_and_its_http_events() {
+    let (_, state) = app_with(AuthMode::Authorizer).await;
+    local_runner::seed::load(&state, &local_runner::seed::demo_data()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("reports-{}", uuid::Uuid::new_v4().simple()));
+    let mut poller = local_runner::stream::StreamPoller::new(state.clone(), dir).await.unwrap();
+    while poller.poll_once().await.unwrap() > 0 {}
+    let router = shared::http::finish(reports::router(state.clone()), AuthMode::Authorizer);
+
+    let scheduled = json!({"version":"0","id":"x","source":"aws.scheduler","detail-type":"Scheduled Event",
+        "time":"2023-10-09T00:15:00Z","resources":["arn:aws:scheduler:us-east-1:123456789012:schedule/default/daily"],"detail":{}});
+    let out = reports::handle_event(&state, &router, scheduled, lambda_runtime::Context::default()).await.unwrap();
+    assert_eq!(out["date"], "2023-10-08", "the day before the scheduled time");
+
+    let http = |path: &str, groups: Option<&str>| {
+        let authorizer = groups.map(|g| json!({"jwt": {"claims": {"sub": "u", "cognito:groups": g}, "scopes": null}}));
+        json!({
+            "version": "2.0", "routeKey": format!("GET {path}"), "rawPath": path, "rawQueryString": "",
+            "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com"},
+            "requestContext": {"accountId": "123456789012", "apiId": "abc123", "authorizer": authorizer,
+                "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "domainPrefix": "abc123",
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "x"},
+                "requestId": "r1", "routeKey": format!("GET {path}"), "stage": "$default", "time": "25/Nov/2026:05:00:00 +0000", "timeEpoch": 1u64},
+            "isBase64Encoded": false
+        })
+    };
+    let ok = reports::handle_event(
+        &state,
+        &router,
+        http("/reports/daily/2023-10-08", Some("[analyst]")),
+        lambda_runtime::Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok["statusCode"], 200);
+    let report: serde_json::Value = serde_json::from_str(ok["body"].as_str().unwrap()).unwrap();
+    assert_eq!(report["date"], "2023-10-08");
+    let missing = reports::handle_event(
+        &state,
+        &router,
+        http("/reports/daily/2023-10-10", Some("[analyst]")),
+        lambda_runtime::Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (missing["statusCode"].as_u64(), missing["headers"]["content-type"].as_str()),
+        (Some(404), Some("application/problem+json"))
+    );
+    let anonymous =
+        reports::handle_event(&state, &router, http("/reports/daily", None), lambda_runtime::Context::default())
+            .await
+            .unwrap();
+    assert_eq!(anonymous["statusCode"], 401);
+}

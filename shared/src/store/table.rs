@@ -190,6 +190,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_localstack_table_is_the_template_table() {
+        let localstack: TableDefinition =
+            serde_json::from_str(include_str!("../../../localstack/init/table.json")).unwrap();
+        let template = TableDefinition::from_template().unwrap();
+        // CreateTable cannot carry TTL; the init hook enables it separately.
+        assert_eq!(TableDefinition { time_to_live_specification: None, ..template }, localstack);
+        assert!(include_str!("../../../localstack/init/ready.d/create-table.sh").contains("TTL_ATTRIBUTE=expires_at"));
+    }
+
+    #[test]
     fn template_defines_the_table_the_code_uses() {
         let def = TableDefinition::from_template().unwrap();
         assert_eq!(def.billing_mode, "PAY_PER_REQUEST");
