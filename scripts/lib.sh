@@ -51,6 +51,17 @@ start_moto() {
   return 1
 }
 
+# Debian's chromium, for the test that renders Swagger UI headless (installed once, as root or
+# with sudo).
+ensure_chromium() {
+  if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then return 0; fi
+  echo "installing Debian's chromium (for the Swagger UI test)..."
+  local sudo=
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

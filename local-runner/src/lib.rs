@@ -13,7 +13,7 @@ use shared::store::table::TableDefinition;
 /// All functions' routes behind one router, as API Gateway routes them in AWS.
 pub fn app(state: AppState) -> Router {
     let auth = state.config.auth_mode;
-    let routes = products::router(state.clone()).merge(sales::router(state.clone())).merge(reports::router(state));
+    let routes = Router::from(products::docs::all_routes().with_state(state)).merge(products::docs::docs_router());
     shared::http::finish(routes, auth)
 }
 

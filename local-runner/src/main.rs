@@ -1,4 +1,5 @@
-//! `local-runner [serve|create-table|seed]`: the API on one port against a local DynamoDB.
+//! `local-runner [serve|create-table|seed|report|aggregates|openapi]`: the API on one port
+//! against a local DynamoDB, and the commands around it.
 //!
 //! Environment: `PORT` (default 3000), `TABLE_NAME`, `STORE_TIMEZONE`, `AWS_ENDPOINT_URL`.
 
@@ -9,6 +10,11 @@ use shared::http::AppState;
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    if command == "openapi" {
+        // The document needs no table: print it for tools (schemathesis, client generators).
+        println!("{}", products::docs::api_document().to_pretty_json()?);
+        return Ok(());
+    }
     // Like `sam local start-api`, the local runner does not check tokens unless asked to
     // (AUTH_MODE=local-jwt; see README).
     let config =
@@ -39,7 +45,8 @@ async fn main() -> anyhow::Result<()> {
             local_runner::aggregates(&state, &action).await
         }
         other => anyhow::bail!(
-            "unknown command {other:?}; use serve, create-table, seed, report YYYY-MM-DD or aggregates verify|rebuild"
+            "unknown command {other:?}; use serve, create-table, seed, report YYYY-MM-DD, \
+             aggregates verify|rebuild or openapi"
         ),
     }
 }
@@ -72,6 +79,8 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let base = format!("http://127.0.0.1:{port}");
     println!("API:     {base}");
+    println!("Docs:    {base}/docs (Swagger UI)");
+    println!("OpenAPI: {base}/openapi.json");
     println!("Health:  {base}/health");
     println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
     let checkpoints = std::env::var("STREAM_CHECKPOINT_DIR").unwrap_or_else(|_| ".local/stream-checkpoints".into());

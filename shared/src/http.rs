@@ -111,7 +111,15 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-/// `GET /health`.
+/// `GET /health`: the process is up (it does not call DynamoDB, so a throttled table does not
+/// make the load balancer or a monitor think the function is down).
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "service",
+    security(()),
+    responses((status = 200, description = "Up", body = serde_json::Value, example = json!({"status": "ok"})))
+)]
 pub async fn health() -> Response {
     ok(&serde_json::json!({ "status": "ok" }))
 }

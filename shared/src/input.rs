@@ -104,24 +104,17 @@ impl JsonObject {
         }
     }
 
-    /// An integer written as a JSON number without fraction or exponent.
+    /// An integer: a JSON number whose value is whole. As in JSON Schema, `5`, `5.0` and `5e0`
+    /// are the same integer; `5.5` is not one.
     pub fn integer(&mut self, name: &str) -> Field<i64> {
         match self.raw(name) {
-            Field::Value(raw) => {
-                let digits = raw.strip_prefix('-').unwrap_or(raw);
-                let parsed = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    raw.parse::<i64>().ok()
-                } else {
-                    None
-                };
-                match parsed {
-                    Some(n) => Field::Value(n),
-                    None => {
-                        self.error(name, "must be a whole number");
-                        Field::Absent
-                    }
+            Field::Value(raw) => match whole_json_number(raw) {
+                Some(n) => Field::Value(n),
+                None => {
+                    self.error(name, "must be a whole number");
+                    Field::Absent
                 }
-            }
+            },
             Field::Null => Field::Null,
             Field::Absent => Field::Absent,
         }
@@ -159,6 +152,43 @@ impl JsonObject {
         }
         if self.errors.is_empty() { Ok(()) } else { Err(AppError::Validation(self.errors)) }
     }
+}
+
+/// The value of a JSON number's text if it is a whole number that fits an i64, computed from its
+/// digits (never through a float, so `9007199254740993` stays exact).
+fn whole_json_number(raw: &str) -> Option<i64> {
+    let (negative, unsigned) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], unsigned[i + 1..].parse::<i64>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((_, "")) => return None,
+        Some((w, f)) => (w, f),
+        None => (mantissa, ""),
+    };
+    if whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0);
+    }
+    // value = digits x 10^scale; trailing zeros move into the scale.
+    let significant = digits.trim_end_matches('0');
+    let scale = exponent.checked_sub(fraction.len() as i64)?.checked_add((digits.len() - significant.len()) as i64)?;
+    if scale < 0 || significant.len() as i64 + scale > 19 {
+        return None;
+    }
+    let mut value: i128 = significant.parse().ok()?;
+    for _ in 0..scale {
+        value *= 10;
+    }
+    i64::try_from(if negative { -value } else { value }).ok()
 }
 
 /// Query-string parameters, each allowed at most once; unknown names are a 400.
@@ -243,6 +273,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn whole_numbers_in_any_json_spelling() {
+        for (text, value) in [
+            ("5", Some(5)),
+            ("-5", Some(-5)),
+            ("5.0", Some(5)),
+            ("389.000", Some(389)),
+            ("5e0", Some(5)),
+            ("1E3", Some(1000)),
+            ("1.5e1", Some(15)),
+            ("2500e-2", Some(25)),
+            ("0.0", Some(0)),
+            ("-0", Some(0)),
+            ("0e-7", Some(0)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9007199254740993", Some(9_007_199_254_740_993)),
+            ("5.5", None),
+            ("1e-1", None),
+            ("9223372036854775808", None),
+            ("1e19", None),
+            ("1e999999999999", None),
+            ("1.", None),
+            (".5", None),
+            ("\"5\"", None),
+            ("true", None),
+        ] {
+            assert_eq!(whole_json_number(text), value, "{text}");
+        }
+    }
+
+    #[test]
     fn money_from_number_and_string_without_floats() {
         let mut body = JsonObject::parse(br#"{"a": 19.99, "b": "20.10", "c": 0.1, "d": 1e2, "e": true}"#).unwrap();
         assert_eq!(body.money("a"), Field::Value(Money::from_minor(1999)));
@@ -256,8 +317,8 @@ mod tests {
     }
 
     #[test]
-    fn integers_reject_fractions() {
-        let mut body = JsonObject::parse(br#"{"a": 5, "b": 5.0, "c": "5", "d": null}"#).unwrap();
+    fn integers_reject_fractions_and_strings() {
+        let mut body = JsonObject::parse(br#"{"a": 5.0, "b": 5.5, "c": "5", "d": null}"#).unwrap();
         assert_eq!(body.integer("a"), Field::Value(5));
         assert_eq!(body.integer("b"), Field::Absent);
         assert_eq!(body.integer("c"), Field::Absent);

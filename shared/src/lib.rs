@@ -10,6 +10,7 @@ pub mod http;
 pub mod input;
 pub mod lambda;
 pub mod money;
+pub mod openapi;
 pub mod store;
 pub mod telemetry;
 pub mod time;

@@ -1,38 +1,93 @@
 //! The catalogue API: categories, products, the stock ledger and low-stock alerts.
 //! Handlers are thin: read the request, call the store, shape the response.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use shared::domain::{
-    NewCategory, NewProduct, ProductPatch, ProductStatus, StockChange, category_description_patch, parse_category_path,
-    parse_product_id,
+    Category, LedgerEntry, NewCategory, NewProduct, Product, ProductPatch, ProductStatus, StockChange,
+    category_description_patch, parse_category_path, parse_product_id,
 };
 use shared::error::AppError;
 use shared::http::{AppState, JsonBody, PathParam, Query, created, ok};
+use shared::openapi::{
+    BadRequest, CategoryPage, CategoryPatchBody, Conflict, InventoryChangeBody, LedgerPage, NewCategoryBody,
+    NewProductBody, NotFound, PageParams, ProductPage, ProductPatchBody, Unprocessable,
+};
 use shared::store::catalogue::ProductFilter;
 use shared::time;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The catalogue routes, without fallbacks (see `shared::http::finish`).
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/categories", post(create_category).get(list_categories))
-        .route("/categories/{name}", get(get_category).patch(patch_category).delete(delete_category))
-        .route("/products", post(create_product).get(list_products))
-        .route("/products/{id}", get(get_product).patch(patch_product))
-        .route("/products/{id}/inventory", post(change_inventory).get(list_inventory))
-        .route("/inventory/low-stock", get(list_low_stock))
-        .with_state(state)
+pub mod docs;
+
+/// The catalogue routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// Every route is registered with `routes!`, which takes it from its handler's `#[utoipa::path]`,
+/// so a route cannot exist without its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(create_category, list_categories))
+        .routes(routes!(get_category, patch_category, delete_category))
+        .routes(routes!(create_product, list_products))
+        .routes(routes!(get_product, patch_product))
+        .routes(routes!(change_inventory, list_inventory))
+        .routes(routes!(list_low_stock))
 }
 
+/// The catalogue routes with their state, as the Lambda serves them (plus `docs::docs_router`).
+pub fn router(state: AppState) -> axum::Router {
+    routes().with_state(state).into()
+}
+
+/// Filters of product lists.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only: the handler reads the query itself
+struct ProductQuery {
+    /// Only products of this category.
+    #[serde(default)]
+    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    category_name: String,
+    /// Only products with this status.
+    #[serde(default)]
+    #[param(value_type = ProductStatus)]
+    status: String,
+}
+
+/// `category_name` filter of the low-stock list.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct CategoryQuery {
+    /// Only products of this category.
+    #[serde(default)]
+    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    category_name: String,
+}
+
+/// Registers a category.
+#[utoipa::path(
+    post, path = "/categories", tag = "categories",
+    request_body = NewCategoryBody,
+    responses(
+        (status = 201, description = "Created", body = Category),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create_category(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
     let new = NewCategory::from_json(body)?;
     let category = state.store.create_category(new, time::now()).await?;
     Ok(created(&category))
 }
 
+/// Lists categories by name.
+#[utoipa::path(
+    get, path = "/categories", tag = "categories",
+    params(PageParams),
+    responses((status = 200, description = "A page of categories", body = CategoryPage), (status = 400, response = BadRequest))
+)]
 async fn list_categories(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let limit = q.limit()?;
     let cursor = q.get("cursor");
@@ -40,11 +95,29 @@ async fn list_categories(State(state): State<AppState>, Query(mut q): Query) -> 
     Ok(ok(&state.store.list_categories(limit, cursor.as_deref()).await?))
 }
 
+/// One category.
+#[utoipa::path(
+    get, path = "/categories/{name}", tag = "categories",
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    responses((status = 200, body = Category), (status = 400, response = BadRequest), (status = 404, response = NotFound))
+)]
 async fn get_category(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AppError> {
     let name = parse_category_path(&name)?;
     Ok(ok(&state.store.get_category(&name).await?))
 }
 
+/// Changes a category's description.
+#[utoipa::path(
+    patch, path = "/categories/{name}", tag = "categories",
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    request_body = CategoryPatchBody,
+    responses(
+        (status = 200, body = Category),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn patch_category(
     State(state): State<AppState>,
     PathParam(name): PathParam,
@@ -55,17 +128,44 @@ async fn patch_category(
     Ok(ok(&state.store.update_category(&name, description).await?))
 }
 
+/// Deletes a category no product uses.
+#[utoipa::path(
+    delete, path = "/categories/{name}", tag = "categories",
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 async fn delete_category(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AppError> {
     let name = parse_category_path(&name)?;
     state.store.delete_category(&name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Registers a product; its id is the next integer. Initial stock is the `initial` ledger entry.
+#[utoipa::path(
+    post, path = "/products", tag = "products",
+    request_body = NewProductBody,
+    responses(
+        (status = 201, description = "Created", body = Product),
+        (status = 400, response = BadRequest),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn create_product(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
     let new = NewProduct::from_json(body)?;
     Ok(created(&state.store.create_product(new, time::now()).await?))
 }
 
+/// Lists products by id, optionally of one category and/or status.
+#[utoipa::path(
+    get, path = "/products", tag = "products",
+    params(ProductQuery, PageParams),
+    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, response = BadRequest))
+)]
 async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;
     let status = q
@@ -79,11 +179,31 @@ async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Re
     Ok(ok(&state.store.list_products(&filter, limit, cursor.as_deref()).await?))
 }
 
+/// One product.
+#[utoipa::path(
+    get, path = "/products/{id}", tag = "products",
+    params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = Product), (status = 400, response = BadRequest), (status = 404, response = NotFound))
+)]
 async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
     Ok(ok(&state.store.get_product(id).await?))
 }
 
+/// Changes a product. Setting `current_inventory` writes an `adjustment` ledger entry in the
+/// same transaction.
+#[utoipa::path(
+    patch, path = "/products/{id}", tag = "products",
+    params(("id" = i64, Path, minimum = 1)),
+    request_body = ProductPatchBody,
+    responses(
+        (status = 200, body = Product),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn patch_product(
     State(state): State<AppState>,
     PathParam(id): PathParam,
@@ -94,6 +214,19 @@ async fn patch_product(
     Ok(ok(&state.store.update_product(id, &patch, time::now()).await?))
 }
 
+/// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically.
+#[utoipa::path(
+    post, path = "/products/{id}/inventory", tag = "inventory",
+    params(("id" = i64, Path, minimum = 1)),
+    request_body = InventoryChangeBody,
+    responses(
+        (status = 201, description = "The ledger entry written", body = LedgerEntry),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn change_inventory(
     State(state): State<AppState>,
     PathParam(id): PathParam,
@@ -104,6 +237,16 @@ async fn change_inventory(
     Ok(created(&state.store.change_stock(id, &change, time::now()).await?))
 }
 
+/// A product's stock ledger, newest first.
+#[utoipa::path(
+    get, path = "/products/{id}/inventory", tag = "inventory",
+    params(("id" = i64, Path, minimum = 1), PageParams),
+    responses(
+        (status = 200, description = "A page of ledger entries", body = LedgerPage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn list_inventory(
     State(state): State<AppState>,
     PathParam(id): PathParam,
@@ -116,6 +259,12 @@ async fn list_inventory(
     Ok(ok(&state.store.list_ledger(id, limit, cursor.as_deref()).await?))
 }
 
+/// Active products whose stock is at or below their alert threshold (a sparse index: no Scan).
+#[utoipa::path(
+    get, path = "/inventory/low-stock", tag = "inventory",
+    params(CategoryQuery, PageParams),
+    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, response = BadRequest))
+)]
 async fn list_low_stock(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;
     let limit = q.limit()?;

@@ -1,4 +1,5 @@
-//! The products Lambda: the catalogue router behind API Gateway.
+//! The products Lambda: the catalogue router behind API Gateway, plus the API's description
+//! (`/openapi.json`, `/docs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -6,5 +7,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     // Built once per execution environment: config and SDK set-up dominate cold start.
     let state = shared::http::AppState::from_env().await?;
     let auth = state.config.auth_mode;
-    shared::lambda::run_http(shared::http::finish(products::router(state), auth)).await
+    let routes = products::router(state).merge(products::docs::docs_router());
+    shared::lambda::run_http(shared::http::finish(routes, auth)).await
 }

@@ -6,7 +6,6 @@
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
@@ -15,15 +14,27 @@ use shared::domain::aggregate::{Bucket, Grain, Scope};
 use shared::domain::analytics::{GroupKind, compare_row, totals_into};
 use shared::error::AppError;
 use shared::http::{AppState, PathParam, Query, ok};
+use shared::openapi::{BadRequest, DailyReport, NotFound, PageParams, ReportPage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The report routes, without fallbacks (see `shared::http::finish`).
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/reports/daily", get(list_reports))
-        .route("/reports/daily/{date}", get(get_report))
-        .with_state(state)
+/// The report routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// Every route is registered with `routes!`, so none exists without its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list_reports)).routes(routes!(get_report))
 }
 
+/// The report routes with their state, as the Lambda serves them.
+pub fn router(state: AppState) -> Router {
+    routes().with_state(state).into()
+}
+
+/// Daily reports, newest first.
+#[utoipa::path(
+    get, path = "/reports/daily", tag = "reports",
+    params(PageParams),
+    responses((status = 200, description = "A page of reports", body = ReportPage), (status = 400, response = BadRequest))
+)]
 async fn list_reports(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let limit = q.limit()?;
     let cursor = q.get("cursor");
@@ -31,6 +42,16 @@ async fn list_reports(State(state): State<AppState>, Query(mut q): Query) -> Res
     Ok(ok(&state.store.list_daily_reports(limit, cursor.as_deref()).await?))
 }
 
+/// The report of one store-timezone day.
+#[utoipa::path(
+    get, path = "/reports/daily/{date}", tag = "reports",
+    params(("date" = String, Path, format = Date, example = "2022-10-08", description = "`YYYY-MM-DD`")),
+    responses(
+        (status = 200, body = DailyReport),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 async fn get_report(State(state): State<AppState>, PathParam(date): PathParam) -> Result<Response, AppError> {
     let date =
         parse_date(&date).ok_or_else(|| AppError::bad_field("date", "must be a date written like 2023-10-08"))?;

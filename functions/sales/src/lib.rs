@@ -1,34 +1,58 @@
 //! The sales API: recording sales exactly once and listing them.
 //! Handlers are thin: read the request, call the store, shape the response.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use chrono_tz::Tz;
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
-use shared::domain::{NewSale, is_valid_category_name, parse_product_id};
+use shared::domain::{NewSale, SaleView as Sale, is_valid_category_name, parse_product_id};
 use shared::error::AppError;
 use shared::http::{AppState, JsonBody, Query, ok};
+use shared::openapi::{BadRequest, Comparison, Conflict, NewSaleBody, PageParams, Ranking, SalePage, Unprocessable};
 use shared::store::analytics::SummaryQuery;
 use shared::store::catalogue::Page;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
 use shared::time;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The sales routes, without fallbacks (see `shared::http::finish`).
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/sales", post(record_sale).get(list_sales))
-        .route("/sales/summary", get(summary))
-        .route("/sales/compare", get(compare))
-        .route("/sales/top", get(top))
-        .with_state(state)
+/// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// Every route is registered with `routes!`, so none exists without its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(record_sale, list_sales))
+        .routes(routes!(summary))
+        .routes(routes!(compare))
+        .routes(routes!(top))
+}
+
+/// The sales routes with their state, as the Lambda serves them.
+pub fn router(state: AppState) -> axum::Router {
+    routes().with_state(state).into()
 }
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
+/// Records a sale: the sale, the stock decrement and the `sale` ledger entry in one conditional
+/// transaction, at the product's current price and category.
+#[utoipa::path(
+    post, path = "/sales", tag = "sales",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+         description = "Retries with the same key and body return the first response and record nothing new"),
+    ),
+    request_body = NewSaleBody,
+    responses(
+        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = Sale),
+        (status = 400, response = BadRequest),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
 async fn record_sale(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -62,6 +86,43 @@ fn stored_response(response: StoredResponse) -> Response {
     http
 }
 
+/// Filters of the sales list.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only: the handler reads the query itself
+struct SalesQuery {
+    /// Only this product's sales (not together with `category_name`).
+    #[serde(default)]
+    #[param(minimum = 1)]
+    product_id: i64,
+    /// Only sales of this category (its category at the moment of sale).
+    #[serde(default)]
+    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    category_name: String,
+    /// From this date (`YYYY-MM-DD`, inclusive, in `tz` or the store's zone) or RFC 3339 time.
+    #[serde(default)]
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
+    from: String,
+    /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
+    #[serde(default)]
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
+    to: String,
+    /// An IANA zone for the dates and for the returned timestamps, such as `Asia/Karachi`.
+    #[serde(default)]
+    #[param(schema_with = shared::openapi::time_zone_schema)]
+    tz: String,
+}
+
+/// Lists sales, newest first: by product, by category or all, in a time range.
+#[utoipa::path(
+    get, path = "/sales", tag = "sales",
+    params(SalesQuery, PageParams),
+    responses((status = 200, description = "A page of sales", body = SalePage), (status = 400, response = BadRequest))
+)]
 async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let product_id = q
         .get("product_id")
@@ -124,7 +185,47 @@ fn category_filter(q: &mut shared::input::QueryParams) -> Result<Option<String>,
         .transpose()
 }
 
-/// `GET /sales/summary`: totals grouped by product, category and/or period, from counters.
+/// Query of a summary.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct SummaryParams {
+    /// `total` (default), `hour`, `day`, `month`, `year`, `product`, `category`, or
+    /// `product-<period>` / `category-<period>`; `product_id-*` and `*-date` are aliases.
+    #[serde(default)]
+    #[param(
+        pattern = "^(total|hour|day|date|month|year|product|product_id|category|(product|product_id|category)-(hour|day|date|month|year))$"
+    )]
+    group_by: String,
+    /// From this date (`YYYY-MM-DD`, inclusive, store's zone) or RFC 3339 time (to the hour).
+    #[serde(default)]
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
+    from: String,
+    /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
+    #[serde(default)]
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
+    to: String,
+    /// Only this product.
+    #[serde(default)]
+    #[param(minimum = 1)]
+    product_id: i64,
+    /// Only this category.
+    #[serde(default)]
+    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    category_name: String,
+}
+
+/// Totals grouped by product, category and/or period, read from the pre-aggregated counters:
+/// the cost depends on the rows asked for, never on the number of sales.
+#[utoipa::path(
+    get, path = "/sales/summary", tag = "analytics",
+    params(SummaryParams),
+    responses((status = 200, body = shared::openapi::Summary), (status = 400, response = BadRequest))
+)]
 async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let tz = state.config.store_timezone;
     let group_by = match q.get("group_by") {
@@ -170,7 +271,70 @@ fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Opt
     }
 }
 
-/// `GET /sales/compare`: one period against another.
+/// Query of a comparison.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct CompareParams {
+    /// `day`, `month` or `year`.
+    #[param(inline, value_type = PeriodGrain)]
+    period: String,
+    /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    current: String,
+    /// The period to compare with.
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    previous: String,
+    /// `total` (default), `category` or `product`.
+    #[serde(default)]
+    #[param(inline, value_type = CompareBy)]
+    by: String,
+}
+
+/// A period grain of compare and top.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum PeriodGrain {
+    Day,
+    Month,
+    Year,
+}
+
+/// The grouping of a comparison.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum CompareBy {
+    Total,
+    Category,
+    Product,
+}
+
+/// What to rank.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum RankBy {
+    Product,
+    Category,
+}
+
+/// What to rank by.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Metric {
+    Revenue,
+    Units,
+}
+
+/// One period against another, in total or per category or product.
+#[utoipa::path(
+    get, path = "/sales/compare", tag = "analytics",
+    params(CompareParams),
+    responses((status = 200, body = Comparison), (status = 400, response = BadRequest))
+)]
 async fn compare(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let grain =
         parse_period_grain("period", &q.get("period").ok_or_else(|| AppError::bad_field("period", "is required"))?)?;
@@ -196,7 +360,33 @@ async fn compare(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     })))
 }
 
-/// `GET /sales/top`: the best products or categories of a period.
+/// Query of a ranking.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct TopParams {
+    #[param(inline, value_type = RankBy)]
+    by: String,
+    #[param(inline, value_type = PeriodGrain)]
+    period: String,
+    /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
+    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    at: String,
+    /// Default `revenue`.
+    #[serde(default)]
+    #[param(inline, value_type = Metric)]
+    metric: String,
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 100, default = 10)]
+    limit: i64,
+}
+
+/// The best products or categories of a period.
+#[utoipa::path(
+    get, path = "/sales/top", tag = "analytics",
+    params(TopParams),
+    responses((status = 200, body = Ranking), (status = 400, response = BadRequest))
+)]
 async fn top(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let by_text = q.get("by").ok_or_else(|| AppError::bad_field("by", "is required"))?;
     let kind = group_kind("by", Some(by_text), false)?.expect("product or category");

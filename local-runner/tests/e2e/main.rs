@@ -4,5 +4,7 @@
 mod aggregates;
 mod auth;
 mod catalogue;
+mod docs;
+mod examples;
 mod helpers;
 mod sales;

@@ -116,6 +116,9 @@ fn period_start(grain: Grain, period: &str) -> Option<NaiveDateTime> {
     let num = |s: &str| -> Option<u32> {
         if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() { s.parse().ok() } else { None }
     };
+    if !period.is_ascii() {
+        return None; // and so every byte index below is a character boundary
+    }
     match grain {
         Grain::Year if period.len() == 4 => Some(date(num(period)? as i32, 1, 1)?.and_time(NaiveTime::MIN)),
         Grain::Month if period.len() == 7 && &period[4..5] == "-" => {
@@ -423,6 +426,9 @@ mod tests {
     #[test]
     fn periods_parse_only_in_their_canonical_form() {
         assert_eq!(Bucket::parse(Grain::Month, "2023-10").unwrap().sort_key(), "M#2023-10");
+        // Multi-byte text of the right byte length is not a period (and does not panic).
+        assert!(Bucket::parse(Grain::Month, "20€-10").is_none());
+        assert!(Bucket::parse(Grain::Hour, "2023-10-0€13").is_none());
         assert_eq!(Bucket::parse(Grain::Hour, "2023-10-08T13").unwrap().sort_key(), "H#2023-10-08T13");
         for (grain, bad) in [
             (Grain::Month, "2023-1"),

@@ -1,0 +1,159 @@
+//! The API describes itself: `/openapi.json` documents every route (and no route exists without
+//! its documentation), and Swagger UI at `/docs` renders it with no internet.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// A path template with its parameters filled with values that exist in a fresh table's terms.
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1").replace("{name}", "electronics").replace("{date}", "2022-10-08")
+}
+
+#[tokio::test]
+async fn the_document_is_openapi_3_1_with_every_contract_path() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.assert_status(200).clone();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, methods) in [
+        ("/categories", &["get", "post"][..]),
+        ("/categories/{name}", &["get", "patch", "delete"]),
+        ("/products", &["get", "post"]),
+        ("/products/{id}", &["get", "patch"]),
+        ("/products/{id}/inventory", &["get", "post"]),
+        ("/inventory/low-stock", &["get"]),
+        ("/sales", &["get", "post"]),
+        ("/sales/summary", &["get"]),
+        ("/sales/compare", &["get"]),
+        ("/sales/top", &["get"]),
+        ("/reports/daily", &["get"]),
+        ("/reports/daily/{date}", &["get"]),
+        ("/health", &["get"]),
+        ("/openapi.json", &["get"]),
+    ] {
+        for method in methods {
+            let op = &paths[path][*method];
+            assert!(op.is_object(), "{method} {path} is documented");
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has responses");
+            if !["/health", "/openapi.json"].contains(&path) {
+                let problems = op["responses"].as_object().unwrap().iter().filter(|(s, _)| s.starts_with('4')).count();
+                assert!(problems >= 3, "{method} {path} documents its problem responses");
+            }
+        }
+    }
+    // Problem responses are problem+json with the Problem schema.
+    let bad = &doc["components"]["responses"]["BadRequest"]["content"]["application/problem+json"]["schema"];
+    assert_eq!(bad["$ref"], "#/components/schemas/Problem");
+    // Bodies have examples, so Swagger UI and schemathesis start from realistic requests.
+    assert!(doc["components"]["schemas"]["NewProductBody"]["example"].is_object());
+}
+
+/// Every documented operation is served, and on a documented path every method that is not
+/// documented is a 405: the router and the document agree.
+#[tokio::test]
+async fn every_documented_operation_is_served_and_no_other_method() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.assert_status(200).clone();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let documented = item.get(method.to_lowercase()).is_some();
+            let url = concrete(path);
+            let body = matches!(method, "POST" | "PATCH" | "PUT").then_some("{}");
+            let reply = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await;
+            if documented {
+                assert_ne!(reply.status.as_u16(), 405, "{method} {path} is documented and served");
+                let unrouted = reply.status.as_u16() == 404 && reply.body["detail"] == "no such resource";
+                assert!(!unrouted, "{method} {path} is documented and routed");
+                assert!(reply.status.as_u16() < 500, "{method} {path}: {}", reply.body);
+            } else {
+                assert_eq!(reply.status.as_u16(), 405, "{method} {path} is not documented, so not served");
+            }
+        }
+    }
+}
+
+/// The function crates add routes only through `utoipa_axum::routes!`, which takes each route
+/// from its handler's `#[utoipa::path]`: a plain axum route would exist without documentation.
+#[test]
+fn function_crates_add_no_undocumented_routes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut offenders = Vec::new();
+    for crate_dir in ["functions/products", "functions/sales", "functions/reports", "functions/aggregate-stream"] {
+        let src = root.join(crate_dir).join("src");
+        for entry in std::fs::read_dir(&src).expect("src") {
+            let path = entry.expect("entry").path();
+            // The document's own route and the UI's static files (see its module comment).
+            if path.ends_with("products/src/docs.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if code.contains(".route(") || code.contains(".route_service(") || code.contains("Router::new()") {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "routes added without documentation:\n{}", offenders.join("\n"));
+}
+
+/// Swagger UI, served from assets compiled into the binary, renders the operation list in
+/// headless Chromium (Debian's `chromium`; `make test` installs it).
+#[tokio::test]
+async fn swagger_ui_renders_the_operations_in_headless_chromium() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.assert_status(200).clone();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let profile = std::env::temp_dir().join(format!("chromium-{}", uuid::Uuid::new_v4().simple()));
+    let out = tokio::process::Command::new(&chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        // Lets the page's scripts run (fetch the document, render) before the DOM is printed.
+        .arg("--virtual-time-budget=30000")
+        .arg("--dump-dom")
+        .arg(format!("{}/docs", app.base))
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{chromium} runs ({e}); `make test` installs Debian's chromium"));
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(dom.contains("swagger-ui"), "the page loaded: {}", String::from_utf8_lossy(&out.stderr));
+    // Each operation is an `opblock` whose id is `operations-<tag>-<operationId>`.
+    let mut missing = Vec::new();
+    let mut shown = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let (Some(id), Some(tag)) = (op["operationId"].as_str(), op["tags"][0].as_str()) else { continue };
+            if dom.contains(&format!("id=\"operations-{tag}-{id}\"")) {
+                shown += 1;
+            } else {
+                missing.push(format!("{method} {path} ({id})"));
+            }
+        }
+    }
+    assert!(missing.is_empty() && shown >= 20, "operations not rendered: {missing:?} (rendered {shown})");
+    assert!(dom.contains("E-commerce admin API"), "the title is rendered");
+}
+
+#[tokio::test]
+async fn health_and_docs_need_no_credentials_and_docs_redirect_to_the_ui() {
+    let app = spawn_app().await;
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let reply = no_redirects.get(format!("{}/docs", app.base)).send().await.expect("request");
+    assert!(reply.status().is_redirection());
+    // Under /docs/{proxy+}, the route API Gateway sends to the products function.
+    assert_eq!(reply.headers()["location"], "/docs/index.html");
+    let reply = app.http.get(format!("{}/docs/index.html", app.base)).send().await.expect("request");
+    assert_eq!(reply.status(), 200);
+    assert!(reply.text().await.unwrap().contains("swagger-ui-bundle.js"));
+    let bundle = app.http.get(format!("{}/docs/swagger-ui-bundle.js", app.base)).send().await.expect("request");
+    assert_eq!(bundle.status(), 200);
+    assert!(bundle.bytes().await.unwrap().len() > 100_000, "the bundle is served from the binary");
+    let doc: Value = app.http.get(format!("{}/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["paths"]["/health"]["get"]["security"], serde_json::json!([{}]));
+}

@@ -1,0 +1,577 @@
+//! The OpenAPI 3.1 description of the API, generated from the code with utoipa.
+//!
+//! Operations are documented where they are implemented: each handler carries a
+//! `#[utoipa::path]` and is registered with `utoipa_axum::routes!`, which adds the route and its
+//! documentation together. This module holds what the handlers share: the wire shapes that have
+//! no Rust type of their own (request bodies are read member by member, see `input`; analytics
+//! responses are built as JSON), the problem document, the common error responses, the query
+//! parameters of lists, and the document's header.
+
+use serde::Deserialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+
+use crate::domain::{Category, LedgerEntry, LedgerReason, Product, ProductStatus, SaleView};
+use crate::error::FieldError;
+use crate::money::Money;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The first part of the document: title, description, security, shared components. Each
+/// function's routes add their paths to it.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "E-commerce admin API",
+        description = "Catalogue, stock, sales and sales analytics of one store.\n\n\
+            Money is exact: requests accept a JSON number or a decimal string with at most two \
+            decimals; responses carry a decimal string with exactly two (`\"2000.00\"`). \
+            Timestamps are RFC 3339, UTC unless `tz` is given. Errors are \
+            `application/problem+json` (RFC 9457). In AWS every request needs a JWT of the \
+            store's identity provider (group `admin` for changes, `admin` or `analyst` for reads); \
+            the local runner does not check it unless `AUTH_MODE=local-jwt`.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    paths(crate::http::health, openapi_json),
+    components(
+        schemas(Problem, FieldError, Money, MoneyInput, LedgerReason),
+        responses(BadRequest, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unauthorized, Forbidden)
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "categories", description = "Product categories"),
+        (name = "products", description = "Products and their stock"),
+        (name = "inventory", description = "The stock ledger and low-stock alerts"),
+        (name = "sales", description = "Recording and listing sales"),
+        (name = "analytics", description = "Summaries, comparisons and rankings from pre-aggregated counters"),
+        (name = "reports", description = "Daily reports written by the schedule"),
+        (name = "service", description = "Health and this document")
+    )
+)]
+pub struct ApiHeader;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A JWT of the store's identity provider (API Gateway JWT authorizer)."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole document: the header plus every function's paths, and the error responses every
+/// operation shares, added here once rather than repeated on each: 400 (a query or path value
+/// that cannot be read), 413 on operations with a body, 401 and 403 (credentials, in AWS).
+pub fn document(parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiHeader::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    for part in parts {
+        doc.merge(part);
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            if op.security.as_ref().is_some_and(|s| s.iter().all(is_empty_requirement)) {
+                continue; // the service's own public paths read no input
+            }
+            let mut shared = vec![("400", "BadRequest"), ("401", "Unauthorized"), ("403", "Forbidden")];
+            if op.request_body.is_some() {
+                shared.push(("413", "PayloadTooLarge"));
+            }
+            for (status, name) in shared {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
+            }
+        }
+    }
+    doc
+}
+
+fn is_empty_requirement(requirement: &utoipa::openapi::security::SecurityRequirement) -> bool {
+    serde_json::to_value(requirement).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+}
+
+// ---- shared shapes --------------------------------------------------------------------------
+
+/// An RFC 9457 problem document.
+#[derive(serde::Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation-error",
+    "title": "Invalid request fields",
+    "status": 422,
+    "detail": "price: must have at most 2 decimal places",
+    "errors": [{"field": "price", "message": "must have at most 2 decimal places"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, such as `/problems/out-of-stock`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Each field that was rejected, for validation problems.
+    pub errors: Option<Vec<FieldError>>,
+    /// Stock available, on an `insufficient-stock` problem.
+    pub available: Option<i64>,
+}
+
+/// An amount in a request: a JSON number or a decimal string, 0 to 999999999999999.99, with
+/// at most two decimals (an amount with more is rejected, never rounded).
+pub struct MoneyInput;
+
+impl utoipa::PartialSchema for MoneyInput {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(r"^[0-9]{1,15}(\.[0-9]{1,2})?$"))
+                    .examples(["1999.99"]),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(0))
+                    .maximum(Some(999_999_999_999_999.99))
+                    .examples([1999.99]),
+            )
+            .description(Some(
+                "A JSON number or a decimal string with at most two decimals; more decimals are \
+                 rejected, never rounded.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for MoneyInput {}
+
+/// 400: the request could not be read.
+#[derive(ToResponse)]
+#[response(
+    description = "Malformed request: JSON, query parameter or path value",
+    content_type = "application/problem+json"
+)]
+pub struct BadRequest(pub Problem);
+
+/// 401: the request carries no valid credentials (AWS only).
+#[derive(ToResponse)]
+#[response(description = "No valid credentials", content_type = "application/problem+json")]
+pub struct Unauthorized(pub Problem);
+
+/// 403: the credentials lack the needed group (AWS only).
+#[derive(ToResponse)]
+#[response(description = "Credentials lack the needed group", content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// 404: the resource does not exist.
+#[derive(ToResponse)]
+#[response(description = "No such resource", content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// 409: the request conflicts with the current state.
+#[derive(ToResponse)]
+#[response(description = "Conflict with the current state", content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// 413: body over 64 KiB.
+#[derive(ToResponse)]
+#[response(description = "Body over 64 KiB", content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// 422: well-formed input that breaks a rule.
+#[derive(ToResponse)]
+#[response(description = "Valid JSON that breaks a rule", content_type = "application/problem+json")]
+pub struct Unprocessable(pub Problem);
+
+// ---- request bodies -------------------------------------------------------------------------
+
+/// `POST /categories`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "electronics", "description": "Phones, laptops and accessories"}))]
+pub struct NewCategoryBody {
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    pub name: String,
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+}
+
+/// `PATCH /categories/{name}`: the new description (`null` clears it).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Everything with a plug"}))]
+pub struct CategoryPatchBody {
+    #[schema(max_length = 2000, required = true)]
+    pub description: Option<String>,
+}
+
+/// `POST /products`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Laptop Pro 14", "description": "14-inch, 32 GB", "price": "1999.99",
+    "image": "https://example.com/laptop.png", "category_name": "electronics",
+    "current_inventory": 25, "low_stock_alert_threshold": 5
+}))]
+pub struct NewProductBody {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    #[schema(value_type = MoneyInput)]
+    pub price: String,
+    /// An http(s) URL.
+    #[schema(max_length = 2048, pattern = r"^https?://\S*$")]
+    pub image: Option<String>,
+    /// An existing category (422 otherwise).
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    pub category_name: String,
+    /// Default `active`.
+    #[serde(default)]
+    #[schema(value_type = ProductStatus)]
+    pub status: String,
+    /// Default 0; recorded as the `initial` ledger entry.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub current_inventory: i64,
+    /// Default 10.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub low_stock_alert_threshold: i64,
+}
+
+/// `PATCH /products/{id}`: the members to change (at least one). `description` and `image` may
+/// be `null` to clear them; `current_inventory` is an absolute set recorded as an `adjustment`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1, example = json!({"price": "1899.00", "current_inventory": 40}))]
+pub struct ProductPatchBody {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(max_length = 2000)]
+    pub description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = MoneyInput)]
+    pub price: String,
+    #[schema(max_length = 2048, pattern = r"^https?://\S*$")]
+    pub image: Option<String>,
+    #[serde(default)]
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    pub category_name: String,
+    #[serde(default)]
+    #[schema(value_type = ProductStatus)]
+    pub status: String,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub low_stock_alert_threshold: i64,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub current_inventory: i64,
+}
+
+/// `POST /products/{id}/inventory`: a relative `change` or an absolute `set`, not both.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum InventoryChangeBody {
+    Change(StockDelta),
+    Set(StockLevel),
+}
+
+/// A relative change of stock.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"change": 20, "reason": "restock"}))]
+pub struct StockDelta {
+    /// Non-zero; negative removes stock.
+    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
+    pub change: i64,
+    /// Default `restock` for a positive change, `adjustment` otherwise.
+    #[schema(value_type = Option<StockChangeReason>)]
+    pub reason: Option<String>,
+}
+
+/// An absolute stock level.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"set": 12, "reason": "adjustment"}))]
+pub struct StockLevel {
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub set: i64,
+    /// Default `adjustment`.
+    #[schema(value_type = Option<StockChangeReason>)]
+    pub reason: Option<String>,
+}
+
+/// The reasons a client may give for a stock change (`initial` and `sale` are written by the
+/// service itself).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum StockChangeReason {
+    Restock,
+    Adjustment,
+    Return,
+}
+
+/// `POST /sales`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"product_id": 1, "units_sold": 2, "sold_at": "2023-10-08T12:48:25Z"}))]
+pub struct NewSaleBody {
+    /// An existing, active product (404 / 422 otherwise).
+    #[schema(minimum = 1)]
+    pub product_id: i64,
+    #[schema(minimum = 1, maximum = 10000)]
+    pub units_sold: i64,
+    /// Default now; a past time back-dates the sale; more than 5 minutes ahead is 422.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sold_at: Option<String>,
+}
+
+// ---- responses without a Rust type of their own ---------------------------------------------
+
+/// A page of categories.
+#[derive(ToSchema)]
+pub struct CategoryPage {
+    pub items: Vec<Category>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of products.
+#[derive(ToSchema)]
+pub struct ProductPage {
+    pub items: Vec<Product>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of stock ledger entries, newest first.
+#[derive(ToSchema)]
+pub struct LedgerPage {
+    pub items: Vec<LedgerEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of sales, newest first.
+#[derive(ToSchema)]
+pub struct SalePage {
+    pub items: Vec<SaleView<'static>>,
+    pub next_cursor: Option<String>,
+}
+
+/// Totals of a group of sales.
+#[derive(ToSchema)]
+pub struct Totals {
+    pub total_units_sold: i64,
+    pub total_revenue: Money,
+    pub sales_count: i64,
+}
+
+/// One row of a summary: its grouping keys and its totals.
+#[derive(ToSchema)]
+pub struct SummaryRow {
+    /// With `product` groupings.
+    pub product_id: Option<i64>,
+    /// With `category` groupings.
+    pub category_name: Option<String>,
+    /// With period groupings: `2023-10-08T13`, `2023-10-08`, `2023-10` or `2023`.
+    pub period: Option<String>,
+    pub total_units_sold: i64,
+    pub total_revenue: Money,
+    pub sales_count: i64,
+    #[schema(format = DateTime)]
+    pub last_sold_at: Option<String>,
+}
+
+/// `GET /sales/summary`.
+#[derive(ToSchema)]
+#[schema(example = json!({
+    "group_by": "year", "from": null, "to": null, "timezone": "UTC",
+    "rows": [{"period": "2022", "total_units_sold": 19, "total_revenue": "28500.00", "sales_count": 9,
+              "last_sold_at": "2022-12-18T11:00:00Z"}]
+}))]
+pub struct Summary {
+    pub group_by: String,
+    /// The effective lower bound, in the store's zone.
+    #[schema(format = DateTime)]
+    pub from: Option<String>,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+    pub timezone: String,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// One row of a comparison.
+#[derive(ToSchema)]
+pub struct CompareRow {
+    /// With `by=product`.
+    pub product_id: Option<i64>,
+    /// With `by=category`.
+    pub category_name: Option<String>,
+    pub current: Totals,
+    pub previous: Totals,
+    /// Current minus previous.
+    pub change: Totals,
+    /// (current - previous) / previous revenue, in percent with one decimal; null when the
+    /// previous revenue is 0.
+    pub revenue_change_pct: Option<f64>,
+}
+
+/// `GET /sales/compare`.
+#[derive(ToSchema)]
+pub struct Comparison {
+    pub period: String,
+    pub current: String,
+    pub previous: String,
+    pub by: String,
+    pub rows: Vec<CompareRow>,
+}
+
+/// One row of a ranking.
+#[derive(ToSchema)]
+pub struct TopRow {
+    #[schema(minimum = 1)]
+    pub rank: i64,
+    /// With `by=product`.
+    pub product_id: Option<i64>,
+    /// With `by=category`.
+    pub category_name: Option<String>,
+    pub total_units_sold: i64,
+    pub total_revenue: Money,
+    pub sales_count: i64,
+}
+
+/// `GET /sales/top`.
+#[derive(ToSchema)]
+pub struct Ranking {
+    pub by: String,
+    pub period: String,
+    pub at: String,
+    pub metric: String,
+    pub rows: Vec<TopRow>,
+}
+
+/// A product in a report's low-stock list.
+#[derive(ToSchema)]
+pub struct LowStockLine {
+    pub id: i64,
+    pub name: String,
+    pub category_name: String,
+    pub current_inventory: i64,
+    pub low_stock_alert_threshold: i64,
+}
+
+/// A day's totals against another day's.
+#[derive(ToSchema)]
+pub struct DayComparison {
+    pub previous_date: String,
+    pub current: Totals,
+    pub previous: Totals,
+    pub change: Totals,
+    pub revenue_change_pct: Option<f64>,
+}
+
+/// Totals of one category.
+#[derive(ToSchema)]
+pub struct CategoryTotals {
+    pub category_name: String,
+    pub total_units_sold: i64,
+    pub total_revenue: Money,
+    pub sales_count: i64,
+}
+
+/// The day's totals.
+#[derive(ToSchema)]
+pub struct DayTotals {
+    pub total_units_sold: i64,
+    pub total_revenue: Money,
+    pub sales_count: i64,
+    #[schema(format = DateTime)]
+    pub last_sold_at: Option<String>,
+}
+
+/// The report of one store-timezone day.
+#[derive(ToSchema)]
+pub struct DailyReport {
+    /// `2023-10-08`.
+    #[schema(format = Date)]
+    pub date: String,
+    pub timezone: String,
+    #[schema(format = DateTime)]
+    pub generated_at: String,
+    pub totals: DayTotals,
+    pub by_category: Vec<CategoryTotals>,
+    /// The 5 best products of the day by revenue.
+    pub top_products: Vec<TopRow>,
+    pub low_stock: Vec<LowStockLine>,
+    pub change_vs_previous_day: DayComparison,
+    pub change_vs_same_weekday_last_week: DayComparison,
+}
+
+/// A page of daily reports, newest first.
+#[derive(ToSchema)]
+pub struct ReportPage {
+    pub items: Vec<DailyReport>,
+    pub next_cursor: Option<String>,
+}
+
+// ---- query parameters -----------------------------------------------------------------------
+
+// Parameters are documented as the handlers read them: optional ones carry `#[serde(default)]`
+// (not required, and never `null`: a query string has no null).
+
+/// An IANA time zone name: the zones this build knows, listed so clients can offer them.
+pub fn time_zone_schema() -> utoipa::openapi::schema::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+        .examples(["Asia/Karachi"])
+        .build()
+}
+
+/// Paging of a list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page.
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 100, default = 50)]
+    pub limit: i64,
+    /// `next_cursor` of the previous page (opaque: one this list did not issue is 400).
+    #[serde(default)]
+    #[param(min_length = 1)]
+    pub cursor: String,
+}
+
+/// `GET /openapi.json`: documented here because the Swagger UI router serves it.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    security(()),
+    responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json"))
+)]
+pub fn openapi_json() {}
