@@ -414,11 +414,11 @@ pub struct SummaryRow {
               "last_sold_at": "2022-12-18T11:00:00Z"}]
 }))]
 pub struct Summary {
+    /// The grouping, in its canonical spelling (`product-day` for `product_id-date`).
     pub group_by: String,
-    /// The effective lower bound, in the store's zone.
-    #[schema(format = DateTime)]
+    /// The request's `from` as given (a date or an RFC 3339 time); null when not given.
     pub from: Option<String>,
-    #[schema(format = DateTime)]
+    /// The request's `to` as given; null when not given.
     pub to: Option<String>,
     pub timezone: String,
     pub rows: Vec<SummaryRow>,

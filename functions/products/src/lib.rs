@@ -40,30 +40,26 @@ pub fn router(state: AppState) -> axum::Router {
     routes().with_state(state).into()
 }
 
-/// Filters of product lists.
+/// The category filter of product lists.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only: the handler reads the query itself
-struct ProductQuery {
-    /// Only products of this category.
-    #[serde(default)]
-    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    category_name: String,
-    /// Only products with this status.
-    #[serde(default)]
-    #[param(value_type = ProductStatus)]
-    status: String,
-}
-
-/// `category_name` filter of the low-stock list.
-#[derive(serde::Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
+#[allow(dead_code)] // documentation only: the handlers read the query themselves
 struct CategoryQuery {
     /// Only products of this category.
     #[serde(default)]
     #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
     category_name: String,
+}
+
+/// The status filter of product lists.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct StatusQuery {
+    /// Only products with this status.
+    #[serde(default)]
+    #[param(value_type = ProductStatus)]
+    status: String,
 }
 
 /// Registers a category.
@@ -98,7 +94,7 @@ async fn list_categories(State(state): State<AppState>, Query(mut q): Query) -> 
 /// One category.
 #[utoipa::path(
     get, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "electronics")),
     responses((status = 200, body = Category), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
 async fn get_category(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AppError> {
@@ -109,7 +105,7 @@ async fn get_category(State(state): State<AppState>, PathParam(name): PathParam)
 /// Changes a category's description.
 #[utoipa::path(
     patch, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "electronics")),
     request_body = CategoryPatchBody,
     responses(
         (status = 200, body = Category),
@@ -131,7 +127,7 @@ async fn patch_category(
 /// Deletes a category no product uses.
 #[utoipa::path(
     delete, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")),
+    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "personal_care")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, response = BadRequest),
@@ -163,7 +159,7 @@ async fn create_product(State(state): State<AppState>, JsonBody(body): JsonBody)
 /// Lists products by id, optionally of one category and/or status.
 #[utoipa::path(
     get, path = "/products", tag = "products",
-    params(ProductQuery, PageParams),
+    params(CategoryQuery, StatusQuery, PageParams),
     responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, response = BadRequest))
 )]
 async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
@@ -182,7 +178,7 @@ async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Re
 /// One product.
 #[utoipa::path(
     get, path = "/products/{id}", tag = "products",
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1, example = 1)),
     responses((status = 200, body = Product), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
 async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, AppError> {
@@ -194,7 +190,7 @@ async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) ->
 /// same transaction.
 #[utoipa::path(
     patch, path = "/products/{id}", tag = "products",
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1, example = 1)),
     request_body = ProductPatchBody,
     responses(
         (status = 200, body = Product),
@@ -217,7 +213,7 @@ async fn patch_product(
 /// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically.
 #[utoipa::path(
     post, path = "/products/{id}/inventory", tag = "inventory",
-    params(("id" = i64, Path, minimum = 1)),
+    params(("id" = i64, Path, minimum = 1, example = 1)),
     request_body = InventoryChangeBody,
     responses(
         (status = 201, description = "The ledger entry written", body = LedgerEntry),
@@ -240,7 +236,7 @@ async fn change_inventory(
 /// A product's stock ledger, newest first.
 #[utoipa::path(
     get, path = "/products/{id}/inventory", tag = "inventory",
-    params(("id" = i64, Path, minimum = 1), PageParams),
+    params(("id" = i64, Path, minimum = 1, example = 1), PageParams),
     responses(
         (status = 200, description = "A page of ledger entries", body = LedgerPage),
         (status = 400, response = BadRequest),

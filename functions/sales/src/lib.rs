@@ -86,11 +86,11 @@ fn stored_response(response: StoredResponse) -> Response {
     http
 }
 
-/// Filters of the sales list.
+/// Filters of the sales list and of summaries.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only: the handler reads the query itself
-struct SalesQuery {
+#[allow(dead_code)] // documentation only: the handlers read the query themselves
+struct SalesFilterParams {
     /// Only this product's sales (not together with `category_name`).
     #[serde(default)]
     #[param(minimum = 1)]
@@ -99,7 +99,8 @@ struct SalesQuery {
     #[serde(default)]
     #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
     category_name: String,
-    /// From this date (`YYYY-MM-DD`, inclusive, in `tz` or the store's zone) or RFC 3339 time.
+    /// From this date (`YYYY-MM-DD`, inclusive, in `tz` or the store's zone) or RFC 3339 time
+    /// (summaries resolve it to the hour).
     #[serde(default)]
     #[param(
         pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
@@ -111,6 +112,13 @@ struct SalesQuery {
         pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
     )]
     to: String,
+}
+
+/// The time zone of a sales list.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct TimeZoneParam {
     /// An IANA zone for the dates and for the returned timestamps, such as `Asia/Karachi`.
     #[serde(default)]
     #[param(schema_with = shared::openapi::time_zone_schema)]
@@ -120,7 +128,7 @@ struct SalesQuery {
 /// Lists sales, newest first: by product, by category or all, in a time range.
 #[utoipa::path(
     get, path = "/sales", tag = "sales",
-    params(SalesQuery, PageParams),
+    params(SalesFilterParams, TimeZoneParam, PageParams),
     responses((status = 200, description = "A page of sales", body = SalePage), (status = 400, response = BadRequest))
 )]
 async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
@@ -185,11 +193,11 @@ fn category_filter(q: &mut shared::input::QueryParams) -> Result<Option<String>,
         .transpose()
 }
 
-/// Query of a summary.
+/// The grouping of a summary.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documentation only
-struct SummaryParams {
+struct GroupByParam {
     /// `total` (default), `hour`, `day`, `month`, `year`, `product`, `category`, or
     /// `product-<period>` / `category-<period>`; `product_id-*` and `*-date` are aliases.
     #[serde(default)]
@@ -197,33 +205,13 @@ struct SummaryParams {
         pattern = "^(total|hour|day|date|month|year|product|product_id|category|(product|product_id|category)-(hour|day|date|month|year))$"
     )]
     group_by: String,
-    /// From this date (`YYYY-MM-DD`, inclusive, store's zone) or RFC 3339 time (to the hour).
-    #[serde(default)]
-    #[param(
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
-    )]
-    from: String,
-    /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
-    #[serde(default)]
-    #[param(
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
-    )]
-    to: String,
-    /// Only this product.
-    #[serde(default)]
-    #[param(minimum = 1)]
-    product_id: i64,
-    /// Only this category.
-    #[serde(default)]
-    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    category_name: String,
 }
 
 /// Totals grouped by product, category and/or period, read from the pre-aggregated counters:
 /// the cost depends on the rows asked for, never on the number of sales.
 #[utoipa::path(
     get, path = "/sales/summary", tag = "analytics",
-    params(SummaryParams),
+    params(GroupByParam, SalesFilterParams),
     responses((status = 200, body = shared::openapi::Summary), (status = 400, response = BadRequest))
 )]
 async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {

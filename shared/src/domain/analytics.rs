@@ -1,7 +1,6 @@
 //! The dashboard's questions (summary, compare, top) and their answers. Pure: parsing and
 //! shaping; the reads are in `store::analytics`.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -181,11 +180,6 @@ pub fn parse_period(name: &str, grain: Grain, text: &str) -> Result<Bucket, AppE
         };
         AppError::bad_field(name, format!("must be a {} written like {example}", grain.name()))
     })
-}
-
-/// The effective bounds of a summary, as RFC 3339 in the store's zone.
-pub fn bound_text(at: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> Option<String> {
-    at.map(|t| time::to_api(t, Some(tz)))
 }
 
 #[cfg(test)]
