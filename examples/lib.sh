@@ -13,7 +13,7 @@ trap 'rm -f "$_response"' EXIT
 call() {
   local method=$1 path=$2 body=${3:-} expect=${4:-}
   local args=(--silent --show-error -X "$method" -o "$_response" -w '%{http_code}')
-  if [[ -n "$body" ]]; then args+=(-H 'content-type: application/json' --data "$body"); fi
+  if [[ -n "$body" ]]; then args+=(-H 'content-type: application/json' --data-raw "$body"); fi
   for h in "${HEADERS[@]+"${HEADERS[@]}"}"; do args+=(-H "$h"); done
   if [[ -n "${AUTH_HEADER:-}" ]]; then args+=(-H "$AUTH_HEADER"); fi
   echo "> $method $path"

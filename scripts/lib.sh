@@ -51,15 +51,28 @@ start_moto() {
   return 1
 }
 
-# Debian's chromium, for the test that renders Swagger UI headless (installed once, as root or
-# with sudo).
+# A headless-capable Chromium for the test that renders Swagger UI, exported as CHROMIUM: the
+# one CHROMIUM names, one on PATH, or Debian's `chromium` installed with apt (as root, or with
+# passwordless sudo).
 ensure_chromium() {
-  if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then return 0; fi
-  echo "installing Debian's chromium (for the Swagger UI test)..."
+  local candidate
+  for candidate in ${CHROMIUM:-} chromium chromium-browser google-chrome; do
+    if command -v "$candidate" >/dev/null 2>&1; then
+      export CHROMIUM="$candidate"
+      return 0
+    fi
+  done
   local sudo=
-  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo -n"; fi
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium (for the Swagger UI test)..."
+    if $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; then
+      export CHROMIUM=chromium
+      return 0
+    fi
+  fi
+  echo "no Chromium found and it could not be installed: install Debian's chromium (or set CHROMIUM)" >&2
+  return 1
 }
 
 # A free TCP port on 127.0.0.1.

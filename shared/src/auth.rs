@@ -136,6 +136,16 @@ mod tests {
     }
 
     #[test]
+    fn only_health_and_the_api_description_are_public() {
+        for public in ["/health", "/openapi.json", "/docs", "/docs/index.html", "/docs/swagger-ui-bundle.js"] {
+            assert!(is_public(public), "{public}");
+        }
+        for private in ["/products", "/docsx", "/openapi.json/x", "/sales/summary", "/"] {
+            assert!(!is_public(private), "{private}");
+        }
+    }
+
+    #[test]
     fn writes_need_admin_reads_need_admin_or_analyst() {
         let admin = vec!["admin".to_owned()];
         let analyst = vec!["analyst".to_owned()];

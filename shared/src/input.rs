@@ -162,8 +162,8 @@ fn whole_json_number(raw: &str) -> Option<i64> {
         None => (false, raw),
     };
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], unsigned[i + 1..].parse::<i64>().ok()?),
-        None => (unsigned, 0),
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
     };
     let (whole, fraction) = match mantissa.split_once('.') {
         Some((_, "")) => return None,
@@ -176,18 +176,21 @@ fn whole_json_number(raw: &str) -> Option<i64> {
     let digits = format!("{whole}{fraction}");
     let digits = digits.trim_start_matches('0');
     if digits.is_empty() {
-        return Some(0);
+        return Some(0); // zero, whatever the exponent
     }
-    // value = digits x 10^scale; trailing zeros move into the scale.
+    // An exponent too large for an i64 makes the value far outside i64 (or below 1).
+    let exponent: i64 = match exponent {
+        Some(text) => text.parse().ok()?,
+        None => 0,
+    };
+    // value = significant x 10^scale; trailing zeros move into the scale.
     let significant = digits.trim_end_matches('0');
     let scale = exponent.checked_sub(fraction.len() as i64)?.checked_add((digits.len() - significant.len()) as i64)?;
-    if scale < 0 || significant.len() as i64 + scale > 19 {
+    // i64::MAX has 19 digits: anything longer, or any fraction left, is not an i64 integer.
+    if !(0..=18).contains(&scale) || significant.len() > 19 || significant.len() as i64 + scale > 19 {
         return None;
     }
-    let mut value: i128 = significant.parse().ok()?;
-    for _ in 0..scale {
-        value *= 10;
-    }
+    let value = significant.parse::<i128>().ok()?.checked_mul(10i128.checked_pow(scale as u32)?)?;
     i64::try_from(if negative { -value } else { value }).ok()
 }
 
@@ -294,6 +297,14 @@ mod tests {
             ("9223372036854775808", None),
             ("1e19", None),
             ("1e999999999999", None),
+            ("1e9223372036854775807", None),
+            ("12e9223372036854775806", None),
+            ("1e-9223372036854775808", None),
+            ("1e99999999999999999999", None),
+            ("0e99999999999999999999", Some(0)),
+            ("100000000000000000000e-2", Some(1_000_000_000_000_000_000)),
+            ("100000000000000000000e-1", None),
+            ("1000000000000000000e-1", Some(100_000_000_000_000_000)),
             ("1.", None),
             (".5", None),
             ("\"5\"", None),

@@ -139,7 +139,7 @@ pub struct Problem {
     pub available: Option<i64>,
 }
 
-/// An amount in a request: a JSON number or a decimal string, 0 to 999999999999999.99, with
+/// An amount in a request: a JSON number or a decimal string, 0 to 999999999999.99, with
 /// at most two decimals (an amount with more is rejected, never rounded).
 pub struct MoneyInput;
 
@@ -149,14 +149,14 @@ impl utoipa::PartialSchema for MoneyInput {
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .pattern(Some(r"^[0-9]{1,15}(\.[0-9]{1,2})?$"))
+                    .pattern(Some(r"^0*[0-9]{1,12}(\.[0-9]{1,2})?$"))
                     .examples(["1999.99"]),
             )
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::Number)
                     .minimum(Some(0))
-                    .maximum(Some(999_999_999_999_999.99))
+                    .maximum(Some(999_999_999_999.99))
                     .examples([1999.99]),
             )
             .description(Some(
@@ -179,7 +179,11 @@ pub struct BadRequest(pub Problem);
 
 /// 401: the request carries no valid credentials (AWS only).
 #[derive(ToResponse)]
-#[response(description = "No valid credentials", content_type = "application/problem+json")]
+#[response(
+    description = "No valid credentials. A token API Gateway's authorizer rejects is answered by API Gateway \
+                   itself: `{\"message\":\"Unauthorized\"}` as application/json.",
+    content_type = "application/problem+json"
+)]
 pub struct Unauthorized(pub Problem);
 
 /// 403: the credentials lack the needed group (AWS only).
@@ -358,6 +362,7 @@ pub struct NewSaleBody {
 #[derive(ToSchema)]
 pub struct CategoryPage {
     pub items: Vec<Category>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -365,6 +370,7 @@ pub struct CategoryPage {
 #[derive(ToSchema)]
 pub struct ProductPage {
     pub items: Vec<Product>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -372,6 +378,7 @@ pub struct ProductPage {
 #[derive(ToSchema)]
 pub struct LedgerPage {
     pub items: Vec<LedgerEntry>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -379,6 +386,7 @@ pub struct LedgerPage {
 #[derive(ToSchema)]
 pub struct SalePage {
     pub items: Vec<SaleView<'static>>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -402,7 +410,7 @@ pub struct SummaryRow {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub last_sold_at: Option<String>,
 }
 
@@ -417,8 +425,10 @@ pub struct Summary {
     /// The grouping, in its canonical spelling (`product-day` for `product_id-date`).
     pub group_by: String,
     /// The request's `from` as given (a date or an RFC 3339 time); null when not given.
+    #[schema(required = true)]
     pub from: Option<String>,
     /// The request's `to` as given; null when not given.
+    #[schema(required = true)]
     pub to: Option<String>,
     pub timezone: String,
     pub rows: Vec<SummaryRow>,
@@ -437,6 +447,7 @@ pub struct CompareRow {
     pub change: Totals,
     /// (current - previous) / previous revenue, in percent with one decimal; null when the
     /// previous revenue is 0.
+    #[schema(required = true)]
     pub revenue_change_pct: Option<f64>,
 }
 
@@ -491,6 +502,7 @@ pub struct DayComparison {
     pub current: Totals,
     pub previous: Totals,
     pub change: Totals,
+    #[schema(required = true)]
     pub revenue_change_pct: Option<f64>,
 }
 
@@ -509,7 +521,7 @@ pub struct DayTotals {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
-    #[schema(format = DateTime)]
+    #[schema(required = true, format = DateTime)]
     pub last_sold_at: Option<String>,
 }
 
@@ -535,6 +547,7 @@ pub struct DailyReport {
 #[derive(ToSchema)]
 pub struct ReportPage {
     pub items: Vec<DailyReport>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 //! `utoipa-swagger-ui` package: no CDN at run time). In AWS the products function serves both
 //! (see `template.yaml`); locally the runner does.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::Path;
@@ -29,17 +29,18 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
 /// than to `/docs/`, so every page and asset is under the API Gateway route `/docs/{proxy+}`.
 /// (`/openapi.json` is documented in `shared::openapi`; the UI's files are not API operations.)
 pub fn docs_router() -> Router {
-    let document: Arc<str> = match api_document().to_json() {
-        Ok(json) => json.into(),
-        Err(e) => panic!("the OpenAPI document serializes: {e}"),
-    };
+    // Built on first request, not at start-up: it is not on any cold start's path.
+    let document: Arc<OnceLock<String>> = Arc::default();
     let config = Arc::new(utoipa_swagger_ui::Config::from("/openapi.json").display_request_duration(true));
     Router::new()
         .route(
             "/openapi.json",
             get(move || {
                 let document = document.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], document.to_string()).into_response() }
+                async move {
+                    let json = document.get_or_init(|| api_document().to_json().unwrap_or_else(|e| e.to_string()));
+                    ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response()
+                }
             }),
         )
         .route("/docs", get(|| async { Redirect::to("/docs/index.html") }))

@@ -148,6 +148,7 @@ async fn delete_category(State(state): State<AppState>, PathParam(name): PathPar
     responses(
         (status = 201, description = "Created", body = Product),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
 )]

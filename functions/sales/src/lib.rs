@@ -91,7 +91,7 @@ fn stored_response(response: StoredResponse) -> Response {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documentation only: the handlers read the query themselves
 struct SalesFilterParams {
-    /// Only this product's sales (not together with `category_name`).
+    /// Only this product's sales (summaries: not together with `category_name`).
     #[serde(default)]
     #[param(minimum = 1)]
     product_id: i64,
@@ -208,7 +208,9 @@ struct GroupByParam {
 }
 
 /// Totals grouped by product, category and/or period, read from the pre-aggregated counters:
-/// the cost depends on the rows asked for, never on the number of sales.
+/// the cost depends on the rows asked for, never on the number of sales. Bounds are clamped to
+/// the years with sales; a grouping over more than 100000 periods is 400, as is `product_id`
+/// with `category_name`.
 #[utoipa::path(
     get, path = "/sales/summary", tag = "analytics",
     params(GroupByParam, SalesFilterParams),

@@ -328,3 +328,36 @@ fn the_local_schedule_fires_at_a_quarter_past_midnight_store_time() {
     let next = local_runner::next_local_time(at("2023-10-08T19:15:00Z"), chrono_tz::Asia::Karachi, quarter_past);
     assert_eq!(next, at("2023-10-09T19:15:00Z"));
 }
+
+/// A summary walks the buckets of the store's history, not of the bounds a client writes: far
+/// bounds are clamped to the years with sales, and a grouping over too many periods is a 400,
+/// not minutes of work (schemathesis found `from=4898-12-30&to=8636-07-21&group_by=date` timing
+/// out).
+#[tokio::test]
+async fn summaries_are_bounded_by_the_store_history() {
+    let app = seeded().await;
+    let started = std::time::Instant::now();
+    let days = app.get("/sales/summary?group_by=day&from=0001-01-01&to=9999-12-31").await;
+    let days = rows(days.assert_status(200));
+    let periods: Vec<&str> = days.iter().map(|r| r["period"].as_str().unwrap()).collect();
+    assert_eq!(periods, ["2022-10-08", "2022-11-08", "2022-12-08", "2023-10-08"]);
+    let by_hour = app.get("/sales/summary?group_by=hour&from=1900-01-01").await;
+    let hours = rows(by_hour.assert_status(200));
+    assert!(hours.iter().all(|r| r["period"].as_str().unwrap().starts_with("202")), "{hours:?}");
+    assert_eq!(hours.iter().map(|r| r["sales_count"].as_i64().unwrap()).sum::<i64>(), 18, "every demo sale");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    // Bounds outside the history: nothing to read.
+    let empty = app.get("/sales/summary?group_by=day&from=3000-01-01&to=3000-12-31").await;
+    assert!(rows(empty.assert_status(200)).is_empty());
+
+    // A back-dated import stretches the history to 2010: 14 years of hours is over the limit.
+    app.post("/sales", r#"{"product_id":5,"units_sold":1,"sold_at":"2010-06-01T10:00:00Z"}"#).await.assert_status(201);
+    app.aggregate().await;
+    let too_many = app.get("/sales/summary?group_by=hour").await;
+    too_many.assert_problem(400);
+    assert_eq!(too_many.error_fields(), ["group_by"]);
+    assert!(too_many.body["detail"].as_str().unwrap().contains("at most 100000"), "{}", too_many.body);
+    let by_year = app.get("/sales/summary?group_by=year").await;
+    let years = rows(by_year.assert_status(200));
+    assert_eq!(years.first().unwrap()["period"], "2010");
+}

@@ -321,6 +321,24 @@ impl LocalRange {
     pub fn is_empty(&self) -> bool {
         self.start >= self.end
     }
+
+    /// How many periods of `grain` the range touches, counted without listing them (a bound
+    /// is checked on this before any are).
+    pub fn periods(&self, grain: Grain) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let last = self.end - Duration::hours(1);
+        let months = |t: NaiveDateTime| i64::from(t.year()) * 12 + i64::from(t.month0());
+        let count = match grain {
+            Grain::Hour => (self.end - self.start).num_hours(),
+            Grain::Day => (last.date() - self.start.date()).num_days() + 1,
+            Grain::Month => months(last) - months(self.start) + 1,
+            Grain::Year => i64::from(last.year() - self.start.year()) + 1,
+            Grain::All => 1,
+        };
+        count.max(0) as u64
+    }
 }
 
 fn next_start(grain: Grain, start: NaiveDateTime) -> NaiveDateTime {
@@ -421,6 +439,22 @@ mod tests {
         // Fall back: 25 real hours; the repeated 01:00 hour shares one bucket.
         assert_eq!(hours_of_day("2023-11-05"), (25, 24));
         assert_eq!(hours_of_day("2023-06-01"), (24, 24));
+    }
+
+    #[test]
+    fn a_range_counts_its_periods_as_split_by_lists_them() {
+        let at = |date: &str, hour: u32| {
+            NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap().and_hms_opt(hour, 0, 0).unwrap()
+        };
+        let range = |a: (&str, u32), b: (&str, u32)| LocalRange { start: at(a.0, a.1), end: at(b.0, b.1) };
+        let r = range(("2022-12-31", 22), ("2024-01-02", 1));
+        assert_eq!(r.periods(Grain::Year), 3);
+        assert_eq!(r.periods(Grain::Month), 14);
+        assert_eq!(r.periods(Grain::Day), 368);
+        assert_eq!(r.periods(Grain::Hour), 2 + 365 * 24 + 24 + 1);
+        assert_eq!(split_by(r, Grain::Day).len() as u64, r.periods(Grain::Day));
+        assert_eq!(split_by(r, Grain::Month).len() as u64, r.periods(Grain::Month));
+        assert_eq!(range(("2023-01-01", 5), ("2023-01-01", 5)).periods(Grain::Day), 0);
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub fn parse_product_id(text: &str) -> Result<i64, AppError> {
 pub struct Category {
     #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     #[serde(serialize_with = "serialize_utc")]
     #[schema(value_type = String, format = DateTime)]
@@ -90,8 +91,10 @@ pub struct Product {
     #[schema(minimum = 1)]
     pub id: i64,
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub price: Money,
+    #[schema(required = true)]
     pub image: Option<String>,
     pub category_name: String,
     pub status: ProductStatus,

@@ -27,6 +27,10 @@ pub struct SummaryQuery {
     pub to_text: Option<String>,
 }
 
+/// The most periods one summary may group by (over 11 years of hours): a bound on the work and
+/// the response of one request.
+pub const MAX_SUMMARY_PERIODS: u64 = 100_000;
+
 /// Leaderboard reads run this many at a time.
 const CONCURRENT_READS: usize = 8;
 
@@ -50,6 +54,19 @@ impl Store {
         let Some(range) = self.effective_range(q.from, q.to, tz).await? else {
             return Ok(summary);
         };
+        if let Some(grain) = group_by.period {
+            let periods = range.periods(grain);
+            if periods > MAX_SUMMARY_PERIODS {
+                return Err(AppError::bad_field(
+                    "group_by",
+                    format!(
+                        "asks for {periods} {} periods; at most {MAX_SUMMARY_PERIODS}: narrow from/to or group by a \
+                         coarser period",
+                        grain.name()
+                    ),
+                ));
+            }
+        }
         let groups: Vec<(Option<Bucket>, LocalRange)> = match group_by.period {
             Some(grain) => split_by(range, grain).into_iter().map(|(b, r)| (Some(b), r)).collect(),
             None => vec![(None, range)],
@@ -111,34 +128,29 @@ impl Store {
         Ok(summary)
     }
 
-    /// The local range a summary covers; unbounded sides extend to the first or last year with
-    /// sales. `None` when the store has no sales at all.
+    /// The local range a summary covers: the request's bounds, clamped to the years that have
+    /// sales (one small Query of the store's year counters). Clamping keeps the buckets a summary
+    /// walks proportional to the store's history, not to the bounds a client writes
+    /// (`from=0001-01-01&group_by=hour` would be 17 million hours). `None` when the range holds
+    /// no year with sales.
     async fn effective_range(
         &self,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         tz: Tz,
     ) -> Result<Option<LocalRange>, AppError> {
-        let (from, to) = match (from, to) {
-            (Some(f), Some(t)) => (f, t),
-            _ => {
-                let years = self.counter_buckets(&Scope::Store, Grain::Year).await?;
-                let (Some(first), Some(last)) = (years.first(), years.last()) else { return Ok(None) };
-                let start = |b: &Bucket| -> Option<DateTime<Utc>> {
-                    let local = b.start()?;
-                    Some(crate::time::start_of_day(local.date(), tz))
-                };
-                let first_start = start(first).ok_or_else(|| AppError::Internal("bad year bucket".into()))?;
-                let last_end = last
-                    .period
-                    .parse::<i32>()
-                    .ok()
-                    .and_then(|y| chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1))
-                    .map(|d| crate::time::start_of_day(d, tz) - Duration::microseconds(1))
-                    .ok_or_else(|| AppError::Internal("bad year bucket".into()))?;
-                (from.unwrap_or(first_start), to.unwrap_or(last_end))
-            }
+        let years = self.counter_buckets(&Scope::Store, Grain::Year).await?;
+        let (Some(first), Some(last)) = (years.first(), years.last()) else { return Ok(None) };
+        let year_start = |year: i32| {
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+                .map(|d| crate::time::start_of_day(d, tz))
+                .ok_or_else(|| AppError::Internal(format!("bad year bucket {year}")))
         };
+        let year_of = |b: &Bucket| b.period.parse::<i32>().map_err(|_| AppError::Internal("bad year bucket".into()));
+        let history_start = year_start(year_of(first)?)?;
+        let history_end = year_start(year_of(last)? + 1)? - Duration::microseconds(1);
+        let from = from.map_or(history_start, |f| f.max(history_start));
+        let to = to.map_or(history_end, |t| t.min(history_end));
         if from > to {
             return Ok(None);
         }
