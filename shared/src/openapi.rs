@@ -14,7 +14,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 
-use crate::domain::{Category, LedgerEntry, LedgerReason, Product, ProductStatus, SaleView};
+use crate::domain::{LedgerReason, ProductStatus};
 use crate::error::FieldError;
 use crate::money::Money;
 
@@ -169,47 +169,33 @@ impl utoipa::PartialSchema for MoneyInput {
 
 impl ToSchema for MoneyInput {}
 
-/// 400: the request could not be read.
-#[derive(ToResponse)]
-#[response(
-    description = "Malformed request: JSON, query parameter or path value",
-    content_type = "application/problem+json"
-)]
-pub struct BadRequest(pub Problem);
+/// Declares the reusable problem responses: each a problem+json body with a description.
+macro_rules! problem_responses {
+    ($($(#[$doc:meta])* $name:ident => $description:expr;)+) => {$(
+        $(#[$doc])*
+        #[derive(ToResponse)]
+        #[response(description = $description, content_type = "application/problem+json")]
+        pub struct $name(pub Problem);
+    )+};
+}
 
-/// 401: the request carries no valid credentials (AWS only).
-#[derive(ToResponse)]
-#[response(
-    description = "No valid credentials. A token API Gateway's authorizer rejects is answered by API Gateway \
-                   itself: `{\"message\":\"Unauthorized\"}` as application/json.",
-    content_type = "application/problem+json"
-)]
-pub struct Unauthorized(pub Problem);
-
-/// 403: the credentials lack the needed group (AWS only).
-#[derive(ToResponse)]
-#[response(description = "Credentials lack the needed group", content_type = "application/problem+json")]
-pub struct Forbidden(pub Problem);
-
-/// 404: the resource does not exist.
-#[derive(ToResponse)]
-#[response(description = "No such resource", content_type = "application/problem+json")]
-pub struct NotFound(pub Problem);
-
-/// 409: the request conflicts with the current state.
-#[derive(ToResponse)]
-#[response(description = "Conflict with the current state", content_type = "application/problem+json")]
-pub struct Conflict(pub Problem);
-
-/// 413: body over 64 KiB.
-#[derive(ToResponse)]
-#[response(description = "Body over 64 KiB", content_type = "application/problem+json")]
-pub struct PayloadTooLarge(pub Problem);
-
-/// 422: well-formed input that breaks a rule.
-#[derive(ToResponse)]
-#[response(description = "Valid JSON that breaks a rule", content_type = "application/problem+json")]
-pub struct Unprocessable(pub Problem);
+problem_responses! {
+    /// 400: the request could not be read.
+    BadRequest => "Malformed request: JSON, query parameter or path value";
+    /// 401: the request carries no valid credentials (AWS only).
+    Unauthorized => "No valid credentials. A token API Gateway's authorizer rejects is answered by API Gateway \
+                     itself: `{\"message\":\"Unauthorized\"}` as application/json.";
+    /// 403: the credentials lack the needed group (AWS only).
+    Forbidden => "Credentials lack the needed group";
+    /// 404: the resource does not exist.
+    NotFound => "No such resource";
+    /// 409: the request conflicts with the current state.
+    Conflict => "Conflict with the current state";
+    /// 413: body over 64 KiB.
+    PayloadTooLarge => "Body over 64 KiB";
+    /// 422: well-formed input that breaks a rule.
+    Unprocessable => "Valid JSON that breaks a rule";
+}
 
 // ---- request bodies -------------------------------------------------------------------------
 
@@ -357,38 +343,6 @@ pub struct NewSaleBody {
 }
 
 // ---- responses without a Rust type of their own ---------------------------------------------
-
-/// A page of categories.
-#[derive(ToSchema)]
-pub struct CategoryPage {
-    pub items: Vec<Category>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
-
-/// A page of products.
-#[derive(ToSchema)]
-pub struct ProductPage {
-    pub items: Vec<Product>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
-
-/// A page of stock ledger entries, newest first.
-#[derive(ToSchema)]
-pub struct LedgerPage {
-    pub items: Vec<LedgerEntry>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
-
-/// A page of sales, newest first.
-#[derive(ToSchema)]
-pub struct SalePage {
-    pub items: Vec<SaleView<'static>>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-}
 
 /// Totals of a group of sales.
 #[derive(ToSchema)]
@@ -541,14 +495,6 @@ pub struct DailyReport {
     pub low_stock: Vec<LowStockLine>,
     pub change_vs_previous_day: DayComparison,
     pub change_vs_same_weekday_last_week: DayComparison,
-}
-
-/// A page of daily reports, newest first.
-#[derive(ToSchema)]
-pub struct ReportPage {
-    pub items: Vec<DailyReport>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
 }
 
 // ---- query parameters -----------------------------------------------------------------------

@@ -11,10 +11,10 @@ use shared::domain::{
 use shared::error::AppError;
 use shared::http::{AppState, JsonBody, PathParam, Query, created, ok};
 use shared::openapi::{
-    BadRequest, CategoryPage, CategoryPatchBody, Conflict, InventoryChangeBody, LedgerPage, NewCategoryBody,
-    NewProductBody, NotFound, PageParams, ProductPage, ProductPatchBody, Unprocessable,
+    BadRequest, CategoryPatchBody, Conflict, InventoryChangeBody, NewCategoryBody, NewProductBody, NotFound,
+    PageParams, ProductPatchBody, Unprocessable,
 };
-use shared::store::catalogue::ProductFilter;
+use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -82,7 +82,7 @@ async fn create_category(State(state): State<AppState>, JsonBody(body): JsonBody
 #[utoipa::path(
     get, path = "/categories", tag = "categories",
     params(PageParams),
-    responses((status = 200, description = "A page of categories", body = CategoryPage), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of categories", body = Page<Category>), (status = 400, response = BadRequest))
 )]
 async fn list_categories(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let limit = q.limit()?;
@@ -161,7 +161,7 @@ async fn create_product(State(state): State<AppState>, JsonBody(body): JsonBody)
 #[utoipa::path(
     get, path = "/products", tag = "products",
     params(CategoryQuery, StatusQuery, PageParams),
-    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
 )]
 async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;
@@ -239,7 +239,7 @@ async fn change_inventory(
     get, path = "/products/{id}/inventory", tag = "inventory",
     params(("id" = i64, Path, minimum = 1, example = 1), PageParams),
     responses(
-        (status = 200, description = "A page of ledger entries", body = LedgerPage),
+        (status = 200, description = "A page of ledger entries", body = Page<LedgerEntry>),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
@@ -260,7 +260,7 @@ async fn list_inventory(
 #[utoipa::path(
     get, path = "/inventory/low-stock", tag = "inventory",
     params(CategoryQuery, PageParams),
-    responses((status = 200, description = "A page of products", body = ProductPage), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
 )]
 async fn list_low_stock(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;

@@ -14,7 +14,8 @@ use shared::domain::aggregate::{Bucket, Grain, Scope};
 use shared::domain::analytics::{GroupKind, compare_row, totals_into};
 use shared::error::AppError;
 use shared::http::{AppState, PathParam, Query, ok};
-use shared::openapi::{BadRequest, DailyReport, NotFound, PageParams, ReportPage};
+use shared::openapi::{BadRequest, DailyReport, NotFound, PageParams};
+use shared::store::catalogue::Page;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -33,7 +34,7 @@ pub fn router(state: AppState) -> Router {
 #[utoipa::path(
     get, path = "/reports/daily", tag = "reports",
     params(PageParams),
-    responses((status = 200, description = "A page of reports", body = ReportPage), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of reports", body = Page<DailyReport>), (status = 400, response = BadRequest))
 )]
 async fn list_reports(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let limit = q.limit()?;

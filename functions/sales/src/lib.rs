@@ -10,7 +10,7 @@ use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_g
 use shared::domain::{NewSale, SaleView as Sale, is_valid_category_name, parse_product_id};
 use shared::error::AppError;
 use shared::http::{AppState, JsonBody, Query, ok};
-use shared::openapi::{BadRequest, Comparison, Conflict, NewSaleBody, PageParams, Ranking, SalePage, Unprocessable};
+use shared::openapi::{BadRequest, Comparison, Conflict, NewSaleBody, PageParams, Ranking, Unprocessable};
 use shared::store::analytics::SummaryQuery;
 use shared::store::catalogue::Page;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
@@ -129,7 +129,7 @@ struct TimeZoneParam {
 #[utoipa::path(
     get, path = "/sales", tag = "sales",
     params(SalesFilterParams, TimeZoneParam, PageParams),
-    responses((status = 200, description = "A page of sales", body = SalePage), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of sales", body = Page<Sale>), (status = 400, response = BadRequest))
 )]
 async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let product_id = q

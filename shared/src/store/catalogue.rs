@@ -16,10 +16,11 @@ use crate::error::AppError;
 use crate::money::Money;
 use crate::time;
 
-/// One page of a list.
-#[derive(Debug, Clone, Serialize)]
+/// One page of a list: `next_cursor` is null on the last page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
