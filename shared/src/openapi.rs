@@ -8,7 +8,7 @@
 //! parameters of lists, and the document's header.
 
 use serde::Deserialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 
 use utoipa::openapi::RefOr;
@@ -93,7 +93,8 @@ pub fn document(parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> ut
             &mut item.trace,
         ];
         for op in operations.into_iter().flatten() {
-            if op.security.as_ref().is_some_and(|s| s.iter().all(is_empty_requirement)) {
+            let public = SecurityRequirement::default();
+            if op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == public)) {
                 continue; // the service's own public paths read no input
             }
             let mut shared = vec![("400", "BadRequest"), ("401", "Unauthorized"), ("403", "Forbidden")];
@@ -109,10 +110,6 @@ pub fn document(parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> ut
         }
     }
     doc
-}
-
-fn is_empty_requirement(requirement: &utoipa::openapi::security::SecurityRequirement) -> bool {
-    serde_json::to_value(requirement).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
 }
 
 // ---- shared shapes --------------------------------------------------------------------------
@@ -506,6 +503,8 @@ pub struct DailyReport {
 pub fn time_zone_schema() -> utoipa::openapi::schema::Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
+        // utoipa drops a parameter's doc comment when its schema is `schema_with`: say it here.
+        .description(Some("An IANA zone for the dates and for the returned timestamps, such as `Asia/Karachi`."))
         .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
         .examples(["Asia/Karachi"])
         .build()
