@@ -3,36 +3,30 @@
 # and invalid input (schemathesis.toml: every check on, 100 examples per operation). Fails on a
 # 5xx, a response that does not conform to the document, invalid input accepted, and the rest.
 # The runner serves a fresh table with the demo data and checks tokens (AUTH_MODE=local-jwt),
-# so the authentication checks test something. Uses AWS_ENDPOINT_URL if set (make test sets it),
-# else starts its own emulator. SCHEMATHESIS_SEED changes the generated cases (default: fixed,
+# so the authentication checks test something, on a local DynamoDB of its own (the runner starts
+# it on a free port; its data is removed on exit). SCHEMATHESIS_SEED changes the generated cases (default: fixed,
 # so CI is reproducible); extra arguments go to `schemathesis run`.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv
 ensure_venv "$ROOT/.venv-schemathesis" "$ROOT/requirements-schemathesis.txt"
-EMULATOR_PID=
 RUNNER_PID=
 STREAM_CHECKPOINT_DIR="$ROOT/.local/api-check-checkpoints-$$"
+DYNAMODB_DATA="$ROOT/.local/dynamodb-api-check-$$.sqlite3"
 cleanup() {
   if [[ -n "$RUNNER_PID" ]]; then kill "$RUNNER_PID" 2>/dev/null || true; wait "$RUNNER_PID" 2>/dev/null || true; fi
-  rm -rf "$STREAM_CHECKPOINT_DIR"
-  if [[ -n "$EMULATOR_PID" ]]; then kill "$EMULATOR_PID" 2>/dev/null || true; wait "$EMULATOR_PID" 2>/dev/null || true; fi
+  rm -rf "$STREAM_CHECKPOINT_DIR" "$DYNAMODB_DATA" "$DYNAMODB_DATA-wal" "$DYNAMODB_DATA-shm"
 }
 trap cleanup EXIT
 local_aws_env
 mkdir -p .local
-if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
-  port=$(free_port)
-  start_moto "$port" "$ROOT/.local/moto-api-check.log"
-  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-fi
 
-cargo build --quiet --locked -p local-runner
-runner="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner"
+build_runner
+runner=$RUNNER
 port=$(free_port)
-export PORT=$port AUTH_MODE=local-jwt TABLE_NAME="api-check-$(date +%s)-$$" STREAM_CHECKPOINT_DIR
+AWS_ENDPOINT_URL="http://127.0.0.1:$(free_port)"
+export PORT=$port AUTH_MODE=local-jwt TABLE_NAME="api-check-$$" STREAM_CHECKPOINT_DIR DYNAMODB_DATA AWS_ENDPOINT_URL
 "$runner" serve >"$ROOT/.local/api-check-runner.log" 2>&1 &
 RUNNER_PID=$!
 for _ in $(seq 1 300); do

@@ -1,13 +1,14 @@
-# Shared by scripts/dev.sh and scripts/test.sh: the Python venv and the local emulator.
+# Shared by the scripts of `make`: Python venvs for the tools that are Python, local AWS
+# settings, Chromium, free ports and a private local DynamoDB.
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-VENV="$ROOT/.venv"
 
 # Installs pinned Python tools into a git-ignored venv, only when the pins changed (a copy of the
-# requirements file in the venv is the stamp). Defaults: .venv and requirements-local.txt.
+# requirements file in the venv is the stamp). Only tools that are Python use this (schemathesis,
+# cfn-lint, SAM CLI, checkov); `make dev` needs no Python.
 ensure_venv() {
-  local venv=${1:-$VENV} requirements=${2:-$ROOT/requirements-local.txt}
+  local venv=$1 requirements=$2
   local stamp
   stamp="$venv/.$(basename "$requirements")"
   if [[ ! -x "$venv/bin/python" ]]; then
@@ -34,26 +35,9 @@ endpoint_answers() {
   curl --silent --output /dev/null --max-time 2 "$1" 2>/dev/null
 }
 
-# Starts moto on 127.0.0.1:$1 in the background; sets EMULATOR_PID; waits until it answers.
-start_moto() {
-  local port=$1 log=$2
-  "$VENV/bin/python" "$ROOT/scripts/local_dynamodb.py" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
-  EMULATOR_PID=$!
-  for _ in $(seq 1 100); do
-    if endpoint_answers "http://127.0.0.1:$port"; then return 0; fi
-    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
-      echo "moto server failed to start; see $log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  echo "moto server did not answer on port $port; see $log" >&2
-  return 1
-}
-
-# A headless-capable Chromium for the test that renders Swagger UI, exported as CHROMIUM: the
-# one CHROMIUM names, one on PATH, or Debian's `chromium` installed with apt (as root, or with
-# passwordless sudo).
+# A headless-capable Chromium for the browser tests, exported as CHROMIUM: the one CHROMIUM
+# names, one on PATH, or Debian's `chromium` installed with apt (as root, or with passwordless
+# sudo).
 ensure_chromium() {
   local candidate
   for candidate in ${CHROMIUM:-} chromium chromium-browser google-chrome; do
@@ -65,7 +49,7 @@ ensure_chromium() {
   local sudo=
   if [[ $(id -u) -ne 0 ]]; then sudo="sudo -n"; fi
   if command -v apt-get >/dev/null 2>&1; then
-    echo "installing Debian's chromium (for the Swagger UI test)..."
+    echo "installing Debian's chromium (for the browser tests)..."
     if $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; then
       export CHROMIUM=chromium
       return 0
@@ -75,21 +59,46 @@ ensure_chromium() {
   return 1
 }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1 (one nothing listens on; bash's /dev/tcp, no Python).
 free_port() {
-  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
 }
 
-# For test and bench runs: the venv, local AWS settings, and a fresh emulator on a free port
-# (stopped on exit), exported as AWS_ENDPOINT_URL. $1 names the log.
+# The local runner binary (debug build), built if needed; exported as RUNNER.
+build_runner() {
+  cargo build --quiet --locked -p local-runner
+  export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner"
+}
+
+# A private local DynamoDB on a free port (`local-runner dynamodb`), its data under .local/ and
+# removed on exit, exported as AWS_ENDPOINT_URL; stopped on exit. $1 names it.
 start_private_emulator() {
-  ensure_venv
   local_aws_env
+  build_runner
   mkdir -p "$ROOT/.local"
-  local port
+  local port data
   port=$(free_port)
-  EMULATOR_PID=
-  trap '[[ -n "$EMULATOR_PID" ]] && kill "$EMULATOR_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
-  start_moto "$port" "$ROOT/.local/moto-$1.log"
-  export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+  data="$ROOT/.local/dynamodb-$1-$$.sqlite3"
+  "$RUNNER" dynamodb --port "$port" --data "$data" >"$ROOT/.local/dynamodb-$1.log" 2>&1 &
+  EMULATOR_PID=$!
+  # shellcheck disable=SC2064 # expand now: the data path and pid are this call's
+  trap "kill $EMULATOR_PID 2>/dev/null; wait $EMULATOR_PID 2>/dev/null; rm -f '$data' '$data-wal' '$data-shm'" EXIT
+  for _ in $(seq 1 100); do
+    if endpoint_answers "http://127.0.0.1:$port"; then
+      export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "the local DynamoDB did not answer on port $port; see .local/dynamodb-$1.log" >&2
+  return 1
 }

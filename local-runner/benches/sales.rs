@@ -18,7 +18,7 @@ const SALES_PER_CLIENT: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let state = local_runner::testing::fresh_state("bench").await;
+    let (state, _dynamodb) = local_runner::testing::fresh_state("bench").await;
     let base = local_runner::testing::spawn(state.clone()).await;
     let http = reqwest::Client::new();
     let post = |path: &str, body: String| http.post(format!("{base}{path}")).body(body).send();

@@ -1,5 +1,5 @@
 //! The local runner: every HTTP function of the API on one port, like API Gateway, against a
-//! local DynamoDB endpoint (moto or LocalStack), plus the table set-up and the demo data.
+//! local DynamoDB (its own, embedded, or LocalStack), plus the table set-up and the demo data.
 
 pub mod seed;
 pub mod stream;
@@ -15,6 +15,53 @@ pub fn app(state: AppState) -> Router {
     let auth = state.config.auth_mode;
     let routes = Router::from(products::docs::all_routes().with_state(state)).merge(products::docs::docs_router());
     shared::http::finish(routes, auth)
+}
+
+/// Where `make dev` looks for DynamoDB when `AWS_ENDPOINT_URL` is unset (LocalStack's port too).
+pub const DEFAULT_LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
+
+/// The SQLite file of the embedded DynamoDB on `port`: one per port, so stacks run side by side.
+pub fn default_data_file(port: u16) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!(".local/dynamodb-{port}.sqlite3"))
+}
+
+/// The local DynamoDB for `endpoint`: `None` when something already answers there (LocalStack,
+/// DynamoDB Local, another runner's, AWS); a local DynamoDB started on its port (data in `data`,
+/// default [`default_data_file`]) when it is a loopback address where nothing answers; an error
+/// for any other address where nothing answers.
+pub async fn local_dynamodb_at(
+    endpoint: &str,
+    data: Option<std::path::PathBuf>,
+) -> anyhow::Result<Option<local_dynamodb::LocalDynamoDb>> {
+    let (host, port) =
+        url_host_port(endpoint).ok_or_else(|| anyhow::anyhow!("AWS_ENDPOINT_URL={endpoint:?} is not a URL"))?;
+    let answers = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port)),
+    )
+    .await
+    .is_ok_and(|c| c.is_ok());
+    if answers {
+        return Ok(None);
+    }
+    if !shared::config::is_loopback(endpoint) {
+        anyhow::bail!(
+            "nothing answers at AWS_ENDPOINT_URL={endpoint}, and it is not this machine's: start it, or unset AWS_ENDPOINT_URL"
+        );
+    }
+    let data = data.unwrap_or_else(|| default_data_file(port));
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    Ok(Some(local_dynamodb::LocalDynamoDb::start(addr, &data).await?))
+}
+
+/// `(host, port)` of an `http(s)://host[:port]/...` URL.
+fn url_host_port(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host.to_owned(), port.parse().ok()?),
+        _ => (authority.to_owned(), if scheme == "https" { 443 } else { 80 }),
+    })
 }
 
 /// Creates the table from `template.yaml` unless it exists; returns whether it was created.

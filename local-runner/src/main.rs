@@ -1,7 +1,9 @@
-//! `local-runner [serve|create-table|seed|report|aggregates|openapi]`: the API on one port
-//! against a local DynamoDB, and the commands around it.
+//! `local-runner [serve|dynamodb|create-table|seed|report|aggregates|openapi]`: the API on one
+//! port against a local DynamoDB, the local DynamoDB itself, and the commands around them.
 //!
-//! Environment: `PORT` (default 3000), `TABLE_NAME`, `STORE_TIMEZONE`, `AWS_ENDPOINT_URL`.
+//! Environment: `PORT` (default 3000), `TABLE_NAME`, `STORE_TIMEZONE`, `AWS_ENDPOINT_URL`
+//! (`serve` defaults it to the local DynamoDB on http://127.0.0.1:4566 and starts one there if
+//! nothing answers; the other commands use what it names, AWS when unset), `DYNAMODB_DATA`.
 
 use anyhow::Context;
 use shared::http::AppState;
@@ -15,13 +17,34 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", products::docs::api_document().to_pretty_json()?);
         return Ok(());
     }
+    if command == "dynamodb" {
+        return dynamodb_alone(std::env::args().skip(2).collect()).await;
+    }
+    // `serve` is the local stack: its DynamoDB is local unless AWS_ENDPOINT_URL names another.
+    let mut endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+    let mut embedded = None;
+    if command == "serve" {
+        let local = endpoint.get_or_insert_with(|| local_runner::DEFAULT_LOCAL_ENDPOINT.into());
+        embedded = local_runner::local_dynamodb_at(local, std::env::var_os("DYNAMODB_DATA").map(Into::into)).await?;
+    }
     // Like `sam local start-api`, the local runner does not check tokens unless asked to
     // (AUTH_MODE=local-jwt; see README).
-    let config =
-        shared::Config::from_lookup(|k| std::env::var(k).ok().or_else(|| (k == "AUTH_MODE").then(|| "off".into())))?;
+    let config = shared::Config::from_lookup(|k| match k {
+        "AWS_ENDPOINT_URL" => endpoint.clone(),
+        _ => std::env::var(k).ok().or_else(|| (k == "AUTH_MODE").then(|| "off".into())),
+    })?;
     let state = AppState::from_config(config).await;
     match command.as_str() {
-        "serve" => serve(state).await,
+        "serve" => {
+            if let Some(db) = &embedded {
+                println!("DynamoDB: {} (this process; data in {})", db.endpoint(), db.data().display());
+            }
+            let served = serve(state).await;
+            if let Some(db) = embedded {
+                db.stop().await;
+            }
+            served
+        }
         "create-table" => {
             let created = local_runner::ensure_table(&state).await?;
             println!("table {} {}", state.store.table(), if created { "created" } else { "already exists" });
@@ -45,10 +68,34 @@ async fn main() -> anyhow::Result<()> {
             local_runner::aggregates(&state, &action).await
         }
         other => anyhow::bail!(
-            "unknown command {other:?}; use serve, create-table, seed, report YYYY-MM-DD, \
-             aggregates verify|rebuild or openapi"
+            "unknown command {other:?}; use serve, dynamodb [--port N] [--data PATH], create-table, seed, \
+             report YYYY-MM-DD, aggregates verify|rebuild or openapi"
         ),
     }
+}
+
+/// `local-runner dynamodb [--port N] [--data PATH]`: the local DynamoDB alone, until Ctrl-C, so
+/// the API can be stopped and restarted against it (as Lambdas come and go against DynamoDB).
+async fn dynamodb_alone(args: Vec<String>) -> anyhow::Result<()> {
+    let mut port: u16 = 4566;
+    let mut data = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                port = args.next().context("--port needs a number")?.parse().context("--port needs a port number")?
+            }
+            "--data" => data = Some(std::path::PathBuf::from(args.next().context("--data needs a path")?)),
+            other => anyhow::bail!("unknown option {other:?}; use --port N and --data PATH"),
+        }
+    }
+    let data = data.unwrap_or_else(|| local_runner::default_data_file(port));
+    let db = local_dynamodb::LocalDynamoDb::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &data).await?;
+    println!("DynamoDB: {} (DynamoDB and DynamoDB Streams; data in {})", db.endpoint(), data.display());
+    println!("Press Ctrl-C to stop.");
+    shutdown_signal().await;
+    db.stop().await;
+    Ok(())
 }
 
 async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {

@@ -29,6 +29,12 @@ pub struct StreamPoller {
     streams: StreamsClient,
     path: PathBuf,
     checkpoint: Checkpoint,
+    /// The table's stream, from DescribeTable: kept, and described again only after a stream
+    /// call failed (the table may have been recreated). DescribeTable is not free on every
+    /// emulator (Dynoxide counts the table's items), and the poller runs four times a second.
+    stream_arn: Option<String>,
+    /// DescribeTable calls made, for tests.
+    pub describe_calls: usize,
 }
 
 /// Records per GetRecords call and per handler invocation (the event source mapping's BatchSize).
@@ -37,15 +43,14 @@ pub const BATCH_SIZE: i32 = 100;
 impl StreamPoller {
     /// A poller checkpointing to `dir/<table>.json`.
     pub async fn new(state: AppState, dir: PathBuf) -> anyhow::Result<Self> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let streams = StreamsClient::new(&sdk);
+        let streams = StreamsClient::new(&state.config.sdk_config().await);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let path = dir.join(format!("{}.json", state.store.table()));
         let checkpoint = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?,
             Err(_) => Checkpoint::default(),
         };
-        Ok(StreamPoller { state, streams, path, checkpoint })
+        Ok(StreamPoller { state, streams, path, checkpoint, stream_arn: None, describe_calls: 0 })
     }
 
     pub fn checkpoint(&self) -> &Checkpoint {
@@ -54,13 +59,31 @@ impl StreamPoller {
 
     /// Reads every shard up to what is available now; returns the number of records handled.
     pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        let arn = match &self.stream_arn {
+            Some(arn) => arn.clone(),
+            None => self.describe_stream_arn().await?,
+        };
+        let polled = self.poll_stream(&arn).await;
+        if polled.is_err() {
+            self.stream_arn = None;
+        }
+        polled
+    }
+
+    async fn describe_stream_arn(&mut self) -> anyhow::Result<String> {
+        self.describe_calls += 1;
         let table = self.state.store.client().describe_table().table_name(self.state.store.table()).send().await?;
         let arn = table.table.and_then(|t| t.latest_stream_arn).context("the table has no stream")?;
+        self.stream_arn = Some(arn.clone());
+        Ok(arn)
+    }
+
+    async fn poll_stream(&mut self, arn: &str) -> anyhow::Result<usize> {
         if self.checkpoint.stream_arn != arn {
             // A new table (or a recreated one): its stream starts from the beginning.
-            self.checkpoint = Checkpoint { stream_arn: arn.clone(), ..Default::default() };
+            self.checkpoint = Checkpoint { stream_arn: arn.to_owned(), ..Default::default() };
         }
-        let shards = self.shards(&arn).await?;
+        let shards = self.shards(arn).await?;
         let known: BTreeSet<String> = shards.iter().map(|(id, _)| id.clone()).collect();
         let mut handled = 0;
         for (shard_id, parent) in &shards {
@@ -74,7 +97,7 @@ impl StreamPoller {
             {
                 continue;
             }
-            handled += self.drain_shard(&arn, shard_id).await?;
+            handled += self.drain_shard(arn, shard_id).await?;
         }
         Ok(handled)
     }

@@ -1,17 +1,25 @@
-//! Helpers for tests and benchmarks: a fresh table on the emulator and the API on a random port.
+//! Helpers for tests and benchmarks: a local DynamoDB of their own, a fresh table on it, and the
+//! API on a random port.
 
+use local_dynamodb::LocalDynamoDb;
 use shared::Config;
 use shared::http::AppState;
 use shared::store::Store;
 
-/// State on a new, uniquely named table at `AWS_ENDPOINT_URL` (which must be set).
-pub async fn fresh_state(prefix: &str) -> AppState {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .expect("AWS_ENDPOINT_URL must point at the local emulator (make test / make bench)");
+/// State on a new table of a new in-process local DynamoDB (free port, temporary database). The
+/// emulator runs, and its files exist, as long as the returned guard.
+pub async fn fresh_state(prefix: &str) -> (AppState, LocalDynamoDb) {
+    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    let state = state_on(dynamodb.endpoint(), prefix).await;
+    (state, dynamodb)
+}
+
+/// State on a new, uniquely named table at `endpoint`.
+pub async fn state_on(endpoint: &str, prefix: &str) -> AppState {
     let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
     let config = Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some(table.clone()),
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.to_owned()),
         "STORE_TIMEZONE" => std::env::var("STORE_TIMEZONE").ok(),
         "AUTH_MODE" => Some("off".into()),
         _ => None,

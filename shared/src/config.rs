@@ -8,7 +8,7 @@ pub struct Config {
     pub table_name: String,
     /// `STORE_TIMEZONE`: the store's IANA zone; aggregate buckets are its calendar periods.
     pub store_timezone: Tz,
-    /// `AWS_ENDPOINT_URL`: a local emulator (moto, LocalStack); unset in AWS.
+    /// `AWS_ENDPOINT_URL`: a local DynamoDB (the local runner's, LocalStack); unset in AWS.
     pub endpoint_url: Option<String>,
     /// `AUTH_MODE`: `authorizer` (default), `off`, or `local-jwt` (see `auth`).
     pub auth_mode: crate::auth::AuthMode,
@@ -47,11 +47,38 @@ impl Config {
         Ok(Config { table_name, store_timezone, endpoint_url, auth_mode })
     }
 
-    /// Loads the AWS SDK configuration (region, credentials, `AWS_ENDPOINT_URL`) once.
-    pub async fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        aws_sdk_dynamodb::Client::new(&sdk)
+    /// Loads the AWS SDK configuration (region, credentials, endpoint) once. The endpoint is
+    /// this config's, not only the process environment's, so one process can talk to several
+    /// local emulators (tests). A loopback endpoint is a local emulator, which accepts any
+    /// credentials: it needs none in the environment, and no region look-up.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+            if is_loopback(url) {
+                let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+                loader = loader.region(aws_config::Region::new(region)).credentials_provider(
+                    aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "local"),
+                );
+            }
+        }
+        loader.load().await
     }
+
+    pub async fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+    }
+}
+
+/// Whether `url` names this machine (`http://127.0.0.1:4566`, `http://localhost:8000`, ...).
+pub fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -72,6 +99,17 @@ mod tests {
         .unwrap();
         assert_eq!(c.table_name, "shop-a");
         assert_eq!(c.store_timezone, chrono_tz::America::New_York);
+    }
+
+    #[test]
+    fn loopback_endpoints_are_local_emulators() {
+        for url in ["http://127.0.0.1:4566", "http://localhost:8000/", "http://[::1]:9000", "http://127.1.2.3"] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in ["https://dynamodb.us-east-1.amazonaws.com", "http://10.0.0.5:4566", "http://localhost.example.com"]
+        {
+            assert!(!is_loopback(url), "{url}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Exactly-once aggregation against the emulator (`AWS_ENDPOINT_URL`, set by `make test`):
+//! Exactly-once aggregation, each test against a local DynamoDB of its own:
 //! whatever the delivery does (duplicates, re-ordering, redelivery after a crash part-way
 //! through a batch, a poison record), the counters equal a naive fold over the distinct sales.
 
@@ -8,6 +8,7 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Tz;
+use local_dynamodb::LocalDynamoDb;
 use proptest::prelude::*;
 use shared::domain::Sale;
 use shared::domain::aggregate::{
@@ -18,9 +19,10 @@ use shared::store::Store;
 use shared::store::sales::sale_item;
 use shared::store::table::TableDefinition;
 
-async fn fresh_store() -> Store {
-    let endpoint =
-        std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the test emulator (run `make test`)");
+/// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
+async fn fresh_store() -> (Store, LocalDynamoDb) {
+    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    let endpoint = dynamodb.endpoint().to_owned();
     let table = format!("agg-{}", uuid::Uuid::new_v4().simple());
     let config = shared::Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some(table.clone()),
@@ -30,7 +32,7 @@ async fn fresh_store() -> Store {
     .unwrap();
     let client = config.dynamodb_client().await;
     TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
-    Store::new(client, table)
+    (Store::new(client, table), dynamodb)
 }
 
 fn sale_of(fact: &SaleFact) -> Sale {
@@ -185,7 +187,7 @@ proptest! {
         let tz: Tz = zone.parse().unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async {
-            let store = fresh_store().await;
+            let (store, _dynamodb) = fresh_store().await;
             let now = Utc::now();
             let mut sequence = 0u64;
             for (b, batch) in batches.iter().enumerate() {
@@ -223,7 +225,7 @@ proptest! {
 
 #[tokio::test]
 async fn a_batch_returns_the_poison_records_sequence_number_and_counts_the_rest() {
-    let store = fresh_store().await;
+    let (store, _dynamodb) = fresh_store().await;
     let at = Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap();
     let facts: Vec<SaleFact> = (0..3)
         .map(|i| SaleFact {
@@ -252,7 +254,7 @@ async fn a_batch_returns_the_poison_records_sequence_number_and_counts_the_rest(
 
 #[tokio::test]
 async fn one_hundred_sales_of_a_few_products_on_one_day_are_a_handful_of_writes() {
-    let store = fresh_store().await;
+    let (store, _dynamodb) = fresh_store().await;
     let at = Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap();
     let facts: Vec<SaleFact> = (0..100)
         .map(|i| SaleFact {

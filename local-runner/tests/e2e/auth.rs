@@ -7,12 +7,12 @@ use serde_json::json;
 use shared::auth::AuthMode;
 use tower::ServiceExt;
 
-async fn app_with(mode: AuthMode) -> (axum::Router, shared::http::AppState) {
-    let mut state = local_runner::testing::fresh_state("auth").await;
+async fn app_with(mode: AuthMode) -> (axum::Router, shared::http::AppState, local_dynamodb::LocalDynamoDb) {
+    let (mut state, dynamodb) = local_runner::testing::fresh_state("auth").await;
     let mut config = (*state.config).clone();
     config.auth_mode = mode;
     state.config = std::sync::Arc::new(config);
-    (local_runner::app(state.clone()), state)
+    (local_runner::app(state.clone()), state, dynamodb)
 }
 
 /// An HTTP API event as API Gateway sends it after its JWT authorizer accepted the token.
@@ -59,7 +59,7 @@ async fn call(app: &axum::Router, req: lambda_http::Request) -> (u16, String, se
 
 #[tokio::test]
 async fn writes_need_admin_and_reads_need_admin_or_analyst() {
-    let (app, _) = app_with(AuthMode::Authorizer).await;
+    let (app, _, _dynamodb) = app_with(AuthMode::Authorizer).await;
     let (status, _, body) = call(&app, event("POST", "/categories", Some(r#"{"name":"toys"}"#), Some("[admin]"))).await;
     assert_eq!(status, 201, "{body}");
     let (status, ct, body) =
@@ -80,7 +80,7 @@ async fn writes_need_admin_and_reads_need_admin_or_analyst() {
 
 #[tokio::test]
 async fn the_local_switch_reads_groups_from_the_bearer_token() {
-    let (app, state) = app_with(AuthMode::LocalJwt).await;
+    let (app, state, _dynamodb) = app_with(AuthMode::LocalJwt).await;
     let base = local_runner::testing::spawn(state).await;
     drop(app);
     let token = |groups: &[&str]| {
@@ -119,7 +119,7 @@ async fn the_local_switch_reads_groups_from_the_bearer_token() {
 /// Gateway's, answered in the proxy response format.
 #[tokio::test]
 async fn the_reports_lambda_handles_its_schedule_and_its_http_events() {
-    let (_, state) = app_with(AuthMode::Authorizer).await;
+    let (_, state, _dynamodb) = app_with(AuthMode::Authorizer).await;
     local_runner::seed::load(&state, &local_runner::seed::demo_data()).await.unwrap();
     let dir = std::env::temp_dir().join(format!("reports-{}", uuid::Uuid::new_v4().simple()));
     let mut poller = local_runner::stream::StreamPoller::new(state.clone(), dir).await.unwrap();

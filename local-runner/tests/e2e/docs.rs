@@ -191,6 +191,8 @@ async fn swagger_ui_renders_the_operations_in_headless_chromium() {
     let profile = std::env::temp_dir().join(format!("chromium-{}", uuid::Uuid::new_v4().simple()));
     let out = tokio::process::Command::new(&chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"])
+        // No calls home: on a closed network they stall start-up.
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"])
         .arg(format!("--user-data-dir={}", profile.display()))
         // Lets the page's scripts run (fetch the document, render) before the DOM is printed.
         .arg("--virtual-time-budget=30000")

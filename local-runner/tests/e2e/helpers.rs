@@ -6,8 +6,16 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub state: AppState,
-    /// Where this app's stream poller keeps its checkpoints.
+    /// Where this app's stream poller keeps its checkpoints (removed on drop).
     pub checkpoints: std::path::PathBuf,
+    /// The app's own local DynamoDB (stopped and removed on drop).
+    pub dynamodb: local_dynamodb::LocalDynamoDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.checkpoints);
+    }
 }
 
 /// A response: status, headers and JSON body (Null when empty).
@@ -51,13 +59,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    let mut state = local_runner::testing::fresh_state("e2e").await;
+    let (mut state, dynamodb) = local_runner::testing::fresh_state("e2e").await;
     let mut config = (*state.config).clone();
     config.store_timezone = tz.parse().expect("an IANA zone");
     state.config = std::sync::Arc::new(config);
     let base = local_runner::testing::spawn(state.clone()).await;
     let checkpoints = std::env::temp_dir().join(format!("e2e-checkpoints-{}", uuid::Uuid::new_v4().simple()));
-    TestApp { base, http: reqwest::Client::new(), state, checkpoints }
+    TestApp { base, http: reqwest::Client::new(), state, checkpoints, dynamodb }
 }
 
 impl TestApp {

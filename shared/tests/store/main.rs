@@ -1,16 +1,17 @@
-//! Integration tests of the DynamoDB access layer against the emulator (`AWS_ENDPOINT_URL`,
-//! set by `make test`), each on a table of its own.
+//! Integration tests of the DynamoDB access layer, each against a local DynamoDB of its own.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use local_dynamodb::LocalDynamoDb;
 use shared::Config;
 use shared::store::table::TableDefinition;
 use shared::store::{Store, key_item, keys};
 
-async fn fresh_store() -> Store {
-    let endpoint =
-        std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL must point at the test emulator (run `make test`)");
+/// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
+async fn fresh_store() -> (Store, LocalDynamoDb) {
+    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    let endpoint = dynamodb.endpoint().to_owned();
     let table = format!("it-{}", uuid::Uuid::new_v4().simple());
     let config = Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some(table.clone()),
@@ -21,7 +22,7 @@ async fn fresh_store() -> Store {
     let client = config.dynamodb_client().await;
     let created = TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
     assert!(created);
-    Store::new(client, table)
+    (Store::new(client, table), dynamodb)
 }
 
 /// An index as compared: name, key schema, projection type, projected attributes.
@@ -29,7 +30,7 @@ type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
 
 #[tokio::test]
 async fn created_table_equals_the_template_definition() {
-    let store = fresh_store().await;
+    let (store, _dynamodb) = fresh_store().await;
     let def = TableDefinition::from_template().unwrap();
     let described = store.client().describe_table().table_name(store.table()).send().await.unwrap().table.unwrap();
 
@@ -91,7 +92,7 @@ async fn created_table_equals_the_template_definition() {
 
 #[tokio::test]
 async fn batch_get_keeps_the_requested_order_and_skips_missing_items() {
-    let store = fresh_store().await;
+    let (store, _dynamodb) = fresh_store().await;
     for id in [3, 1, 2] {
         let mut item = key_item(&keys::product(id));
         item.insert("marker".into(), AttributeValue::N(id.to_string()));

@@ -1,0 +1,162 @@
+//! The local DynamoDB + DynamoDB Streams endpoint: [Dynoxide](https://crates.io/crates/dynoxide-rs)
+//! (DynamoDB's API on SQLite, with GSIs, transactions, Streams and TTL) served over HTTP from a
+//! SQLite file, in process. `make dev` embeds it in the local runner, `local-runner dynamodb` runs
+//! it alone, and every integration test starts its own on a free port ([`LocalDynamoDb::ephemeral`]).
+//!
+//! Two costs of Dynoxide 3.2 are removed here, without patching it, through the SQLite file it
+//! keeps (a second connection; WAL mode lets both work on it):
+//! - every write to a table with a stream asks for the stream's highest sequence number, and every
+//!   GetRecords for the records after a position, with expressions no index of Dynoxide's serves:
+//!   each write read every stream record ever written. [`STREAM_INDEXES`] serve both queries, so a
+//!   write costs the same at 1,000 and 1,000,000 records (pinned by this crate's tests against the
+//!   exact statements Dynoxide runs; the version is pinned in Cargo.toml for that reason);
+//! - stream records were kept for ever: they are trimmed after [`STREAM_RETENTION`], DynamoDB
+//!   Streams' 24 hours.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long stream records are kept, as in DynamoDB Streams.
+pub const STREAM_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How often records older than the retention are removed. The first trim waits this long too,
+/// so a local runner restarted after a long stop reads its backlog before any of it goes.
+const TRIM_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Indexes for the statements Dynoxide runs on its stream table: the next sequence number on
+/// every stream write (`MAX(CAST(sequence_number AS INTEGER)) ... WHERE table_name = ?`), the
+/// records after an iterator's position (`table_name = ? AND shard_id = ? AND CAST(...) > ?
+/// ORDER BY CAST(...)`), and the retention trim (`created_at < ?`). SQLite uses an index on an
+/// expression only for the same expression, so they are written exactly as Dynoxide's queries.
+pub const STREAM_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS local_stream_next_sequence
+    ON _stream_records (table_name, CAST(sequence_number AS INTEGER));
+CREATE INDEX IF NOT EXISTS local_stream_shard_position
+    ON _stream_records (table_name, shard_id, CAST(sequence_number AS INTEGER));
+CREATE INDEX IF NOT EXISTS local_stream_age ON _stream_records (created_at);
+";
+
+/// A running local DynamoDB. Dropping it stops the server (requests running are finished); an
+/// ephemeral one also removes its database.
+pub struct LocalDynamoDb {
+    endpoint: String,
+    data: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    trimmer: JoinHandle<()>,
+    // Declared last: the directory goes after the server that uses it.
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl LocalDynamoDb {
+    /// A fresh database in a temporary directory, served on a free loopback port.
+    pub async fn ephemeral() -> anyhow::Result<Self> {
+        let temp = tempfile::Builder::new().prefix("local-dynamodb-").tempdir().context("a temporary directory")?;
+        let data = temp.path().join("dynamodb.sqlite3");
+        let mut db = Self::start(SocketAddr::from(([127, 0, 0, 1], 0)), &data).await?;
+        db._temp = Some(temp);
+        Ok(db)
+    }
+
+    /// Serves the database in `data` (created if missing) on `addr`. Committed writes are in the
+    /// file when the call that made them returns, so they survive a `kill -9` of this process.
+    pub async fn start(addr: SocketAddr, data: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = data.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let path = data.to_str().with_context(|| format!("{} is not UTF-8", data.display()))?;
+        let db = dynoxide::Database::new(path).map_err(|e| anyhow::anyhow!("opening {}: {e}", data.display()))?;
+        add_stream_indexes(data)?;
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, db, shutdown).await {
+                tracing::error!(error = %e, "the local DynamoDB stopped");
+            }
+        });
+        let trimmer = tokio::spawn(trim_periodically(data.to_owned()));
+        Ok(LocalDynamoDb {
+            endpoint,
+            data: data.to_owned(),
+            stop: Some(stop),
+            server: Some(server),
+            trimmer,
+            _temp: None,
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The SQLite file.
+    pub fn data(&self) -> &Path {
+        &self.data
+    }
+
+    /// Stops accepting requests and waits for those running to finish.
+    pub async fn stop(mut self) {
+        self.trimmer.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for LocalDynamoDb {
+    fn drop(&mut self) {
+        self.trimmer.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Adds [`STREAM_INDEXES`] to a Dynoxide database file (idempotent).
+pub fn add_stream_indexes(data: &Path) -> anyhow::Result<()> {
+    let conn = open(data)?;
+    conn.execute_batch(STREAM_INDEXES).with_context(|| format!("indexing the stream table of {}", data.display()))
+}
+
+/// Removes the stream records written before `cutoff` (seconds since the Unix epoch); returns
+/// how many. An iterator positioned on a removed record still reads what follows it.
+pub fn trim_stream_records(data: &Path, cutoff: u64) -> anyhow::Result<usize> {
+    let conn = open(data)?;
+    let cutoff = i64::try_from(cutoff).unwrap_or(i64::MAX);
+    Ok(conn.execute("DELETE FROM _stream_records WHERE created_at < ?1", [cutoff])?)
+}
+
+fn open(data: &Path) -> anyhow::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(data).with_context(|| format!("opening {}", data.display()))?;
+    // Dynoxide holds the write lock only for one request at a time.
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+async fn trim_periodically(data: PathBuf) {
+    loop {
+        tokio::time::sleep(TRIM_EVERY).await;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let cutoff = now.saturating_sub(STREAM_RETENTION).as_secs();
+        let path = data.clone();
+        match tokio::task::spawn_blocking(move || trim_stream_records(&path, cutoff)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(records = n, "stream records past the 24-hour retention removed"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "trimming the stream failed; trying again later"),
+            Err(e) => tracing::warn!(error = %e, "trimming the stream failed; trying again later"),
+        }
+    }
+}
