@@ -12,6 +12,10 @@
 //!   exact statements Dynoxide runs; the version is pinned in Cargo.toml for that reason);
 //! - stream records were kept for ever: they are trimmed after [`STREAM_RETENTION`], DynamoDB
 //!   Streams' 24 hours.
+//!
+//! Dynoxide's server does not expire items by itself; this one deletes items past their TTL
+//! attribute every [`TTL_SWEEP_EVERY`] (DynamoDB does it within days; the code never relies on
+//! when, and checks expiry in its conditions).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +27,9 @@ use tokio::task::JoinHandle;
 
 /// How long stream records are kept, as in DynamoDB Streams.
 pub const STREAM_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How often expired items (TTL) are deleted.
+pub const TTL_SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// How often records older than the retention are removed. The first trim waits this long too,
 /// so a local runner restarted after a long stop reads its backlog before any of it goes.
@@ -46,9 +53,10 @@ CREATE INDEX IF NOT EXISTS local_stream_age ON _stream_records (created_at);
 pub struct LocalDynamoDb {
     endpoint: String,
     data: PathBuf,
+    db: dynoxide::Database,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
-    trimmer: JoinHandle<()>,
+    housekeeping_task: JoinHandle<()>,
     // Declared last: the directory goes after the server that uses it.
     _temp: Option<tempfile::TempDir>,
 }
@@ -75,21 +83,23 @@ impl LocalDynamoDb {
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = oneshot::channel::<()>();
+        let served = db.clone();
         let server = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, db, shutdown).await {
+            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, served, shutdown).await {
                 tracing::error!(error = %e, "the local DynamoDB stopped");
             }
         });
-        let trimmer = tokio::spawn(trim_periodically(data.to_owned()));
+        let trimmer_task = tokio::spawn(housekeeping(db.clone(), data.to_owned()));
         Ok(LocalDynamoDb {
             endpoint,
             data: data.to_owned(),
+            db,
             stop: Some(stop),
             server: Some(server),
-            trimmer,
+            housekeeping_task: trimmer_task,
             _temp: None,
         })
     }
@@ -104,9 +114,15 @@ impl LocalDynamoDb {
         &self.data
     }
 
+    /// Deletes the items whose TTL attribute has passed now (as the periodic sweep does); returns
+    /// how many. Each deletion is a stream REMOVE record by the DynamoDB service, as in AWS.
+    pub async fn sweep_expired_items(&self) -> anyhow::Result<usize> {
+        sweep(self.db.clone()).await
+    }
+
     /// Stops accepting requests and waits for those running to finish.
     pub async fn stop(mut self) {
-        self.trimmer.abort();
+        self.housekeeping_task.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -118,7 +134,7 @@ impl LocalDynamoDb {
 
 impl Drop for LocalDynamoDb {
     fn drop(&mut self) {
-        self.trimmer.abort();
+        self.housekeeping_task.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -146,9 +162,25 @@ fn open(data: &Path) -> anyhow::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-async fn trim_periodically(data: PathBuf) {
+async fn sweep(db: dynoxide::Database) -> anyhow::Result<usize> {
+    tokio::task::spawn_blocking(move || db.sweep_ttl().map_err(|e| anyhow::anyhow!("TTL sweep: {e}"))).await?
+}
+
+/// Expires items every [`TTL_SWEEP_EVERY`] and trims the stream every [`TRIM_EVERY`].
+async fn housekeeping(db: dynoxide::Database, data: PathBuf) {
+    let mut since_trim = Duration::ZERO;
     loop {
-        tokio::time::sleep(TRIM_EVERY).await;
+        tokio::time::sleep(TTL_SWEEP_EVERY).await;
+        match sweep(db.clone()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "expired items deleted (TTL)"),
+            Err(e) => tracing::warn!(error = %e, "the TTL sweep failed; trying again later"),
+        }
+        since_trim += TTL_SWEEP_EVERY;
+        if since_trim < TRIM_EVERY {
+            continue;
+        }
+        since_trim = Duration::ZERO;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let cutoff = now.saturating_sub(STREAM_RETENTION).as_secs();
         let path = data.clone();

@@ -114,6 +114,14 @@ impl StreamPoller {
                 .send()
                 .await?;
             let desc = d.stream_description.context("no stream description")?;
+            // A recreated table has a new stream: DynamoDB reports the old one DISABLED; Dynoxide
+            // answers an old ARN with the new stream (another label). Either way: describe the
+            // table again.
+            let enabled = desc.stream_status.as_ref().is_none_or(|s| matches!(s.as_str(), "ENABLED" | "ENABLING"));
+            let same = desc.stream_label.as_ref().is_none_or(|label| arn.ends_with(&format!("/stream/{label}")));
+            if !(enabled && same) {
+                anyhow::bail!("the table's stream {arn} is no longer its current one (recreated table?)");
+            }
             for shard in desc.shards.unwrap_or_default() {
                 if let Some(id) = shard.shard_id {
                     out.push((id, shard.parent_shard_id));

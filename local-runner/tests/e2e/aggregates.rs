@@ -361,3 +361,32 @@ async fn summaries_are_bounded_by_the_store_history() {
     let years = rows(by_year.assert_status(200));
     assert_eq!(years.first().unwrap()["period"], "2010");
 }
+
+#[tokio::test]
+async fn the_poller_describes_the_table_once_and_again_only_after_a_stream_call_failed() {
+    let app = spawn_app().await;
+    let mut poller =
+        local_runner::stream::StreamPoller::new(app.state.clone(), app.checkpoints.clone()).await.expect("poller");
+    for _ in 0..5 {
+        poller.poll_once().await.unwrap();
+    }
+    assert_eq!(poller.describe_calls, 1, "the stream ARN is kept between polls");
+    let first_arn = poller.checkpoint().stream_arn.clone();
+
+    // The table is recreated: the kept stream is gone, a poll fails, the next describes again.
+    let client = app.state.store.client();
+    client.delete_table().table_name(app.state.store.table()).send().await.unwrap();
+    local_runner::ensure_table(&app.state).await.unwrap();
+    app.category("toys").await;
+    let mut failed = false;
+    for _ in 0..3 {
+        if poller.poll_once().await.is_err() {
+            failed = true;
+        }
+    }
+    // (Dynoxide answers the old stream ARN with the new stream, under another label; DynamoDB
+    // reports the old stream DISABLED. The poller treats both as a failed stream call.)
+    assert!(failed, "the poll on the old stream failed");
+    assert_eq!(poller.describe_calls, 2, "described again once");
+    assert_ne!(poller.checkpoint().stream_arn, first_arn, "the new table's stream");
+}

@@ -7,4 +7,5 @@ mod catalogue;
 mod docs;
 mod examples;
 mod helpers;
+mod restart;
 mod sales;

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+mod contract;
+
 use local_dynamodb::LocalDynamoDb;
 use shared::Config;
 use shared::store::table::TableDefinition;
