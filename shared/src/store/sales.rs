@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::catalogue::{Page, ledger_item, product_not_found, put_product_if_version};
+use super::catalogue::{Page, ledger_item, product_not_found};
 use super::keys::{self, Index};
 use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic, put_new};
 use crate::domain::{LedgerEntry, LedgerReason, NewSale, ProductStatus, Sale};
@@ -216,7 +216,7 @@ impl Store {
                 sale_id: Some(sale.id.clone()),
             };
             let mut items = vec![
-                put_product_if_version(&table, &next, product.version),
+                sale_stock_update(&table, &next, product.version),
                 put_new(&table, sale_item(&sale, now)),
                 put_new(&table, ledger_item(product.id, next.version, &entry)),
             ];
@@ -400,6 +400,44 @@ impl Store {
     }
 }
 
+/// What a sale changes in its product: the stock, the version and `updated_at` (as any stock
+/// change), and the low-stock index attributes when the sale takes the product to its threshold,
+/// on condition that the product is still at the version the sale read. An `Update` of those
+/// attributes only, never a full `Put`: the sale cannot rewrite the name, price, category or
+/// status, nor an attribute written meanwhile without a version bump.
+pub fn sale_stock_update(table: &str, after: &crate::domain::Product, expected_version: i64) -> TransactWriteItem {
+    let mut set = vec!["current_inventory = :stock", "version = :version", "updated_at = :updated_at"];
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key_item(&keys::product(after.id))))
+        .condition_expression("version = :expected")
+        .expression_attribute_values(":stock", AttributeValue::N(after.current_inventory.to_string()))
+        .expression_attribute_values(":version", AttributeValue::N(after.version.to_string()))
+        .expression_attribute_values(":updated_at", AttributeValue::S(time::to_stored(after.updated_at)))
+        .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()));
+    // A sale only lowers the stock of an active product: it can enter the low-stock index, never
+    // leave it. Setting the entry again when it is already there writes the same values.
+    if after.is_low_stock() {
+        let attributes: std::collections::HashMap<&str, String> =
+            keys::product_index_attributes(after).into_iter().collect();
+        for (placeholder, name) in [("low_stock_pk", Index::Gsi4.pk()), ("low_stock_sk", Index::Gsi4.sk())] {
+            if let Some(value) = attributes.get(name) {
+                set.push(if placeholder == "low_stock_pk" {
+                    "#low_stock_pk = :low_stock_pk"
+                } else {
+                    "#low_stock_sk = :low_stock_sk"
+                });
+                update = update
+                    .expression_attribute_names(format!("#{placeholder}"), name)
+                    .expression_attribute_values(format!(":{placeholder}"), AttributeValue::S(value.clone()));
+            }
+        }
+    }
+    let update =
+        update.update_expression(format!("SET {}", set.join(", "))).build().expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
+}
+
 fn sale_body(sale: &Sale) -> Value {
     serde_json::to_value(sale.view(None)).expect("sale serializes")
 }
@@ -422,4 +460,67 @@ fn idempotency_completion(table: &str, key: &str, token: &str, response: &Stored
         .expression_attribute_values(":body", AttributeValue::S(response.body.to_string()))
         .build()
         .expect("table, key and expression are set")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Product;
+
+    fn product(stock: i64, threshold: i64) -> Product {
+        let at = time::from_stored("2023-10-08T12:00:00.000000Z").unwrap();
+        Product {
+            id: 7,
+            name: "Desk lamp".into(),
+            description: Some("bright".into()),
+            price: Money::from_minor(1999),
+            image: None,
+            category_name: "home".into(),
+            status: ProductStatus::Active,
+            current_inventory: stock,
+            low_stock_alert_threshold: threshold,
+            created_at: at,
+            updated_at: at,
+            version: 4,
+        }
+    }
+
+    /// The attribute names an update writes, with `#placeholders` resolved.
+    fn written_names(update: &Update) -> Vec<String> {
+        let names = update.expression_attribute_names.clone().unwrap_or_default();
+        let set = update.update_expression.strip_prefix("SET ").expect("only SET");
+        set.split(", ")
+            .map(|a| {
+                let name = a.split(" = ").next().unwrap();
+                names.get(name).cloned().unwrap_or_else(|| name.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sale_updates_only_the_stock_of_its_product() {
+        let item = sale_stock_update("t", &product(5, 2), 3);
+        assert!(item.put.is_none() && item.delete.is_none(), "an update, never a full put");
+        let update = item.update.expect("an update");
+        assert_eq!(update.key, key_item(&keys::product(7)));
+        assert_eq!(written_names(&update), ["current_inventory", "version", "updated_at"]);
+        assert_eq!(update.condition_expression.as_deref(), Some("version = :expected"));
+        let values = update.expression_attribute_values.unwrap();
+        assert_eq!(values[":expected"], AttributeValue::N("3".into()));
+        assert_eq!(values[":version"], AttributeValue::N("4".into()));
+        assert_eq!(values[":stock"], AttributeValue::N("5".into()));
+        assert_eq!(values.len(), 4, "no value for any other attribute: {values:?}");
+    }
+
+    #[test]
+    fn a_sale_that_reaches_the_threshold_enters_the_low_stock_index() {
+        let after = product(2, 2);
+        let update = sale_stock_update("t", &after, 3).update.expect("an update");
+        assert_eq!(written_names(&update), ["current_inventory", "version", "updated_at", "GSI4PK", "GSI4SK"]);
+        let values = update.expression_attribute_values.unwrap();
+        let expected: std::collections::HashMap<&str, String> =
+            keys::product_index_attributes(&after).into_iter().collect();
+        assert_eq!(values[":low_stock_pk"], AttributeValue::S(expected["GSI4PK"].clone()));
+        assert_eq!(values[":low_stock_sk"], AttributeValue::S(expected["GSI4SK"].clone()));
+    }
 }
