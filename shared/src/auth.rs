@@ -106,9 +106,16 @@ fn claims_of(mode: AuthMode, req: &Request) -> Option<HashMap<String, String>> {
     }
 }
 
+/// Whether a request needs no claims: a public path, or an `OPTIONS` request. Browsers send a
+/// CORS preflight without credentials; it reads and writes nothing (`http::finish` answers it
+/// before this middleware, and any other `OPTIONS` gets the router's 405).
+pub fn needs_no_claims(method: &Method, path: &str) -> bool {
+    *method == Method::OPTIONS || is_public(path)
+}
+
 /// Middleware enforcing the rule on every non-public path.
 pub async fn authorize(State(mode): State<AuthMode>, req: Request, next: Next) -> Response {
-    if mode == AuthMode::Off || is_public(req.uri().path()) {
+    if mode == AuthMode::Off || needs_no_claims(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
     let groups = claims_of(mode, &req).map(|c| groups_of(&c));
@@ -143,6 +150,13 @@ mod tests {
         for private in ["/products", "/docsx", "/openapi.json/x", "/sales/summary", "/"] {
             assert!(!is_public(private), "{private}");
         }
+    }
+
+    #[test]
+    fn options_needs_no_claims() {
+        assert!(needs_no_claims(&Method::OPTIONS, "/products"));
+        assert!(needs_no_claims(&Method::GET, "/health"));
+        assert!(!needs_no_claims(&Method::GET, "/products"));
     }
 
     #[test]

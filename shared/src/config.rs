@@ -12,6 +12,9 @@ pub struct Config {
     pub endpoint_url: Option<String>,
     /// `AUTH_MODE`: `authorizer` (default), `off`, or `local-jwt` (see `auth`).
     pub auth_mode: crate::auth::AuthMode,
+    /// `CORS_ALLOW_ORIGINS`: the origins (`https://admin.example.com`, comma-separated) whose
+    /// browsers may call the API (see `http::cors`); empty (the default) allows none.
+    pub cors_allow_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +25,8 @@ pub enum ConfigError {
     BadTableName(String),
     #[error("AUTH_MODE={0:?} is not one of authorizer, off, local-jwt")]
     BadAuthMode(String),
+    #[error("CORS_ALLOW_ORIGINS: {0:?} is not an origin (scheme://host[:port], e.g. https://admin.example.com)")]
+    BadCorsOrigin(String),
 }
 
 pub const DEFAULT_TABLE_NAME: &str = "ecommerce-admin";
@@ -44,7 +49,8 @@ impl Config {
         let endpoint_url = get("AWS_ENDPOINT_URL").filter(|s| !s.is_empty());
         let auth_text = get("AUTH_MODE").filter(|s| !s.is_empty()).unwrap_or_else(|| "authorizer".into());
         let auth_mode = crate::auth::AuthMode::parse(&auth_text).ok_or(ConfigError::BadAuthMode(auth_text))?;
-        Ok(Config { table_name, store_timezone, endpoint_url, auth_mode })
+        let cors_allow_origins = parse_origins(&get("CORS_ALLOW_ORIGINS").unwrap_or_default())?;
+        Ok(Config { table_name, store_timezone, endpoint_url, auth_mode, cors_allow_origins })
     }
 
     /// Loads the AWS SDK configuration (region, credentials, endpoint) once. The endpoint is
@@ -68,6 +74,26 @@ impl Config {
     pub async fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
     }
+}
+
+/// A comma-separated list of origins, each `http(s)://host[:port]` as browsers send it in
+/// `Origin` (no path, no trailing slash, no wildcard); blanks are skipped.
+pub fn parse_origins(text: &str) -> Result<Vec<String>, ConfigError> {
+    let mut origins: Vec<String> = Vec::new();
+    for origin in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = host.is_some_and(|h| {
+            !h.is_empty()
+                && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        });
+        if !valid {
+            return Err(ConfigError::BadCorsOrigin(origin.to_owned()));
+        }
+        if !origins.iter().any(|o| o == origin) {
+            origins.push(origin.to_owned());
+        }
+    }
+    Ok(origins)
 }
 
 /// Whether `url` names this machine (`http://127.0.0.1:4566`, `http://localhost:8000`, ...).
@@ -117,5 +143,18 @@ mod tests {
         assert!(Config::from_lookup(|k| (k == "STORE_TIMEZONE").then(|| "Mars/Base".into())).is_err());
         assert!(Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "a b".into())).is_err());
         assert!(Config::from_lookup(|k| (k == "AUTH_MODE").then(|| "none".into())).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert!(Config::from_lookup(|_| None).unwrap().cors_allow_origins.is_empty(), "no origin by default");
+        let c = Config::from_lookup(|k| {
+            (k == "CORS_ALLOW_ORIGINS").then(|| " https://d111.cloudfront.net, http://localhost:5173,,".into())
+        })
+        .unwrap();
+        assert_eq!(c.cors_allow_origins, ["https://d111.cloudfront.net", "http://localhost:5173"]);
+        for bad in ["*", "https://a.example.com/", "admin.example.com", "https://*.example.com", "https://"] {
+            assert!(parse_origins(bad).is_err(), "{bad}");
+        }
     }
 }

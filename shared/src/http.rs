@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -125,18 +125,89 @@ pub async fn health() -> Response {
 }
 
 /// Completes a router made of one or more functions' routes: the health check, problem+json
-/// 404 and 405, authorization by group, a request id and one log line per request, and a 500
-/// problem on panic.
+/// 404 and 405, CORS preflights answered before authorization (no origin allowed), authorization
+/// by group, a request id and one log line per request, and a 500 problem on panic.
 pub fn finish(routes: Router, auth: crate::auth::AuthMode) -> Router {
+    finish_with_cors(routes, auth, Cors::default())
+}
+
+/// `finish` with the configuration's authorization mode and CORS origins (`CORS_ALLOW_ORIGINS`):
+/// what the Lambdas serve.
+pub fn finish_for(routes: Router, config: &Config) -> Router {
+    finish_with_cors(routes, config.auth_mode, Cors::new(&config.cors_allow_origins))
+}
+
+fn finish_with_cors(routes: Router, auth: crate::auth::AuthMode, cors: Cors) -> Router {
     routes
         .route("/health", axum::routing::get(health))
         .fallback(|| async { AppError::NotFound("no such resource".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(auth, crate::auth::authorize))
+        // Outside authorization: a browser's preflight carries no token.
+        .layer(middleware::from_fn_with_state(cors, cors_layer))
         .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
             AppError::Internal("handler panicked".into()).into_response()
         }))
         .layer(middleware::from_fn(request_context))
+}
+
+/// What a browser on an allowed origin may send: the methods of the API and the headers the
+/// dashboard sets. The same values are in template.yaml's `CorsConfiguration`.
+pub const CORS_ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE";
+pub const CORS_ALLOW_HEADERS: &str = "authorization, content-type, idempotency-key, x-request-id";
+pub const CORS_EXPOSE_HEADERS: &str = "x-request-id";
+/// How long a browser may cache a preflight answer, in seconds.
+pub const CORS_MAX_AGE: &str = "600";
+
+/// The origins allowed to call the API from a browser, compared exactly with `Origin`.
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    origins: Arc<[HeaderValue]>,
+}
+
+impl Cors {
+    pub fn new(origins: &[String]) -> Self {
+        Cors { origins: origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect() }
+    }
+
+    pub fn allows(&self, origin: &HeaderValue) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// CORS (<https://fetch.spec.whatwg.org/#http-cors-protocol>). A preflight (`OPTIONS` with
+/// `Origin` and `Access-Control-Request-Method`) is answered here with 204, before authorization
+/// and routing, carrying the allow headers only when the origin is allowed; the browser then
+/// refuses the call for any other origin. Other responses get `Access-Control-Allow-Origin` for an
+/// allowed origin, and always `Vary: Origin`, since they differ by origin.
+async fn cors_layer(axum::extract::State(cors): axum::extract::State<Cors>, req: Request, next: Next) -> Response {
+    let allowed = req.headers().get(header::ORIGIN).filter(|o| cors.allows(o)).cloned();
+    let preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("origin, access-control-request-method, access-control-request-headers"),
+        );
+        if let Some(origin) = allowed {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(CORS_ALLOW_METHODS));
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(CORS_ALLOW_HEADERS));
+            headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(CORS_MAX_AGE));
+        }
+        return response;
+    }
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("origin"));
+    if let Some(origin) = allowed {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(CORS_EXPOSE_HEADERS));
+    }
+    response
 }
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

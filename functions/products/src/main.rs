@@ -6,7 +6,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     // Built once per execution environment: config and SDK set-up dominate cold start.
     let state = shared::http::AppState::from_env().await?;
-    let auth = state.config.auth_mode;
+    let config = state.config.clone();
     let routes = products::router(state).merge(products::docs::docs_router());
-    shared::lambda::run_http(shared::http::finish(routes, auth)).await
+    shared::lambda::run_http(shared::http::finish_for(routes, &config)).await
 }

@@ -10,8 +10,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init();
     // Built once per execution environment.
     let state = shared::http::AppState::from_env().await?;
-    let auth = state.config.auth_mode;
-    let router = shared::lambda::with_lambda_request_id(shared::http::finish(reports::router(state.clone()), auth));
+    let router =
+        shared::lambda::with_lambda_request_id(shared::http::finish_for(reports::router(state.clone()), &state.config));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let (state, router) = (state.clone(), router.clone());
         async move {

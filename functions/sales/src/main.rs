@@ -4,6 +4,6 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
     let state = shared::http::AppState::from_env().await?;
-    let auth = state.config.auth_mode;
-    shared::lambda::run_http(shared::http::finish(sales::router(state), auth)).await
+    let config = state.config.clone();
+    shared::lambda::run_http(shared::http::finish_for(sales::router(state), &config)).await
 }
