@@ -1,6 +1,7 @@
 //! The local runner: every HTTP function of the API on one port, like API Gateway, against a
 //! local DynamoDB (its own, embedded, or LocalStack), plus the table set-up and the demo data.
 
+pub mod dashboard;
 pub mod seed;
 pub mod stream;
 pub mod testing;
@@ -14,7 +15,7 @@ use shared::store::table::TableDefinition;
 pub fn app(state: AppState) -> Router {
     let auth = state.config.auth_mode;
     let routes = Router::from(products::docs::all_routes().with_state(state)).merge(products::docs::docs_router());
-    shared::http::finish(routes, auth)
+    shared::http::finish(routes, auth).merge(dashboard::router())
 }
 
 /// Where `make dev` looks for DynamoDB when `AWS_ENDPOINT_URL` is unset (LocalStack's port too).

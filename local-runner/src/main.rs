@@ -129,6 +129,7 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("Docs:    {base}/docs (Swagger UI)");
     println!("OpenAPI: {base}/openapi.json");
     println!("Health:  {base}/health");
+    println!("Dashboard: {base}/dashboard/");
     println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
     let checkpoints = std::env::var("STREAM_CHECKPOINT_DIR").unwrap_or_else(|_| ".local/stream-checkpoints".into());
     let mut poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.clone().into()).await?;

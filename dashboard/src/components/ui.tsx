@@ -1,0 +1,97 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useId } from 'preact/hooks';
+import { ApiError } from '../api';
+import { href, linkClick } from '../router';
+
+export function Link(props: { to: string; params?: Record<string, string | null | undefined> | URLSearchParams } & Omit<JSX.IntrinsicElements['a'], 'href'>) {
+  const { to, params, ...rest } = props;
+  return <a {...rest} href={href(to, params)} onClick={linkClick} />;
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p class="loading" role="status">
+      <span class="spinner" aria-hidden="true" />
+      {label}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** A non-field error: the API's problem title and detail, or the error's message. */
+export function Banner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  let text: string;
+  if (error instanceof ApiError) {
+    const fields = error.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    text = error.detail ?? error.title;
+    if (fields && !text.includes(fields)) text += ` (${fields})`;
+    text = `${error.title === text ? '' : `${error.title}: `}${text}`;
+  } else if (error instanceof Error) {
+    text = error.name === 'TypeError' ? `The API could not be reached (${error.message}).` : error.message;
+  } else {
+    text = typeof error === 'string' ? error : 'Something went wrong.';
+  }
+  return (
+    <div class="banner" role="alert">
+      <span>{text}</span>
+      {onRetry && (
+        <button type="button" class="btn small" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** A labelled form control with the API's message for its field under it. */
+export function Field(props: { label: string; error?: string | undefined; hint?: string; children: (id: string, describedBy: string | undefined) => ComponentChildren }) {
+  const id = useId();
+  const errId = props.error ? `${id}-err` : undefined;
+  const hintId = props.hint ? `${id}-hint` : undefined;
+  const describedBy = [errId, hintId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={`field${props.error ? ' has-error' : ''}`}>
+      <label for={id}>{props.label}</label>
+      {props.children(id, describedBy)}
+      {props.hint && (
+        <small id={hintId} class="hint">
+          {props.hint}
+        </small>
+      )}
+      {props.error && (
+        <small id={errId} class="field-error" role="alert">
+          {props.error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** A horizontally scrollable table region, reachable by keyboard. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
+
+/** Splits an API error into field messages (for `fields`) and the rest (for a banner). */
+export function splitErrors(error: unknown, fields: string[]): { byField: Record<string, string>; rest: unknown } {
+  if (!(error instanceof ApiError) || error.errors.length === 0) return { byField: {}, rest: error };
+  const byField: Record<string, string> = {};
+  const unmatched = error.errors.filter((e) => {
+    const f = fields.find((name) => e.field === name || e.field.startsWith(`${name}.`) || e.field === `/${name}`);
+    if (f) {
+      byField[f] = byField[f] ? `${byField[f]}; ${e.message}` : e.message;
+      return false;
+    }
+    return true;
+  });
+  if (unmatched.length === 0) return { byField, rest: null };
+  return { byField, rest: new ApiError(error.status, { ...error.body, errors: unmatched }) };
+}

@@ -1,0 +1,123 @@
+//! The store manager's dashboard at `/dashboard/`: the built single-page app (`dashboard/dist`,
+//! or `DASHBOARD_DIR`) and its runtime `config.json`, which locally names this origin as the API
+//! and no sign-in. Served outside the API's authorization, like any static site: the API calls
+//! the page makes are what is authorized.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tower_http::services::ServeDir;
+
+/// Where the built dashboard is: `DASHBOARD_DIR`, else `dashboard/dist` of this repository.
+pub fn dashboard_dir() -> PathBuf {
+    std::env::var_os("DASHBOARD_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")))
+}
+
+/// The dashboard's routes, for [`crate::app`] to merge.
+pub fn router() -> Router {
+    router_for(dashboard_dir())
+}
+
+/// The dashboard's routes serving the build in `dir`.
+pub fn router_for(dir: PathBuf) -> Router {
+    let assets = move |req: Request| serve(dir.clone(), req);
+    Router::new()
+        .route("/dashboard", get(to_slash))
+        .route("/dashboard/config.json", get(config))
+        .route("/dashboard/", get(assets.clone()))
+        .route("/dashboard/{*path}", get(assets))
+}
+
+/// `/dashboard` -> `/dashboard/`, keeping the query (`?from=...&to=...`).
+async fn to_slash(uri: Uri) -> Redirect {
+    match uri.query() {
+        Some(q) => Redirect::permanent(&format!("/dashboard/?{q}")),
+        None => Redirect::permanent("/dashboard/"),
+    }
+}
+
+/// The runtime configuration: the API is this origin, and nobody signs in locally.
+async fn config() -> Response {
+    let mut res = axum::Json(serde_json::json!({ "apiBaseUrl": "", "oidc": null })).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn serve(dir: PathBuf, req: Request) -> Response {
+    if !dir.join("index.html").is_file() {
+        let html =
+            req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+        return not_built(&dir, html);
+    }
+    let (mut parts, body) = req.into_parts();
+    let rest = parts.uri.path().strip_prefix("/dashboard").unwrap_or("/");
+    let rest = if rest.is_empty() { "/" } else { rest };
+    let hashed = rest.starts_with("/assets/");
+    let path_and_query = match parts.uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    parts.uri = match path_and_query.parse() {
+        Ok(uri) => uri,
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    let req = Request::from_parts(parts, body);
+    let mut res = match ServeDir::new(&dir).append_index_html_on_directories(true).try_call(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(e) => {
+            tracing::error!(error = %e, "dashboard file could not be read");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if res.status() == StatusCode::NOT_FOUND {
+        return problem(StatusCode::NOT_FOUND, "Not Found", "no such file of the dashboard");
+    }
+    // Vite names the files under assets/ by their content hash: they never change. index.html does.
+    let cache = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+/// 503 while `dashboard/dist` is missing: an HTML page for browsers, problem+json for the rest.
+fn not_built(dir: &std::path::Path, html: bool) -> Response {
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    if html {
+        let page = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Dashboard not built</title></head>\
+             <body><h1>The dashboard is not built</h1><p>Run <code>make dev</code> (it builds it), or \
+             <code>npm ci &amp;&amp; npm run build</code> in <code>dashboard/</code>, then reload.</p>\
+             <p>Looked in <code>{}</code> (<code>DASHBOARD_DIR</code> overrides).</p></body></html>",
+            html_escape(&dir.display().to_string())
+        );
+        let mut res = (status, axum::response::Html(page)).into_response();
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return res;
+    }
+    let detail = format!(
+        "the dashboard is not built: run `make dev` (it builds it), or `npm ci && npm run build` in dashboard/ (looked in {})",
+        dir.display()
+    );
+    problem(status, "Dashboard not built", &detail)
+}
+
+fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
