@@ -206,3 +206,52 @@ async fn a_sale_changes_only_the_stock_of_its_product() {
     let low = store.list_low_stock(None, 10, None).await.unwrap();
     assert_eq!(low.items.iter().map(|p| p.id).collect::<Vec<_>>(), [product.id]);
 }
+
+/// The value of `key: value` in a one-line YAML flow mapping such as
+/// `Properties: { ApiId: !Ref HttpApi, Path: /sales, Method: ANY }`.
+fn flow_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let rest = &line[line.find(&format!("{key}: "))? + key.len() + 2..];
+    match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next(),
+        None => Some(rest.split([',', '}']).next()?.trim()),
+    }
+}
+
+/// API Gateway sends a preflight to the route that matches OPTIONS and the path: for a path with
+/// a JWT-protected `ANY` route that is the `ANY` route (401), unless the same path has its own
+/// OPTIONS route without authorizer. So template.yaml must give every `ANY` path that twin, and
+/// `OPTIONS /{proxy+}` for the paths `$default` takes; and API Gateway's CORS configuration must
+/// allow what the functions allow.
+#[test]
+fn every_protected_route_has_an_unauthenticated_preflight_route() {
+    let template = shared::store::table::TEMPLATE;
+    let routes: Vec<(&str, &str, bool)> = template
+        .lines()
+        .filter(|l| l.contains("ApiId: !Ref HttpApi") && l.contains("Method: "))
+        .map(|l| {
+            (flow_value(l, "Path").expect("a path"), flow_value(l, "Method").unwrap(), l.contains("Authorizer: NONE"))
+        })
+        .collect();
+    assert_eq!(
+        routes.iter().filter(|r| r.1 == "ANY").count(),
+        template.matches("Method: ANY").count(),
+        "every ANY route is written on one line (this test reads them so)"
+    );
+    let protected: std::collections::BTreeSet<&str> =
+        routes.iter().filter(|r| r.1 == "ANY" && !r.2).map(|r| r.0).collect();
+    assert!(protected.len() >= 12, "{protected:?}");
+    let preflight: std::collections::BTreeSet<&str> =
+        routes.iter().filter(|r| r.1 == "OPTIONS" && r.2).map(|r| r.0).collect();
+    let mut expected = protected.clone();
+    expected.insert("/{proxy+}");
+    assert_eq!(preflight, expected, "OPTIONS routes without authorizer");
+
+    for line in template.lines().filter(|l| l.trim_start().starts_with("AllowMethods:")) {
+        let methods: Vec<&str> = line.split(['[', ']']).nth(1).unwrap().split(", ").collect();
+        assert_eq!(methods.join(", "), shared::http::CORS_ALLOW_METHODS);
+    }
+    for line in template.lines().filter(|l| l.trim_start().starts_with("AllowHeaders:")) {
+        let headers: Vec<&str> = line.split(['[', ']']).nth(1).unwrap().split(", ").collect();
+        assert_eq!(headers.join(", "), shared::http::CORS_ALLOW_HEADERS);
+    }
+}
