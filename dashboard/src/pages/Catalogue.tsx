@@ -1,5 +1,555 @@
-import type { Location } from '../router';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Category, type LedgerEntry, type Product } from '../api';
+import { Banner, Empty, Field, Link, Loading, splitErrors, TableWrap } from '../components/ui';
+import { formatInstant } from '../dates';
+import { formatCount, formatMoney } from '../money';
+import { setParams, type Location } from '../router';
+import { displayTz, loadCatalogue, useAppState } from '../store';
 
-export function Catalogue(props: { loc: Location }) {
-  return <h1 data-path={props.loc.path}>Catalogue</h1>;
+export function Catalogue({ loc }: { loc: Location }) {
+  const app = useAppState();
+  const [error, setError] = useState<unknown>(null);
+  const [reloading, setReloading] = useState(false);
+  const categoryFilter = loc.params.get('category') ?? '';
+  const statusFilter = loc.params.get('status') ?? '';
+  const selectedId = Number(loc.params.get('product') ?? '') || null;
+  const editing = loc.params.get('edit'); // "new" or a product id
+
+  const reload = () => {
+    setReloading(true);
+    loadCatalogue(true).then(
+      () => setError(null),
+      (e: unknown) => setError(e),
+    ).finally(() => setReloading(false));
+  };
+  useEffect(() => {
+    loadCatalogue().catch((e: unknown) => setError(e));
+  }, []);
+
+  const products = (app.products ?? []).filter(
+    (p) => (!categoryFilter || p.category_name === categoryFilter) && (!statusFilter || p.status === statusFilter),
+  );
+  const selected = app.products?.find((p) => p.id === selectedId) ?? null;
+  const editProduct = editing && editing !== 'new' ? (app.products?.find((p) => String(p.id) === editing) ?? null) : null;
+
+  return (
+    <section aria-labelledby="cat-page-title" class="stack">
+      <div class="page-head">
+        <h1 id="cat-page-title">Catalogue</h1>
+        <p class="muted">Categories, products and stock</p>
+      </div>
+      <Banner error={error} onRetry={reload} />
+
+      <div class="card">
+        <div class="card-head">
+          <h2>Products</h2>
+          <button type="button" class="btn primary" onClick={() => setParams({ edit: 'new', product: null })}>
+            New product
+          </button>
+        </div>
+        <div class="filters" role="group" aria-label="Filter products">
+          <Field label="Category">
+            {(id) => (
+              <select id={id} name="category" value={categoryFilter} onChange={(e) => setParams({ category: e.currentTarget.value }, { replace: true })}>
+                <option value="">All categories</option>
+                {(app.categories ?? []).map((c) => (
+                  <option key={c.name} value={c.name}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Status">
+            {(id) => (
+              <select id={id} name="status" value={statusFilter} onChange={(e) => setParams({ status: e.currentTarget.value }, { replace: true })}>
+                <option value="">Any status</option>
+                <option value="active">Active</option>
+                <option value="inactive">Inactive</option>
+              </select>
+            )}
+          </Field>
+        </div>
+
+        {editing && (editing === 'new' || editProduct) && (
+          <ProductForm
+            key={editing}
+            product={editProduct}
+            categories={app.categories ?? []}
+            defaultCategory={categoryFilter}
+            onDone={(p) => {
+              reload();
+              setParams(p ? { edit: null, product: String(p.id) } : { edit: null });
+            }}
+          />
+        )}
+
+        {app.products === null ? (
+          reloading || !error ? <Loading label="Loading products…" /> : null
+        ) : products.length === 0 ? (
+          <Empty>No products match these filters.</Empty>
+        ) : (
+          <TableWrap label="Products">
+            <table class="cards-on-phone" data-testid="products-table">
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Category</th>
+                  <th scope="col" class="num">
+                    Price
+                  </th>
+                  <th scope="col" class="num">
+                    Stock
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {products.map((p) => (
+                  <ProductRow key={p.id} product={p} selected={p.id === selectedId} onChanged={reload} onError={setError} />
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </div>
+
+      {selected && <StockPanel key={selected.id} product={selected} onChanged={reload} />}
+
+      <Categories categories={app.categories} onChanged={reload} />
+    </section>
+  );
+}
+
+function ProductRow({ product: p, selected, onChanged, onError }: { product: Product; selected: boolean; onChanged: () => void; onError: (e: unknown) => void }) {
+  const [busy, setBusy] = useState(false);
+  const low = p.current_inventory <= p.low_stock_alert_threshold;
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      await api.updateProduct(p.id, { status: p.status === 'active' ? 'inactive' : 'active' });
+      onChanged();
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <tr class={selected ? 'selected' : ''} data-product-id={p.id}>
+      <td data-label="Product">
+        <strong>{p.name}</strong> <span class="muted small">#{p.id}</span>
+      </td>
+      <td data-label="Category">{p.category_name}</td>
+      <td data-label="Price" class="num">
+        {formatMoney(p.price)}
+      </td>
+      <td data-label="Stock" class={`num${p.current_inventory === 0 ? ' out' : ''}`}>
+        {formatCount(p.current_inventory)}
+        {low && p.status === 'active' && <span class="muted small"> (low)</span>}
+      </td>
+      <td data-label="Status">
+        <span class={`badge ${p.status}`}>{p.status}</span>
+      </td>
+      <td data-label="Actions">
+        <div class="row-actions">
+          <button type="button" class="btn small" aria-label={`Edit ${p.name}`} onClick={() => setParams({ edit: String(p.id), product: null })}>
+            Edit
+          </button>
+          <button type="button" class="btn small" aria-label={`Stock of ${p.name}`} aria-pressed={selected} onClick={() => setParams({ product: selected ? null : String(p.id), edit: null })}>
+            Stock
+          </button>
+          <button type="button" class={`btn small${p.status === 'active' ? ' danger' : ''}`} disabled={busy} aria-label={`${p.status === 'active' ? 'Deactivate' : 'Activate'} ${p.name}`} onClick={() => void toggle()}>
+            {p.status === 'active' ? 'Deactivate' : 'Activate'}
+          </button>
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+const PRODUCT_FIELDS = ['name', 'description', 'price', 'image', 'category_name', 'current_inventory', 'low_stock_alert_threshold', 'status'];
+
+function ProductForm(props: { product: Product | null; categories: Category[]; defaultCategory: string; onDone: (p: Product | null) => void }) {
+  const p = props.product;
+  const [form, setForm] = useState({
+    name: p?.name ?? '',
+    description: p?.description ?? '',
+    price: p?.price ?? '',
+    image: p?.image ?? '',
+    category_name: p?.category_name ?? (props.defaultCategory || (props.categories[0]?.name ?? '')),
+    current_inventory: '0',
+    low_stock_alert_threshold: String(p?.low_stock_alert_threshold ?? 10),
+  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const { byField, rest } = splitErrors(error, PRODUCT_FIELDS);
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    formRef.current?.scrollIntoView({ block: 'nearest' });
+    formRef.current?.querySelector('input')?.focus({ preventScroll: true });
+  }, []);
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  // Numbers go to the API as typed (the API validates and names the field that is wrong).
+  const num = (v: string): number | string => (/^-?\d+$/.test(v.trim()) ? Number(v) : v);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, unknown> = {
+        name: form.name,
+        price: form.price.trim(),
+        category_name: form.category_name,
+        low_stock_alert_threshold: num(form.low_stock_alert_threshold),
+      };
+      if (form.description || p) body.description = form.description;
+      if (form.image || p?.image) body.image = form.image || null;
+      const saved = p ? await api.updateProduct(p.id, body) : await api.createProduct({ ...body, current_inventory: num(form.current_inventory) });
+      props.onDone(saved);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const input = (k: keyof typeof form, label: string, attrs: Record<string, string | boolean> = {}, hint?: string) => (
+    <Field label={label} error={byField[k]} hint={hint}>
+      {(id, d) => <input id={id} name={k} value={form[k]} onInput={set(k)} aria-describedby={d} aria-invalid={Boolean(byField[k])} {...attrs} />}
+    </Field>
+  );
+
+  return (
+    <form ref={formRef} class="card subform" aria-labelledby="product-form-title" onSubmit={(e) => void submit(e)} data-testid="product-form">
+      <h3 id="product-form-title">{p ? `Edit ${p.name}` : 'New product'}</h3>
+      <div class="form-grid">
+        {input('name', 'Name', { required: true, autocomplete: 'off' })}
+        {input('price', 'Price', { required: true, inputmode: 'decimal', autocomplete: 'off' }, 'e.g. 19.99')}
+        <Field label="Category" error={byField.category_name}>
+          {(id, d) => (
+            <select id={id} name="category_name" value={form.category_name} onChange={set('category_name')} aria-describedby={d} aria-invalid={Boolean(byField.category_name)}>
+              {props.categories.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {!p && input('current_inventory', 'Initial stock', { type: 'number', step: '1', min: '0' })}
+        {input('low_stock_alert_threshold', 'Low-stock alert at', { type: 'number', step: '1', min: '0' })}
+        {input('image', 'Image URL', { type: 'url' })}
+        <Field label="Description" error={byField.description}>
+          {(id, d) => <textarea id={id} name="description" rows={2} value={form.description} onInput={set('description')} aria-describedby={d} />}
+        </Field>
+      </div>
+      <Banner error={rest} />
+      <div class="form-actions">
+        <button type="submit" class="btn primary" disabled={busy}>
+          {busy ? 'Saving…' : p ? 'Save changes' : 'Create product'}
+        </button>
+        <button type="button" class="btn" onClick={() => props.onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function StockPanel({ product, onChanged }: { product: Product; onChanged: () => void }) {
+  const [mode, setMode] = useState<'change' | 'set'>('change');
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [entries, setEntries] = useState<LedgerEntry[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [ledgerError, setLedgerError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  const { byField, rest } = splitErrors(error, ['change', 'set', 'reason']);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.scrollIntoView({ block: 'start' });
+    heading.current?.focus({ preventScroll: true });
+  }, []);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setLedgerError(null);
+    api.ledger(product.id, null, ctrl.signal).then(
+      (page) => {
+        setEntries(page.items);
+        setCursor(page.next_cursor);
+      },
+      (e: unknown) => !ctrl.signal.aborted && setLedgerError(e),
+    );
+    return () => ctrl.abort();
+  }, [product.id, tick]);
+
+  const more = async () => {
+    try {
+      const page = await api.ledger(product.id, cursor);
+      setEntries((old) => [...(old ?? []), ...page.items]);
+      setCursor(page.next_cursor);
+    } catch (e) {
+      setLedgerError(e);
+    }
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const n = /^-?\d+$/.test(amount.trim()) ? Number(amount) : Number.NaN;
+      const body: { change?: number; set?: number; reason?: string } = mode === 'change' ? { change: n } : { set: n };
+      if (Number.isNaN(n)) throw new Error('Enter a whole number.');
+      if (reason) body.reason = reason;
+      await api.adjustStock(product.id, body);
+      setAmount('');
+      setTick((t) => t + 1);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const tz = displayTz();
+  return (
+    <div class="card" aria-labelledby="stock-title" data-testid="stock-panel">
+      <div class="card-head">
+        <h2 id="stock-title" ref={heading} tabIndex={-1}>
+          Stock of {product.name}
+        </h2>
+        <button type="button" class="btn small" onClick={() => setParams({ product: null })}>
+          Close
+        </button>
+      </div>
+      <dl class="facts">
+        <dt>In stock</dt>
+        <dd data-testid="stock-now">{formatCount(product.current_inventory)}</dd>
+        <dt>Low-stock alert at</dt>
+        <dd>{formatCount(product.low_stock_alert_threshold)}</dd>
+      </dl>
+      <form class="filters" onSubmit={(e) => void submit(e)} aria-label="Adjust stock">
+        <Field label="Adjustment">
+          {(id) => (
+            <select id={id} name="mode" value={mode} onChange={(e) => setMode(e.currentTarget.value === 'set' ? 'set' : 'change')}>
+              <option value="change">Change by (+/-)</option>
+              <option value="set">Set to</option>
+            </select>
+          )}
+        </Field>
+        <Field label={mode === 'change' ? 'Units (+ or -)' : 'New stock'} error={byField[mode]}>
+          {(id, d) => <input id={id} name="amount" type="number" step="1" required value={amount} aria-describedby={d} aria-invalid={Boolean(byField[mode])} onInput={(e) => setAmount(e.currentTarget.value)} />}
+        </Field>
+        <Field label="Reason" error={byField.reason}>
+          {(id, d) => (
+            <select id={id} name="reason" value={reason} aria-describedby={d} onChange={(e) => setReason(e.currentTarget.value)}>
+              <option value="">Default</option>
+              <option value="restock">restock</option>
+              <option value="adjustment">adjustment</option>
+              <option value="return">return</option>
+            </select>
+          )}
+        </Field>
+        <div class="form-actions">
+          <button type="submit" class="btn primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Apply'}
+          </button>
+        </div>
+      </form>
+      <Banner error={rest} />
+      <h3>History</h3>
+      <Banner error={ledgerError} onRetry={() => setTick((t) => t + 1)} />
+      {entries === null ? (
+        ledgerError ? null : <Loading label="Loading the history…" />
+      ) : entries.length === 0 ? (
+        <Empty>No stock movements yet.</Empty>
+      ) : (
+        <TableWrap label="Stock history">
+          <table class="cards-on-phone" data-testid="ledger">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Reason</th>
+                <th scope="col" class="num">
+                  Change
+                </th>
+                <th scope="col" class="num">
+                  Stock after
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e, i) => (
+                <tr key={`${e.at}-${i}`}>
+                  <td data-label="When">{formatInstant(e.at, tz)}</td>
+                  <td data-label="Reason">
+                    {e.reason}
+                    {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+                  </td>
+                  <td data-label="Change" class="num">
+                    {e.change > 0 ? `+${e.change}` : e.change}
+                  </td>
+                  <td data-label="Stock after" class="num">
+                    {formatCount(e.quantity_after)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      {cursor && (
+        <div class="pager">
+          <button type="button" class="btn" onClick={() => void more()}>
+            Load more
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Categories({ categories, onChanged }: { categories: Category[] | null; onChanged: () => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [editText, setEditText] = useState('');
+  const [editError, setEditError] = useState<unknown>(null);
+  const { byField, rest } = splitErrors(error, ['name', 'description']);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.createCategory(description ? { name, description } : { name });
+      setName('');
+      setDescription('');
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const save = async (cat: string) => {
+    try {
+      await api.updateCategory(cat, { description: editText });
+      setEditing(null);
+      onChanged();
+    } catch (err) {
+      setEditError(err);
+    }
+  };
+
+  return (
+    <div class="card" aria-labelledby="categories-title">
+      <h2 id="categories-title">Categories</h2>
+      {categories === null ? (
+        <Loading />
+      ) : categories.length === 0 ? (
+        <Empty>No categories yet: create the first one below.</Empty>
+      ) : (
+        <TableWrap label="Categories">
+          <table class="cards-on-phone" data-testid="categories-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Description</th>
+                <th scope="col" class="num">
+                  Products
+                </th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {categories.map((c) => (
+                <tr key={c.name}>
+                  <td data-label="Name">
+                    <Link to="/catalogue" params={{ category: c.name }}>
+                      {c.name}
+                    </Link>
+                  </td>
+                  <td data-label="Description">
+                    {editing === c.name ? (
+                      <form
+                        class="filters"
+                        onSubmit={(e) => {
+                          e.preventDefault();
+                          void save(c.name);
+                        }}
+                      >
+                        <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
+                          {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}
+                        </Field>
+                        <button type="submit" class="btn small primary">
+                          Save
+                        </button>
+                        <button type="button" class="btn small" onClick={() => setEditing(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : (
+                      (c.description ?? '')
+                    )}
+                  </td>
+                  <td data-label="Products" class="num">
+                    {c.product_count === undefined ? '–' : formatCount(c.product_count)}
+                  </td>
+                  <td data-label="Actions">
+                    {editing !== c.name && (
+                      <button
+                        type="button"
+                        class="btn small"
+                        aria-label={`Edit description of ${c.name}`}
+                        onClick={() => {
+                          setEditing(c.name);
+                          setEditText(c.description ?? '');
+                          setEditError(null);
+                        }}
+                      >
+                        Edit
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <form class="subform" onSubmit={(e) => void create(e)} aria-labelledby="new-cat-title">
+        <h3 id="new-cat-title">New category</h3>
+        <div class="form-grid">
+          <Field label="Name" error={byField.name} hint="lower case: a-z, 0-9, - and _">
+            {(id, d) => <input id={id} name="category-name" required value={name} aria-describedby={d} aria-invalid={Boolean(byField.name)} onInput={(e) => setName(e.currentTarget.value)} />}
+          </Field>
+          <Field label="Description" error={byField.description}>
+            {(id, d) => <input id={id} name="category-description" value={description} aria-describedby={d} onInput={(e) => setDescription(e.currentTarget.value)} />}
+          </Field>
+        </div>
+        <Banner error={rest} />
+        <div class="form-actions">
+          <button type="submit" class="btn primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create category'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
 }
