@@ -13,9 +13,9 @@ use shared::store::table::TableDefinition;
 
 /// All functions' routes behind one router, as API Gateway routes them in AWS.
 pub fn app(state: AppState) -> Router {
-    let auth = state.config.auth_mode;
+    let config = state.config.clone();
     let routes = Router::from(products::docs::all_routes().with_state(state)).merge(products::docs::docs_router());
-    shared::http::finish(routes, auth).merge(dashboard::router())
+    shared::http::finish_for(routes, &config).merge(dashboard::router())
 }
 
 /// Where `make dev` looks for DynamoDB when `AWS_ENDPOINT_URL` is unset (LocalStack's port too).
