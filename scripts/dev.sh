@@ -15,5 +15,6 @@ mkdir -p .local
 
 echo "building the local runner..."
 build_runner
+source scripts/dashboard.sh; ensure_dashboard_built || echo "the dashboard could not be built (see above); the API runs without it" >&2
 echo "API docs and endpoints are listed below once the table is ready."
 exec "$RUNNER" serve

@@ -11,6 +11,7 @@ ensure_chromium
 local_aws_env
 
 cargo test --workspace --locked "$@"
+source scripts/dashboard.sh; build_runner; dashboard_test
 
 # Black-box: schemathesis against the local runner's /openapi.json.
 scripts/api-check.sh

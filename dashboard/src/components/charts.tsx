@@ -47,7 +47,7 @@ export function TimeChart({ points, title }: { points: SeriesPoint[]; title: str
         { scale: 'units', side: 1, stroke: '#b45309', grid: { show: false }, size: 40, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')) },
       ],
       series: [
-        { label: 'Period', value: (_u, v: number | null) => (v === null ? '–' : (labels[v] ?? '')) },
+        { label: 'Period', value: (_u, v: number | null) => (v === null ? '' : (labels[v] ?? '')) },
         {
           label: 'Revenue',
           scale: '$',
@@ -55,7 +55,7 @@ export function TimeChart({ points, title }: { points: SeriesPoint[]; title: str
           fill: 'rgba(31,95,191,0.55)',
           paths: bars,
           points: { show: false },
-          value: (_u, _v, _s, idx) => (idx === null ? '–' : formatMoney(points[idx]?.revenueText)),
+          value: (_u, _v, _s, idx) => (idx === null ? '' : formatMoney(points[idx]?.revenueText)),
         },
         {
           label: 'Units',
@@ -63,7 +63,7 @@ export function TimeChart({ points, title }: { points: SeriesPoint[]; title: str
           stroke: '#b45309',
           width: 2,
           points: { show: points.length < 60, size: 5, fill: '#b45309' },
-          value: (_u, v: number | null) => (v === null ? '–' : formatCount(v)),
+          value: (_u, v: number | null) => (v === null ? '' : formatCount(v)),
         },
       ],
     };

@@ -141,15 +141,19 @@ function ProductRow({ product: p, selected, onChanged, onError }: { product: Pro
   return (
     <tr class={selected ? 'selected' : ''} data-product-id={p.id}>
       <td data-label="Product">
-        <strong>{p.name}</strong> <span class="muted small">#{p.id}</span>
+        <span>
+          <strong>{p.name}</strong> <span class="muted small">#{p.id}</span>
+        </span>
       </td>
       <td data-label="Category">{p.category_name}</td>
       <td data-label="Price" class="num">
         {formatMoney(p.price)}
       </td>
       <td data-label="Stock" class={`num${p.current_inventory === 0 ? ' out' : ''}`}>
-        {formatCount(p.current_inventory)}
-        {low && p.status === 'active' && <span class="muted small"> (low)</span>}
+        <span>
+          {formatCount(p.current_inventory)}
+          {low && p.status === 'active' && <span class="muted small"> (low)</span>}
+        </span>
       </td>
       <td data-label="Status">
         <span class={`badge ${p.status}`}>{p.status}</span>
@@ -393,8 +397,10 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
                 <tr key={`${e.at}-${i}`}>
                   <td data-label="When">{formatInstant(e.at, tz)}</td>
                   <td data-label="Reason">
-                    {e.reason}
-                    {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+                    <span>
+                      {e.reason}
+                      {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+                    </span>
                   </td>
                   <td data-label="Change" class="num">
                     {e.change > 0 ? `+${e.change}` : e.change}
