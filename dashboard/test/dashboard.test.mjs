@@ -16,8 +16,8 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-const runnerBin = process.env.RUNNER ?? join(repo, 'target/debug/local-runner');
-const shots = process.env.SCREENSHOTS ?? join(repo, 'target/dashboard-screenshots');
+const runnerBin = resolve(process.env.RUNNER ?? join(repo, 'target/debug/local-runner'));
+const shots = resolve(process.env.SCREENSHOTS ?? join(repo, 'target/dashboard-screenshots'));
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
 
@@ -65,6 +65,7 @@ function waitForRunner() {
     };
     runner?.stdout?.on('data', onData);
     runner?.stderr?.on('data', (/** @type {Buffer} */ c) => (runnerLog += c.toString()));
+    runner?.on('error', fail);
     runner?.on('exit', (code) => fail(new Error(`local runner exited (${code}):\n${runnerLog}`)));
   });
 }
@@ -308,4 +309,59 @@ test('on a phone the navigation collapses and the page does not overflow', async
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling of the page (${overflow}px)`);
   await page.setViewportSize(DESKTOP);
+});
+
+test('with an OpenID Connect issuer configured it signs in with code + PKCE and sends the access token', async () => {
+  assert.ok(context);
+  const idp = `${base}/fake-idp`;
+  const tab = await context.newPage();
+  const b64 = (/** @type {object} */ o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const idToken = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: idp, aud: 'dashboard-client', sub: 'manager-1', email: 'manager@example.com', iat: now, exp: now + 3600 })}.`;
+  /** @type {URL | null} */
+  let authorize = null;
+  /** @type {URLSearchParams | null} */
+  let tokenRequest = null;
+  await tab.route(`${base}/dashboard/config.json`, (route) =>
+    route.fulfill({ json: { apiBaseUrl: '', oidc: { authority: idp, clientId: 'dashboard-client', scope: 'openid email' } } }),
+  );
+  await tab.route(`${idp}/**`, async (route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname.endsWith('/.well-known/openid-configuration')) {
+      return route.fulfill({
+        json: { issuer: idp, authorization_endpoint: `${idp}/authorize`, token_endpoint: `${idp}/token`, end_session_endpoint: `${idp}/logout`, jwks_uri: `${idp}/jwks` },
+      });
+    }
+    if (url.pathname.endsWith('/authorize')) {
+      authorize = url;
+      const back = new URL(url.searchParams.get('redirect_uri') ?? '');
+      back.searchParams.set('code', 'the-code');
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      return route.fulfill({ status: 302, headers: { location: back.toString() } });
+    }
+    if (url.pathname.endsWith('/token')) {
+      tokenRequest = new URLSearchParams(route.request().postData() ?? '');
+      return route.fulfill({ json: { access_token: 'the-access-token', id_token: idToken, token_type: 'Bearer', expires_in: 3600 } });
+    }
+    return route.fulfill({ status: 404, body: '' });
+  });
+  const authorized = tab.waitForRequest((r) => new URL(r.url()).pathname === '/sales/summary' && r.headers().authorization === 'Bearer the-access-token');
+  await tab.goto(`${base}/dashboard/?from=2022-01-01&to=2023-12-31`);
+  await authorized;
+  await tab.getByTestId('kpi-revenue').filter({ hasText: '53,500.00' }).waitFor();
+  await tab.getByRole('button', { name: /Sign out/ }).waitFor({ state: 'attached' });
+  // Back on the range it was opened with, without the code in the URL.
+  assert.match(tab.url(), /\/dashboard\/\?from=2022-01-01&to=2023-12-31$/);
+  const a = /** @type {URL | null} */ (authorize);
+  assert.ok(a, 'the app went to the authorization endpoint');
+  assert.equal(a.searchParams.get('response_type'), 'code');
+  assert.equal(a.searchParams.get('code_challenge_method'), 'S256');
+  assert.ok(a.searchParams.get('code_challenge'));
+  assert.equal(a.searchParams.get('redirect_uri'), `${base}/dashboard/`);
+  const tr = /** @type {URLSearchParams | null} */ (tokenRequest);
+  assert.ok(tr, 'the app redeemed the code');
+  assert.equal(tr.get('grant_type'), 'authorization_code');
+  assert.equal(tr.get('code'), 'the-code');
+  assert.ok(tr.get('code_verifier'), 'with the PKCE verifier');
+  await tab.close();
 });

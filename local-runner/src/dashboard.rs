@@ -121,3 +121,89 @@ fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request as HttpRequest;
+    use tower::ServiceExt;
+
+    async fn get(router: &Router, uri: &str, accept: Option<&str>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut req = HttpRequest::get(uri);
+        if let Some(a) = accept {
+            req = req.header(header::ACCEPT, a);
+        }
+        let res = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn built() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dashboard-dist-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>dashboard</title>").unwrap();
+        std::fs::write(dir.join("assets/index-abc.js"), "console.log(1)").unwrap();
+        std::fs::write(dir.join("assets/index-abc.css"), "body{}").unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn serves_the_build_with_content_types_and_caching() {
+        let dir = built();
+        let router = router_for(dir.clone());
+        for uri in ["/dashboard/", "/dashboard/index.html", "/dashboard/?from=2022-01-01&to=2023-12-31"] {
+            let (status, headers, body) = get(&router, uri, None).await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{uri}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{uri}");
+            assert!(body.contains("<title>dashboard</title>"), "{uri}");
+        }
+        let (status, headers, _) = get(&router, "/dashboard/assets/index-abc.js", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
+        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        let (_, headers, _) = get(&router, "/dashboard/assets/index-abc.css", None).await;
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+        for missing in ["/dashboard/assets/nope.js", "/dashboard/sales", "/dashboard/..%2f..%2fCargo.toml"] {
+            let (status, headers, _) = get(&router, missing, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+            assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{missing}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn redirects_to_the_slash_keeping_the_range_and_answers_its_config() {
+        let router = router_for(built());
+        let (status, headers, _) = get(&router, "/dashboard?from=2022-01-01&to=2023-12-31", None).await;
+        assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(headers[header::LOCATION], "/dashboard/?from=2022-01-01&to=2023-12-31");
+        let (_, headers, _) = get(&router, "/dashboard", None).await;
+        assert_eq!(headers[header::LOCATION], "/dashboard/");
+        let (status, headers, body) = get(&router, "/dashboard/config.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        let config: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(config, serde_json::json!({ "apiBaseUrl": "", "oidc": null }));
+    }
+
+    #[tokio::test]
+    async fn without_a_build_it_says_how_to_make_one() {
+        let router = router_for(std::env::temp_dir().join(format!("no-dashboard-{}", uuid::Uuid::new_v4())));
+        let (status, headers, body) = get(&router, "/dashboard/", None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(problem["status"], 503);
+        assert!(problem["detail"].as_str().unwrap().contains("npm run build"));
+        let (status, headers, body) = get(&router, "/dashboard/", Some("text/html,application/xhtml+xml")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(body.contains("make dev"));
+        // The runtime configuration does not need the build.
+        let (status, _, _) = get(&router, "/dashboard/config.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
