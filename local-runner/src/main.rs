@@ -132,23 +132,11 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("Dashboard: {base}/dashboard/");
     println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
     let checkpoints = std::env::var("STREAM_CHECKPOINT_DIR").unwrap_or_else(|_| ".local/stream-checkpoints".into());
-    let mut poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.clone().into()).await?;
+    let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.clone().into()).await?;
     println!("Stream:  polling the table's stream into counters (checkpoints in {checkpoints})");
     println!("Press Ctrl-C to stop.");
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let aggregator = tokio::spawn(async move {
-        loop {
-            match poller.poll_once().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(records = n, "stream records handled"),
-                Err(e) => tracing::error!(error = %e, "stream poll failed; retrying"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
-                _ = stopped.changed() => return,
-            }
-        }
-    });
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let aggregator = tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()));
     let schedule = tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe()));
     println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
     axum::serve(listener, local_runner::app(state)).with_graceful_shutdown(shutdown_signal()).await?;

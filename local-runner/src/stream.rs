@@ -199,6 +199,37 @@ impl StreamPoller {
     }
 }
 
+/// How long the poller waits when the stream has nothing new (Lambda's event source mapping
+/// polls each shard about four times a second).
+pub const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Polls until `stop` turns true, as the event source mapping does: straight on while there are
+/// records, [`IDLE_WAIT`] between polls when there are none or a poll failed.
+pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let wait = match poller.poll_once().await {
+            Ok(0) => true,
+            Ok(n) => {
+                tracing::info!(records = n, "stream records handled");
+                false
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "stream poll failed; retrying");
+                true
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if wait {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_WAIT) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
 /// The records as the Lambda service would deliver them (the DynamoDB stream event JSON).
 pub fn lambda_event(arn: &str, records: &[Record]) -> anyhow::Result<Event> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());

@@ -1,5 +1,6 @@
 //! Configuration, read once at start-up from the environment into a typed struct.
 
+use chrono::Datelike;
 use chrono_tz::Tz;
 
 #[derive(Debug, Clone)]
@@ -10,6 +11,9 @@ pub struct Config {
     pub store_timezone: Tz,
     /// `AWS_ENDPOINT_URL`: a local DynamoDB (the local runner's, LocalStack); unset in AWS.
     pub endpoint_url: Option<String>,
+    /// `STORE_OPENED`: the store-local date of the first day that can hold sales (default
+    /// 2000-01-01). A sale dated before it is refused (422); summaries start there.
+    pub store_opened: chrono::NaiveDate,
     /// `AUTH_MODE`: `authorizer` (default), `off`, or `local-jwt` (see `auth`).
     pub auth_mode: crate::auth::AuthMode,
     /// `CORS_ALLOW_ORIGINS`: the origins (`https://admin.example.com`, comma-separated) whose
@@ -23,6 +27,8 @@ pub enum ConfigError {
     BadTimezone(String),
     #[error("TABLE_NAME={0:?} is not a valid DynamoDB table name")]
     BadTableName(String),
+    #[error("STORE_OPENED={0:?} is not a date from 1970-01-01 on, written like 2000-01-01")]
+    BadOpeningDate(String),
     #[error("AUTH_MODE={0:?} is not one of authorizer, off, local-jwt")]
     BadAuthMode(String),
     #[error("CORS_ALLOW_ORIGINS: {0:?} is not an origin (scheme://host[:port], e.g. https://admin.example.com)")]
@@ -47,10 +53,15 @@ impl Config {
         let tz_name = get("STORE_TIMEZONE").filter(|s| !s.is_empty()).unwrap_or_else(|| "UTC".into());
         let store_timezone = tz_name.parse::<Tz>().map_err(|_| ConfigError::BadTimezone(tz_name))?;
         let endpoint_url = get("AWS_ENDPOINT_URL").filter(|s| !s.is_empty());
+        let opened_text = get("STORE_OPENED").filter(|s| !s.is_empty()).unwrap_or_else(|| "2000-01-01".into());
+        let store_opened = chrono::NaiveDate::parse_from_str(&opened_text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| opened_text.len() == 10 && d.year() >= 1970)
+            .ok_or(ConfigError::BadOpeningDate(opened_text))?;
         let auth_text = get("AUTH_MODE").filter(|s| !s.is_empty()).unwrap_or_else(|| "authorizer".into());
         let auth_mode = crate::auth::AuthMode::parse(&auth_text).ok_or(ConfigError::BadAuthMode(auth_text))?;
         let cors_allow_origins = parse_origins(&get("CORS_ALLOW_ORIGINS").unwrap_or_default())?;
-        Ok(Config { table_name, store_timezone, endpoint_url, auth_mode, cors_allow_origins })
+        Ok(Config { table_name, store_timezone, endpoint_url, store_opened, auth_mode, cors_allow_origins })
     }
 
     /// Loads the AWS SDK configuration (region, credentials, endpoint) once. The endpoint is

@@ -12,7 +12,7 @@ use local_dynamodb::LocalDynamoDb;
 use proptest::prelude::*;
 use shared::domain::Sale;
 use shared::domain::aggregate::{
-    Bucket, CounterKey, Grain, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks,
+    Bucket, CounterKey, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks,
 };
 use shared::money::Money;
 use shared::store::Store;
@@ -108,27 +108,8 @@ async fn stored_counters(store: &Store) -> BTreeMap<CounterKey, Totals> {
             .await
             .unwrap();
         for item in page.items.unwrap_or_default() {
-            let s = |k: &str| item[k].as_s().unwrap().clone();
-            let num = |k: &str| item[k].as_n().unwrap().parse::<i64>().unwrap();
-            let scope = match s("scope").as_str() {
-                "STORE" => Scope::Store,
-                "CATEGORY" => Scope::Category(s("category_name")),
-                _ => Scope::Product(num("product_id")),
-            };
-            let grain = match s("grain").as_str() {
-                "hour" => Grain::Hour,
-                "day" => Grain::Day,
-                "month" => Grain::Month,
-                "year" => Grain::Year,
-                _ => Grain::All,
-            };
-            let totals = Totals {
-                units: num("units"),
-                revenue_minor: num("revenue_minor"),
-                sales_count: num("sales_count"),
-                last_sold_at: shared::time::from_stored(&s("last_sold_at")),
-            };
-            out.insert(CounterKey { scope, bucket: Bucket { grain, period: s("period") } }, totals);
+            let key = shared::store::rebuild::counter_key_of(&item).expect("a well-formed counter");
+            out.insert(key, shared::store::rebuild::totals_of(&item));
         }
         match page.last_evaluated_key {
             Some(k) => start = Some(k),
@@ -270,7 +251,7 @@ async fn one_hundred_sales_of_a_few_products_on_one_day_are_a_handful_of_writes(
     let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(records), Utc::now()).await;
     assert_eq!(report.applied.counted, 100);
     assert!(report.applied.transactions <= 2, "{} transactions", report.applied.transactions);
-    assert!(report.applied.counter_writes <= 70, "{} counter writes, not 1500", report.applied.counter_writes);
+    assert!(report.applied.counter_writes <= 100, "{} counter writes, not 2000", report.applied.counter_writes);
     let total = stored_counters(&store).await[&CounterKey { scope: Scope::Store, bucket: Bucket::all() }];
     assert_eq!(total.revenue_minor, 99_900);
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 use shared::Store;
-use shared::domain::aggregate::{Bucket, Grain, Scope};
-use shared::domain::analytics::{GroupKind, compare_row, totals_into};
+use shared::domain::aggregate::{Board, Bucket, Grain, Scope};
+use shared::domain::analytics::{compare_row, totals_into};
 use shared::error::AppError;
 use shared::http::{AppState, PathParam, Query, ok};
 use shared::openapi::{BadRequest, DailyReport, NotFound, PageParams};
@@ -132,8 +132,8 @@ pub async fn build_daily_report(store: &Store, tz: Tz, date: NaiveDate, now: Dat
     let totals = store.read_counters(&Scope::Store, &[today.clone(), yesterday.clone(), last_week.clone()]).await?;
     let get = |b: &Bucket| totals.get(b).copied().unwrap_or_default();
     let (by_category, top_products) = futures::try_join!(
-        store.read_board(GroupKind::Category.board_kind(), &today, false, None),
-        store.read_board(GroupKind::Product.board_kind(), &today, false, Some(5)),
+        store.read_board(&Board::Categories, &today, false, None),
+        store.read_board(&Board::Products, &today, false, Some(5)),
     )?;
     let mut low_stock = Vec::new();
     let mut cursor: Option<String> = None;

@@ -11,7 +11,7 @@ use shared::domain::{NewSale, SaleView as Sale, is_valid_category_name, parse_pr
 use shared::error::AppError;
 use shared::http::{AppState, JsonBody, Query, ok};
 use shared::openapi::{BadRequest, Comparison, Conflict, NewSaleBody, PageParams, Ranking, Unprocessable};
-use shared::store::analytics::SummaryQuery;
+use shared::store::analytics::{History, SummaryQuery};
 use shared::store::catalogue::Page;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
 use shared::time;
@@ -61,7 +61,8 @@ async fn record_sale(
     let key = idempotency_key(&headers)?;
     let fingerprint = body.fingerprint();
     let now = time::now();
-    let new = NewSale::from_json(body, now)?;
+    let opened = shared::time::start_of_day(state.config.store_opened, state.config.store_timezone);
+    let new = NewSale::from_json(body, now, opened)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
     let response = state.store.record_sale_once(&new, idempotency.as_ref(), now).await?;
     Ok(stored_response(response))
@@ -248,7 +249,8 @@ async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     }
     q.finish()?;
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
-    Ok(ok(&state.store.summary(&query, tz).await?))
+    let history = History::new(state.config.store_opened, time::now(), tz);
+    Ok(ok(&state.store.summary(&query, tz, history).await?))
 }
 
 fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Option<GroupKind>, AppError> {

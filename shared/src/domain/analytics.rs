@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::aggregate::{Bucket, Grain, Totals};
+use super::aggregate::{Board, Bucket, Grain, Totals};
 use crate::error::AppError;
 use crate::money::Money;
 use crate::time;
@@ -17,10 +17,11 @@ pub enum GroupKind {
 }
 
 impl GroupKind {
-    pub fn board_kind(self) -> &'static str {
+    /// The store-wide leaderboard of the kind.
+    pub fn board(self) -> Board {
         match self {
-            GroupKind::Product => "PRODUCT",
-            GroupKind::Category => "CATEGORY",
+            GroupKind::Product => Board::Products,
+            GroupKind::Category => Board::Categories,
         }
     }
 }

@@ -66,7 +66,9 @@ pub struct NewSale {
 }
 
 impl NewSale {
-    pub fn from_json(mut body: JsonObject, now: DateTime<Utc>) -> Result<Self, AppError> {
+    /// Reads the body; `sold_at` must lie between `opened` (the store's opening, `STORE_OPENED`)
+    /// and 5 minutes after `now`.
+    pub fn from_json(mut body: JsonObject, now: DateTime<Utc>, opened: DateTime<Utc>) -> Result<Self, AppError> {
         let before = body.error_count();
         let product_id = match body.integer("product_id") {
             Field::Value(id) if id > 0 => Some(id),
@@ -102,6 +104,13 @@ impl NewSale {
                     body.error("sold_at", "is more than 5 minutes in the future");
                     None
                 }
+                Some(at) if at < opened => {
+                    body.error(
+                        "sold_at",
+                        format!("is before the store opened ({}; STORE_OPENED sets it)", time::to_api(opened, None)),
+                    );
+                    None
+                }
                 Some(at) => Some(at),
                 None => {
                     body.error("sold_at", "must be an RFC 3339 timestamp such as 2023-10-08T12:51:20Z");
@@ -110,11 +119,10 @@ impl NewSale {
             },
         };
         body.finish()?;
-        Ok(NewSale {
-            product_id: product_id.expect("checked by finish"),
-            units_sold: units_sold.expect("checked by finish"),
-            sold_at: sold_at.expect("checked by finish"),
-        })
+        match (product_id, units_sold, sold_at) {
+            (Some(product_id), Some(units_sold), Some(sold_at)) => Ok(NewSale { product_id, units_sold, sold_at }),
+            _ => Err(AppError::Internal("a sale field was neither read nor reported".into())),
+        }
     }
 }
 
@@ -124,7 +132,8 @@ mod tests {
 
     fn parse(json: &str) -> Result<NewSale, AppError> {
         let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
-        NewSale::from_json(JsonObject::parse(json.as_bytes()).unwrap(), now)
+        let opened = time::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
+        NewSale::from_json(JsonObject::parse(json.as_bytes()).unwrap(), now, opened)
     }
 
     fn fields(json: &str) -> Vec<String> {
@@ -154,6 +163,9 @@ mod tests {
         assert_eq!(fields(r#"{"product_id":1}"#), ["units_sold"]);
         assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:05:01Z"}"#), ["sold_at"]);
         assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"last tuesday"}"#), ["sold_at"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"0000-01-01T00:00:00Z"}"#), ["sold_at"]);
+        assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"1999-12-31T23:59:59Z"}"#), ["sold_at"]);
+        assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2000-01-01T00:00:00Z"}"#).is_ok());
         assert_eq!(fields(r#"{"product_id":"1","units_sold":1}"#), ["product_id"]);
         assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"price":5}"#), ["price"]);
     }

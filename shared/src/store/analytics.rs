@@ -1,7 +1,8 @@
-//! The dashboard reads: summary, compare and top, served from counters alone. A summary's cost
-//! follows the rows asked for (buckets x scopes with sales), never the number of sales.
+//! The dashboard reads: summary, compare and top, served from counters (and, for a bound inside
+//! an hour, that hour's sales). A summary's cost follows the rows asked for, never the number of
+//! sales.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -10,7 +11,8 @@ use serde_json::Value;
 
 use super::Store;
 use super::counters::BoardEntry;
-use crate::domain::aggregate::{Bucket, Grain, LocalRange, Scope, Totals, cover, split_by};
+use super::sales::SalesFilter;
+use crate::domain::aggregate::{Board, Bucket, Grain, SaleFact, Scope, Totals, cover_runs, split_window};
 use crate::domain::analytics::{GroupBy, GroupKind, Summary, SummaryRow, compare_row};
 use crate::error::AppError;
 
@@ -20,6 +22,7 @@ pub struct SummaryQuery {
     pub group_by: GroupBy,
     pub product_id: Option<i64>,
     pub category_name: Option<String>,
+    /// Inclusive bounds, as `GET /sales` reads them.
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// The request's `from` / `to` as written, echoed in the response.
@@ -27,22 +30,49 @@ pub struct SummaryQuery {
     pub to_text: Option<String>,
 }
 
-/// The most periods one summary may group by (over 11 years of hours): a bound on the work and
-/// the response of one request.
-pub const MAX_SUMMARY_PERIODS: u64 = 100_000;
+/// The instants that can hold sales: from the store's opening (no sale may be dated before it)
+/// to a horizon past the latest a sale may be dated (now + 5 minutes). Bounds beyond them are
+/// clamped to them, which changes no answer and keeps every bucket key well-formed.
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    pub opened: DateTime<Utc>,
+    pub horizon: DateTime<Utc>,
+}
+
+impl History {
+    /// From the first instant of the store-local day `opened` to the end of the store-local day
+    /// after `now` (whole days, so that unbounded summaries read counters only).
+    pub fn new(opened: chrono::NaiveDate, now: DateTime<Utc>, tz: Tz) -> History {
+        let tomorrow = now.with_timezone(&tz).date_naive() + Duration::days(2);
+        History { opened: crate::time::start_of_day(opened, tz), horizon: crate::time::start_of_day(tomorrow, tz) }
+    }
+}
+
+/// What a summary row is keyed by, besides its period.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum RowKey {
+    Total,
+    Product(i64),
+    Category(String),
+}
 
 /// Leaderboard reads run this many at a time.
 const CONCURRENT_READS: usize = 8;
 
+/// Sales read one by one at a window's edges, at most this many pages of 100: an edge is at most
+/// two real hours (a repeated hour), so this bounds the cost by two hours of sales.
+const EDGE_PAGE: i32 = 100;
+
 impl Store {
-    pub async fn summary(&self, q: &SummaryQuery, tz: Tz) -> Result<Summary, AppError> {
+    /// `GET /sales/summary`: exactly the fold of the sales `GET /sales` lists with the same
+    /// filters and bounds. Whole local hours come from counters: per scope, one Query per run of
+    /// buckets (at most seven), which returns only buckets that hold sales, so the cost follows
+    /// the rows, never the length of the range or the number of sales; a grouping by product or
+    /// category adds one leaderboard Query per such bucket. A bound inside an hour (or inside one
+    /// occurrence of a repeated hour) is served by reading that edge's sales from the listing's
+    /// index: at most two edges, each at most two hours of sales.
+    pub async fn summary(&self, q: &SummaryQuery, tz: Tz, history: History) -> Result<Summary, AppError> {
         let group_by = q.group_by;
-        if q.product_id.is_some() && q.category_name.is_some() {
-            return Err(AppError::bad_field("category_name", "filter by product_id or by category_name, not both"));
-        }
-        if q.product_id.is_some() && group_by.kind == Some(GroupKind::Category) {
-            return Err(AppError::bad_field("product_id", "cannot be combined with a category grouping"));
-        }
         let mut summary = Summary {
             group_by: group_by.name(),
             from: q.from_text.clone(),
@@ -51,110 +81,114 @@ impl Store {
             rows: Vec::new(),
             items_read: 0,
         };
-        let Some(range) = self.effective_range(q.from, q.to, tz).await? else {
-            return Ok(summary);
+        let from = q.from.map_or(history.opened, |f| f.max(history.opened));
+        let to =
+            q.to.and_then(|t| t.checked_add_signed(Duration::microseconds(1)))
+                .map_or(history.horizon, |t| t.min(history.horizon));
+        let window = split_window(from, to, tz);
+        let grain = group_by.period;
+        let period_of = |b: &Bucket| -> Option<String> {
+            let g = grain?;
+            b.start().map(|start| Bucket::containing(g, start).period)
         };
-        if let Some(grain) = group_by.period {
-            let periods = range.periods(grain);
-            if periods > MAX_SUMMARY_PERIODS {
-                return Err(AppError::bad_field(
-                    "group_by",
-                    format!(
-                        "asks for {periods} {} periods; at most {MAX_SUMMARY_PERIODS}: narrow from/to or group by a \
-                         coarser period",
-                        grain.name()
-                    ),
-                ));
+        let mut acc: BTreeMap<(RowKey, Option<String>), Totals> = BTreeMap::new();
+
+        // The scope whose counters answer directly, or, for a grouping by product or category,
+        // whose non-empty buckets tell which leaderboards to read.
+        let (scope, board) = match (group_by.kind, q.product_id, &q.category_name) {
+            (_, Some(p), Some(c)) => (Scope::ProductInCategory(c.clone(), p), None),
+            (_, Some(p), None) => (Scope::Product(p), None),
+            (Some(GroupKind::Category), None, Some(c)) | (None, None, Some(c)) => (Scope::Category(c.clone()), None),
+            (Some(GroupKind::Product), None, Some(c)) => {
+                (Scope::Category(c.clone()), Some(Board::ProductsIn(c.clone())))
             }
-        }
-        let groups: Vec<(Option<Bucket>, LocalRange)> = match group_by.period {
-            Some(grain) => split_by(range, grain).into_iter().map(|(b, r)| (Some(b), r)).collect(),
-            None => vec![(None, range)],
+            (Some(kind), None, None) => (Scope::Store, Some(kind.board())),
+            (None, None, None) => (Scope::Store, None),
         };
-        let covers: Vec<Vec<Bucket>> = groups.iter().map(|(_, r)| cover(*r)).collect();
-        let all: Vec<Bucket> = covers.concat();
-        let single = match (group_by.kind, q.product_id, &q.category_name) {
-            (None, None, None) => Some(Scope::Store),
-            (None | Some(GroupKind::Product), Some(p), _) => Some(Scope::Product(p)),
-            (None | Some(GroupKind::Category), None, Some(c)) => Some(Scope::Category(c.clone())),
-            _ => None,
+        let own_key = match (group_by.kind, &scope) {
+            (Some(GroupKind::Product), Scope::Product(p) | Scope::ProductInCategory(_, p)) => RowKey::Product(*p),
+            (Some(GroupKind::Category), Scope::Category(c)) => RowKey::Category(c.clone()),
+            (Some(GroupKind::Category), Scope::ProductInCategory(c, _)) => RowKey::Category(c.clone()),
+            _ => RowKey::Total,
         };
-        let period_of = |gi: usize| groups[gi].0.as_ref().map(|b| b.period.clone());
-        let mut rows = Vec::new();
-        if let Some(scope) = single {
-            let values = self.read_counters(&scope, &all).await?;
-            summary.items_read += values.len();
-            for (gi, buckets) in covers.iter().enumerate() {
-                let mut t = Totals::default();
-                for b in buckets {
-                    if let Some(v) = values.get(b) {
-                        t.add(v);
+        if let Some(core) = window.core {
+            let runs = cover_runs(core, grain.unwrap_or(Grain::All));
+            let mut buckets = Vec::new();
+            for run in &runs {
+                let values = self.read_run(&scope, run).await?;
+                summary.items_read += values.len();
+                buckets.extend(values);
+            }
+            match &board {
+                None => {
+                    for (bucket, totals) in &buckets {
+                        acc.entry((own_key.clone(), period_of(bucket))).or_default().add(totals);
                     }
                 }
-                if !t.is_empty() {
-                    rows.push(row(group_by.kind.map(|_| &scope), period_of(gi), t));
-                }
-            }
-        } else {
-            let kind = group_by.kind.expect("multi-scope summaries group by a scope");
-            // Only buckets with store-wide sales can have product or category counters.
-            let store_values = self.read_counters(&Scope::Store, &all).await?;
-            summary.items_read += store_values.len();
-            let nonempty: Vec<Bucket> = all.iter().filter(|b| store_values.contains_key(*b)).cloned().collect();
-            let boards: HashMap<Bucket, Vec<BoardEntry>> =
-                futures::stream::iter(nonempty)
-                    .map(|b: Bucket| async move {
-                        self.read_board(kind.board_kind(), &b, false, None).await.map(|e| (b, e))
-                    })
+                Some(board) => {
+                    let boards: Vec<(Bucket, Vec<BoardEntry>)> = futures::stream::iter(
+                        buckets.into_iter().map(|(b, _)| b),
+                    )
+                    .map(|b: Bucket| async move { self.read_board(board, &b, false, None).await.map(|e| (b, e)) })
                     .buffer_unordered(CONCURRENT_READS)
                     .try_collect()
                     .await?;
-            summary.items_read += boards.values().map(Vec::len).sum::<usize>();
-            let mut acc: BTreeMap<(Scope, usize), Totals> = BTreeMap::new();
-            for (gi, buckets) in covers.iter().enumerate() {
-                for entry in buckets.iter().filter_map(|b| boards.get(b)).flatten() {
-                    if let Some(filter) = &q.category_name
-                        && entry.category_name.as_ref() != Some(filter)
-                    {
-                        continue;
+                    for (bucket, entries) in boards {
+                        summary.items_read += entries.len();
+                        for entry in entries {
+                            let key = match entry.scope {
+                                Scope::Product(p) | Scope::ProductInCategory(_, p) => RowKey::Product(p),
+                                Scope::Category(c) => RowKey::Category(c),
+                                Scope::Store => continue,
+                            };
+                            acc.entry((key, period_of(&bucket))).or_default().add(&entry.totals);
+                        }
                     }
-                    acc.entry((entry.scope.clone(), gi)).or_default().add(&entry.totals);
                 }
             }
-            rows = acc.into_iter().map(|((scope, gi), t)| row(Some(&scope), period_of(gi), t)).collect();
         }
-        summary.rows = rows.iter().map(SummaryRow::to_json).collect();
+        for (start, end) in &window.edges {
+            let filter = SalesFilter {
+                product_id: q.product_id,
+                category_name: q.category_name.clone(),
+                from: Some(*start),
+                to: Some(*end - Duration::microseconds(1)),
+            };
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = self.list_sales(&filter, EDGE_PAGE, cursor.as_deref()).await?;
+                summary.items_read += page.items.len();
+                for sale in &page.items {
+                    let fact = SaleFact::from_sale(sale);
+                    let key = match group_by.kind {
+                        None => RowKey::Total,
+                        Some(GroupKind::Product) => RowKey::Product(fact.product_id),
+                        Some(GroupKind::Category) => RowKey::Category(fact.category_name.clone()),
+                    };
+                    let local = fact.sold_at.with_timezone(&tz).naive_local();
+                    let period = grain.map(|g| Bucket::containing(g, local).period);
+                    acc.entry((key, period)).or_default().add(&Totals::of_sale(&fact));
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        summary.rows = acc
+            .into_iter()
+            .filter(|(_, t)| !t.is_empty())
+            .map(|((key, period), totals)| {
+                let (product_id, category_name) = match key {
+                    RowKey::Total => (None, None),
+                    RowKey::Product(p) => (Some(p), None),
+                    RowKey::Category(c) => (None, Some(c)),
+                };
+                SummaryRow { product_id, category_name, period, totals }.to_json()
+            })
+            .collect();
         tracing::debug!(group_by = %summary.group_by, rows = summary.rows.len(), items_read = summary.items_read, "summary");
         Ok(summary)
-    }
-
-    /// The local range a summary covers: the request's bounds, clamped to the years that have
-    /// sales (one small Query of the store's year counters). Clamping keeps the buckets a summary
-    /// walks proportional to the store's history, not to the bounds a client writes
-    /// (`from=0001-01-01&group_by=hour` would be 17 million hours). `None` when the range holds
-    /// no year with sales.
-    async fn effective_range(
-        &self,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-        tz: Tz,
-    ) -> Result<Option<LocalRange>, AppError> {
-        let years = self.counter_buckets(&Scope::Store, Grain::Year).await?;
-        let (Some(first), Some(last)) = (years.first(), years.last()) else { return Ok(None) };
-        let year_start = |year: i32| {
-            chrono::NaiveDate::from_ymd_opt(year, 1, 1)
-                .map(|d| crate::time::start_of_day(d, tz))
-                .ok_or_else(|| AppError::Internal(format!("bad year bucket {year}")))
-        };
-        let year_of = |b: &Bucket| b.period.parse::<i32>().map_err(|_| AppError::Internal("bad year bucket".into()));
-        let history_start = year_start(year_of(first)?)?;
-        let history_end = year_start(year_of(last)? + 1)? - Duration::microseconds(1);
-        let from = from.map_or(history_start, |f| f.max(history_start));
-        let to = to.map_or(history_end, |t| t.min(history_end));
-        if from > to {
-            return Ok(None);
-        }
-        Ok(Some(LocalRange::from_instants(from, to, tz)))
     }
 
     /// `GET /sales/compare`: two periods side by side, store-wide or per category or product.
@@ -171,9 +205,10 @@ impl Store {
                 Ok(vec![compare_row(None, &get(current), &get(previous))])
             }
             Some(kind) => {
+                let board = kind.board();
                 let (cur, prev) = futures::try_join!(
-                    self.read_board(kind.board_kind(), current, false, None),
-                    self.read_board(kind.board_kind(), previous, false, None)
+                    self.read_board(&board, current, false, None),
+                    self.read_board(&board, previous, false, None)
                 )?;
                 let mut merged: BTreeMap<Scope, (Totals, Totals)> = BTreeMap::new();
                 for e in cur {
@@ -195,7 +230,7 @@ impl Store {
         by_units: bool,
         limit: i32,
     ) -> Result<Vec<Value>, AppError> {
-        let entries = self.read_board(kind.board_kind(), bucket, by_units, Some(limit)).await?;
+        let entries = self.read_board(&kind.board(), bucket, by_units, Some(limit)).await?;
         Ok(entries
             .into_iter()
             .enumerate()
@@ -215,21 +250,7 @@ fn scope_key(scope: &Scope) -> (&'static str, Value) {
     match scope {
         Scope::Product(id) => ("product_id", (*id).into()),
         Scope::Category(name) => ("category_name", name.clone().into()),
+        Scope::ProductInCategory(_, id) => ("product_id", (*id).into()),
         Scope::Store => ("store", Value::Null),
-    }
-}
-
-fn row(scope: Option<&Scope>, period: Option<String>, totals: Totals) -> SummaryRow {
-    SummaryRow {
-        product_id: match scope {
-            Some(Scope::Product(id)) => Some(*id),
-            _ => None,
-        },
-        category_name: match scope {
-            Some(Scope::Category(c)) => Some(c.clone()),
-            _ => None,
-        },
-        period,
-        totals,
     }
 }

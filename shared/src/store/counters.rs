@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::keys::{self, Index};
 use super::{Item, Store, StoreError, TxOutcome, backoff, key_item, n, put_new, s};
-use crate::domain::aggregate::{Bucket, CounterKey, Grain, SaleFact, Scope, Totals, fold};
+use crate::domain::aggregate::{Board, Bucket, CounterKey, Grain, Run, SaleFact, Scope, Totals, fold};
 use crate::time;
 
 /// How long a sale's "already counted" marker is kept. DynamoDB Streams keep records for 24
@@ -68,8 +68,6 @@ impl CounterItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardEntry {
     pub scope: Scope,
-    /// For a product: the category of its latest counted sale; for a category: itself.
-    pub category_name: Option<String>,
     pub totals: Totals,
 }
 
@@ -81,49 +79,49 @@ fn marker_put(table: &str, sale_id: &str, now: DateTime<Utc>) -> TransactWriteIt
     put_new(table, item)
 }
 
+/// The attributes that say whose a counter is and put it on its leaderboard; the aggregator and
+/// the repair write the same ones.
+pub fn scope_attributes(key: &CounterKey) -> Vec<(&'static str, AttributeValue)> {
+    let mut attrs = vec![
+        ("entity", s("counter")),
+        ("scope", s(key.scope.kind())),
+        ("grain", s(key.bucket.grain.name())),
+        ("period", s(key.bucket.period.clone())),
+    ];
+    if let Some(board) = key.scope.board() {
+        attrs.push(("board", s(keys::board(&board, &key.bucket))));
+    }
+    match &key.scope {
+        Scope::Store => {}
+        Scope::Category(name) => attrs.push(("category_name", s(name.clone()))),
+        Scope::Product(id) => attrs.push(("product_id", n(*id))),
+        Scope::ProductInCategory(name, id) => {
+            attrs.push(("category_name", s(name.clone())));
+            attrs.push(("product_id", n(*id)));
+        }
+    }
+    attrs
+}
+
 /// Adds `delta` to a counter. `last_sold_at` is a maximum, which an update expression cannot
 /// compute: it is set on condition that it grows, and when that condition fails the caller
 /// retries without setting it (the stored value is already later).
-fn counter_update(
-    table: &str,
-    key: &CounterKey,
-    delta: &Totals,
-    set_last: bool,
-    category_hint: Option<&str>,
-) -> TransactWriteItem {
-    let mut set = vec!["entity = :entity", "#scope = :scope", "grain = :grain", "period = :period"];
+fn counter_update(table: &str, key: &CounterKey, delta: &Totals, set_last: bool) -> TransactWriteItem {
+    let mut set = Vec::new();
     let mut update = Update::builder()
         .table_name(table)
         .set_key(Some(key_item(&keys::counter(key))))
-        .expression_attribute_names("#scope", "scope")
-        .expression_attribute_values(":entity", s("counter"))
-        .expression_attribute_values(":scope", s(key.scope.kind()))
-        .expression_attribute_values(":grain", s(key.bucket.grain.name()))
-        .expression_attribute_values(":period", s(key.bucket.period.clone()))
         .expression_attribute_values(":units", n(delta.units))
         .expression_attribute_values(":revenue", n(delta.revenue_minor))
         .expression_attribute_values(":count", n(delta.sales_count));
-    match &key.scope {
-        Scope::Store => {}
-        Scope::Category(name) => {
-            set.extend(["board = :board", "category_name = :category"]);
-            update = update
-                .expression_attribute_values(":board", s(keys::board(key.scope.kind(), &key.bucket)))
-                .expression_attribute_values(":category", s(name.clone()));
-        }
-        Scope::Product(id) => {
-            set.extend(["board = :board", "product_id = :product"]);
-            update = update
-                .expression_attribute_values(":board", s(keys::board(key.scope.kind(), &key.bucket)))
-                .expression_attribute_values(":product", n(*id));
-            if let Some(category) = category_hint {
-                set.push("category_name = :category");
-                update = update.expression_attribute_values(":category", s(category));
-            }
-        }
+    for (i, (name, value)) in scope_attributes(key).into_iter().enumerate() {
+        set.push(format!("#a{i} = :a{i}"));
+        update = update
+            .expression_attribute_names(format!("#a{i}"), name)
+            .expression_attribute_values(format!(":a{i}"), value);
     }
     if let (true, Some(last)) = (set_last, delta.last_sold_at) {
-        set.push("last_sold_at = :last");
+        set.push("last_sold_at = :last".into());
         update = update
             .expression_attribute_values(":last", s(time::to_stored(last)))
             .condition_expression("attribute_not_exists(last_sold_at) OR last_sold_at < :last")
@@ -149,26 +147,16 @@ impl Store {
         let mut pending: Vec<SaleFact> = sales.to_vec();
         let mut keep_last: HashSet<CounterKey> = HashSet::new();
         let mut applied = Applied::default();
-        // A product's counters remember the category of its latest sale in the chunk.
         for attempt in 0..MAX_APPLY_ATTEMPTS {
             if pending.is_empty() {
                 return Ok(applied);
             }
             let counters: BTreeMap<CounterKey, Totals> = fold(&pending, tz);
-            let latest_category: HashMap<i64, &str> = {
-                let mut by_time: Vec<&SaleFact> = pending.iter().collect();
-                by_time.sort_by_key(|f| f.sold_at);
-                by_time.into_iter().map(|f| (f.product_id, f.category_name.as_str())).collect()
-            };
             let mut items: Vec<TransactWriteItem> =
                 pending.iter().map(|f| marker_put(self.table(), &f.sale_id, now)).collect();
             let counter_keys: Vec<&CounterKey> = counters.keys().collect();
             for (key, delta) in &counters {
-                let hint = match key.scope {
-                    Scope::Product(id) => latest_category.get(&id).copied(),
-                    _ => None,
-                };
-                items.push(counter_update(self.table(), key, delta, !keep_last.contains(key), hint));
+                items.push(counter_update(self.table(), key, delta, !keep_last.contains(key)));
             }
             assert!(
                 items.len() <= crate::domain::aggregate::MAX_TRANSACTION_ITEMS,
@@ -247,6 +235,24 @@ impl Store {
         Ok(out)
     }
 
+    /// The counters of `scope` in the buckets of `run` that hold sales, in time order: one Query.
+    /// A stored counter that does not parse is skipped (and logged): no stored value makes a
+    /// read fail.
+    pub async fn read_run(&self, scope: &Scope, run: &Run) -> Result<Vec<(Bucket, Totals)>, StoreError> {
+        let items = self.query_range(&keys::counter_pk(scope), &run.first.sort_key(), &run.last.sort_key()).await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| match serde_dynamo::from_item::<_, CounterItem>(item) {
+                Ok(counter) => Some((bucket_of_sort_key(&counter.sk)?, counter.totals())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a counter that does not parse; skipped");
+                    None
+                }
+            })
+            .filter(|(b, t)| b.grain == run.grain && b.start().is_some() && !t.is_empty())
+            .collect())
+    }
+
     /// Every bucket of `grain` that has a counter for `scope`, in time order.
     pub async fn counter_buckets(&self, scope: &Scope, grain: Grain) -> Result<Vec<Bucket>, StoreError> {
         let prefix = format!("{}#", grain.code());
@@ -269,11 +275,11 @@ impl Store {
         self.query_all(query).await
     }
 
-    /// The leaderboard of products or categories (`kind`) in one bucket, best first by
-    /// `metric`, at most `limit` entries (`None`: all of them).
+    /// A leaderboard in one bucket, best first by revenue or units, at most `limit` entries
+    /// (`None`: all of them).
     pub async fn read_board(
         &self,
-        kind: &str,
+        board: &Board,
         bucket: &Bucket,
         by_units: bool,
         limit: Option<i32>,
@@ -288,7 +294,7 @@ impl Store {
                 .table_name(self.table())
                 .index_name(index.name())
                 .key_condition_expression("board = :board")
-                .expression_attribute_values(":board", s(keys::board(kind, bucket)))
+                .expression_attribute_values(":board", s(keys::board(board, bucket)))
                 .scan_index_forward(false)
                 .set_limit(limit.map(|l| l - out.len() as i32))
                 .set_exclusive_start_key(start)
@@ -301,9 +307,14 @@ impl Store {
                 let scope = match (counter.scope.as_str(), counter.product_id, &counter.category_name) {
                     ("PRODUCT", Some(id), _) => Scope::Product(id),
                     ("CATEGORY", _, Some(name)) => Scope::Category(name.clone()),
-                    _ => return Err(StoreError::Corrupt(format!("counter on board without scope: {counter:?}"))),
+                    ("PRODUCT_IN_CATEGORY", Some(id), Some(name)) => Scope::ProductInCategory(name.clone(), id),
+                    // Not one of ours: a read never fails on a stored value.
+                    _ => {
+                        tracing::warn!(?counter, "a counter on a leaderboard without a scope; skipped");
+                        continue;
+                    }
                 };
-                out.push(BoardEntry { scope, category_name: counter.category_name.clone(), totals: counter.totals() });
+                out.push(BoardEntry { scope, totals: counter.totals() });
             }
             let full = limit.is_some_and(|l| out.len() as i32 >= l);
             match page.last_evaluated_key {

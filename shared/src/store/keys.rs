@@ -320,6 +320,8 @@ pub fn counter_pk(scope: &crate::domain::aggregate::Scope) -> String {
         Scope::Store => "COUNTER#STORE".into(),
         Scope::Category(name) => format!("COUNTER#CATEGORY#{name}"),
         Scope::Product(id) => format!("COUNTER#PRODUCT#{id}"),
+        // Category names have no `#`, so this never meets a category's own partition.
+        Scope::ProductInCategory(category, id) => format!("COUNTER#CATEGORY#{category}#PRODUCT#{id}"),
     }
 }
 
@@ -327,10 +329,15 @@ pub fn counter(key: &crate::domain::aggregate::CounterKey) -> Key {
     Key { pk: counter_pk(&key.scope), sk: key.bucket.sort_key() }
 }
 
-/// The leaderboard a product's or category's counter belongs to: `PRODUCT#M#2023-10`.
-/// Store counters are on no board.
-pub fn board(kind: &str, bucket: &crate::domain::aggregate::Bucket) -> String {
-    format!("{kind}#{}", bucket.sort_key())
+/// A leaderboard's index partition: `PRODUCT#M#2023-10`, `CATEGORY#M#2023-10`, or
+/// `CATEGORY#toys#PRODUCT#M#2023-10` (the products' sales made in toys).
+pub fn board(board: &crate::domain::aggregate::Board, bucket: &crate::domain::aggregate::Bucket) -> String {
+    use crate::domain::aggregate::Board;
+    match board {
+        Board::Products => format!("PRODUCT#{}", bucket.sort_key()),
+        Board::Categories => format!("CATEGORY#{}", bucket.sort_key()),
+        Board::ProductsIn(category) => format!("CATEGORY#{category}#PRODUCT#{}", bucket.sort_key()),
+    }
 }
 
 /// The "already counted" marker of a sale, written with its counter updates.

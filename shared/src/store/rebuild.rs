@@ -35,8 +35,6 @@ pub struct VerifyReport {
     /// Sales not yet counted by the aggregator (left to it).
     pub pending: usize,
     pub drift: Vec<Drift>,
-    /// Each product's category in its latest sale (what the aggregator records on its counters).
-    pub product_categories: BTreeMap<i64, String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,11 +52,13 @@ fn number(item: &Item, name: &str) -> Option<i64> {
     item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
 }
 
-fn counter_key_of(item: &Item) -> Option<CounterKey> {
+/// Whose counter a stored counter item is (`None` for one that is not a well-formed counter).
+pub fn counter_key_of(item: &Item) -> Option<CounterKey> {
     let scope = match text(item, "scope")?.as_str() {
         "STORE" => Scope::Store,
         "CATEGORY" => Scope::Category(text(item, "category_name")?),
         "PRODUCT" => Scope::Product(number(item, "product_id")?),
+        "PRODUCT_IN_CATEGORY" => Scope::ProductInCategory(text(item, "category_name")?, number(item, "product_id")?),
         _ => return None,
     };
     let grain = match text(item, "grain")?.as_str() {
@@ -72,7 +72,8 @@ fn counter_key_of(item: &Item) -> Option<CounterKey> {
     Some(CounterKey { scope, bucket: Bucket { grain, period: text(item, "period")? } })
 }
 
-fn totals_of(item: &Item) -> Totals {
+/// What a stored counter item holds.
+pub fn totals_of(item: &Item) -> Totals {
     Totals {
         units: number(item, "units").unwrap_or(0),
         revenue_minor: number(item, "revenue_minor").unwrap_or(0),
@@ -110,22 +111,13 @@ impl Store {
             .map(|(f, _)| f.clone())
             .collect();
         let expected = fold(&counted, tz);
-        let mut latest: Vec<&SaleFact> = counted.iter().collect();
-        latest.sort_by_key(|f| f.sold_at);
-        let product_categories = latest.into_iter().map(|f| (f.product_id, f.category_name.clone())).collect();
         let keys: BTreeSet<&CounterKey> = stored.keys().chain(expected.keys()).collect();
         let drift = keys
             .into_iter()
             .filter(|k| stored.get(*k) != expected.get(*k))
             .map(|k| Drift { key: k.clone(), stored: stored.get(k).copied(), expected: expected.get(k).copied() })
             .collect();
-        Ok(VerifyReport {
-            counters: stored.len(),
-            sales: sales.len(),
-            pending: sales.len() - counted.len(),
-            drift,
-            product_categories,
-        })
+        Ok(VerifyReport { counters: stored.len(), sales: sales.len(), pending: sales.len() - counted.len(), drift })
     }
 
     /// Writes the expected value of every drifted counter, each on condition that it still holds
@@ -162,11 +154,7 @@ impl Store {
                 }
                 Some(t) => {
                     let mut item = key;
-                    let hint = match d.key.scope {
-                        Scope::Product(id) => report.product_categories.get(&id).map(String::as_str),
-                        _ => None,
-                    };
-                    for (name, value) in counter_attributes(&d.key, t, hint) {
+                    for (name, value) in counter_attributes(&d.key, t) {
                         item.insert(name.into(), value);
                     }
                     let mut req = self
@@ -234,38 +222,12 @@ impl Store {
 }
 
 /// Every non-key attribute of a counter holding `t` (as the aggregator writes them).
-pub fn counter_attributes(
-    key: &CounterKey,
-    t: &Totals,
-    category_hint: Option<&str>,
-) -> Vec<(&'static str, AttributeValue)> {
-    let s = |v: &str| AttributeValue::S(v.to_owned());
+pub fn counter_attributes(key: &CounterKey, t: &Totals) -> Vec<(&'static str, AttributeValue)> {
     let n = |v: i64| AttributeValue::N(v.to_string());
-    let mut attrs = vec![
-        ("entity", s("counter")),
-        ("scope", s(key.scope.kind())),
-        ("grain", s(key.bucket.grain.name())),
-        ("period", s(&key.bucket.period)),
-        ("units", n(t.units)),
-        ("revenue_minor", n(t.revenue_minor)),
-        ("sales_count", n(t.sales_count)),
-    ];
+    let mut attrs = super::counters::scope_attributes(key);
+    attrs.extend([("units", n(t.units)), ("revenue_minor", n(t.revenue_minor)), ("sales_count", n(t.sales_count))]);
     if let Some(last) = t.last_sold_at {
-        attrs.push(("last_sold_at", s(&time::to_stored(last))));
-    }
-    match &key.scope {
-        Scope::Store => {}
-        Scope::Category(name) => {
-            attrs.push(("board", s(&keys::board(key.scope.kind(), &key.bucket))));
-            attrs.push(("category_name", s(name)));
-        }
-        Scope::Product(id) => {
-            attrs.push(("board", s(&keys::board(key.scope.kind(), &key.bucket))));
-            attrs.push(("product_id", n(*id)));
-            if let Some(category) = category_hint {
-                attrs.push(("category_name", s(category)));
-            }
-        }
+        attrs.push(("last_sold_at", AttributeValue::S(time::to_stored(last))));
     }
     attrs
 }

@@ -1,0 +1,219 @@
+//! `make bench`: the local stack as `make dev` runs it (the API over HTTP, the embedded local
+//! DynamoDB, the stream consumer polling into the counters), loaded through `POST /sales` by 16
+//! clients with two years of back-dated sales, and measured at 20, 2,000 and 20,000 sales:
+//! p50/p95 of the reads a dashboard makes, the loading rate per 1,000 sales (flat or not), and how
+//! long after the last sale the counters are complete.
+//!
+//! `LOCAL_STACK_SALES=20,2000` measures other sizes. Prints figures; asserts only that every sale
+//! was recorded and counted.
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, Utc};
+use serde_json::Value;
+
+const CLIENTS: usize = 16;
+const PRODUCTS: usize = 16;
+const CATEGORIES: [&str; 4] = ["electronics", "fashion", "home", "garden"];
+const SAMPLES: usize = 30;
+
+#[tokio::main]
+async fn main() {
+    let sizes: Vec<usize> = std::env::var("LOCAL_STACK_SALES")
+        .unwrap_or_else(|_| "20,2000,20000".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("LOCAL_STACK_SALES: numbers"))
+        .collect();
+    let (state, _dynamodb) = local_runner::testing::fresh_state("bench-stack").await;
+    let base = local_runner::testing::spawn(state.clone()).await;
+    let checkpoints = tempfile::tempdir().unwrap();
+    let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.path().into()).await.unwrap();
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()));
+
+    let http = reqwest::Client::new();
+    for name in CATEGORIES {
+        let r = http.post(format!("{base}/categories")).body(format!(r#"{{"name":"{name}"}}"#)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    for p in 0..PRODUCTS {
+        let body = format!(
+            r#"{{"name":"item {p}","price":"{}.99","category_name":"{}","current_inventory":1000000}}"#,
+            5 + p,
+            CATEGORIES[p % CATEGORIES.len()]
+        );
+        let r = http.post(format!("{base}/products")).body(body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+
+    println!(
+        "local stack: {CLIENTS} clients through POST /sales, the stream consumer running, two years of sales \
+         over {PRODUCTS} products in {} categories (release build, embedded local DynamoDB)",
+        CATEGORIES.len()
+    );
+    let mut loaded = 0;
+    let mut extra = 0; // sales posted by the latency measurement
+    let mut windows = Vec::new();
+    let mut p50s = Vec::new();
+    for &size in &sizes {
+        let started = Instant::now();
+        let posted = load(&http, &base, loaded, size).await;
+        let load_time = started.elapsed();
+        let step = posted.len();
+        windows.extend(posted);
+        loaded = size;
+        let last_sale = Instant::now();
+        wait_until_counted(&http, &base, size + extra).await;
+        let catch_up = last_sale.elapsed();
+        println!("\n== {size} sales ==");
+        println!(
+            "loading: {:.1} sales/s ({step} sales); counters complete {:.2} s after the last sale",
+            step as f64 / load_time.as_secs_f64().max(1e-9),
+            catch_up.as_secs_f64()
+        );
+        let (reads, posted) = measure(&http, &base).await;
+        extra += posted;
+        p50s.push((size, reads));
+    }
+    println!("\nloading rate per 1,000 sales, from the first sale to the last:");
+    for (i, chunk) in windows.chunks(1000).enumerate() {
+        let span = chunk.last().unwrap().duration_since(*chunk.first().unwrap()).as_secs_f64().max(1e-9);
+        println!(
+            "  sales {:>6}-{:<6} {:>7.1} sales/s",
+            i * 1000 + 1,
+            i * 1000 + chunk.len(),
+            chunk.len() as f64 / span
+        );
+    }
+    let p50 = |size_index: usize, name: &str| {
+        p50s[size_index].1.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_secs_f64()).unwrap()
+    };
+    let (first, last) = (0, p50s.len() - 1);
+    println!(
+        "\ncategory-month summary p50 at {} sales / at {} sales: {:.2}x",
+        p50s[last].0,
+        p50s[first].0,
+        p50(last, CATEGORY_MONTH) / p50(first, CATEGORY_MONTH)
+    );
+    println!(
+        "one category by month for a year / a product read, at {} sales: {:.2}x",
+        p50s[last].0,
+        p50(last, ONE_CATEGORY) / p50(last, PRODUCT_READ)
+    );
+    let _ = stop.send(true);
+    let _ = consumer.await;
+}
+
+const CATEGORY_MONTH: &str = "category-month summary, 2 years";
+const ONE_CATEGORY: &str = "one category by month, 1 year";
+const PRODUCT_READ: &str = "product read";
+
+/// Posts sales `from..to` with 16 clients, back-dated over the last two years so that the first
+/// `n` sales, for any `n`, are spread evenly over them (a golden-ratio sequence). Returns when
+/// each sale was answered, in order.
+async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize) -> Vec<Instant> {
+    let now = Utc::now();
+    let span = chrono::Duration::days(730);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(from));
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (http, base, next) = (http.clone(), base.to_owned(), next.clone());
+            tokio::spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= to {
+                        return done;
+                    }
+                    let position = (i as f64 * 0.618_033_988_749_895).fract();
+                    let sold_at = now - span + chrono::Duration::seconds((span.num_seconds() as f64 * position) as i64);
+                    let body = format!(
+                        r#"{{"product_id":{},"units_sold":{},"sold_at":"{}"}}"#,
+                        i % PRODUCTS + 1,
+                        i % 3 + 1,
+                        sold_at.format("%Y-%m-%dT%H:%M:%SZ")
+                    );
+                    let r = http.post(format!("{base}/sales")).body(body).send().await.unwrap();
+                    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+                    done.push(Instant::now());
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    all
+}
+
+async fn wait_until_counted(http: &reqwest::Client, base: &str, sales: usize) {
+    loop {
+        let summary: Value = http.get(format!("{base}/sales/summary")).send().await.unwrap().json().await.unwrap();
+        if summary["rows"][0]["sales_count"].as_u64() == Some(sales as u64) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Prints p50/p95 of each read and of `POST /sales`; returns the reads' (name, p50) pairs and the
+/// number of sales it posted.
+async fn measure(http: &reqwest::Client, base: &str) -> (Vec<(String, Duration)>, usize) {
+    let today = Utc::now().date_naive();
+    let two_years_ago = today - chrono::Duration::days(730);
+    let last_month = today - chrono::Duration::days(35);
+    let month_start = last_month.with_day(1).unwrap();
+    let month_end = (month_start + chrono::Duration::days(32)).with_day(1).unwrap() - chrono::Duration::days(1);
+    let year = today.year() - 1;
+    let reads = [
+        (CATEGORY_MONTH, format!("/sales/summary?group_by=category-month&from={two_years_ago}&to={today}")),
+        (
+            "product-day summary, 1 month",
+            format!("/sales/summary?group_by=product-day&from={month_start}&to={month_end}"),
+        ),
+        (ONE_CATEGORY, format!("/sales/summary?group_by=month&category_name=home&from={year}-01-01&to={year}-12-31")),
+        ("sales listing (a page of 50)", "/sales?category_name=fashion".to_owned()),
+        (PRODUCT_READ, "/products/3".to_owned()),
+        ("top products of a year", format!("/sales/top?by=product&period=year&at={year}&metric=revenue")),
+    ];
+    let mut out = Vec::new();
+    println!("{:<34} {:>10} {:>10} {:>6}", "request", "p50", "p95", "rows");
+    for (name, path) in reads {
+        let mut times = Vec::with_capacity(SAMPLES);
+        let mut rows = 0;
+        for _ in 0..SAMPLES {
+            let t = Instant::now();
+            let r = http.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{path}");
+            let body: Value = r.json().await.unwrap();
+            times.push(t.elapsed());
+            rows = body["rows"].as_array().or(body["items"].as_array()).map_or(1, Vec::len);
+        }
+        times.sort();
+        let (p50, p95) = (times[SAMPLES / 2], times[SAMPLES * 95 / 100]);
+        println!("{name:<34} {:>8.2}ms {:>8.2}ms {rows:>6}", ms(p50), ms(p95));
+        out.push((name.to_owned(), p50));
+    }
+    // POST /sales alone (no other client), for its latency.
+    let mut times = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let t = Instant::now();
+        let r = http.post(format!("{base}/sales")).body(r#"{"product_id":1,"units_sold":1}"#).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    println!(
+        "{:<34} {:>8.2}ms {:>8.2}ms",
+        "POST /sales (one client)",
+        ms(times[SAMPLES / 2]),
+        ms(times[SAMPLES * 95 / 100])
+    );
+    (out, SAMPLES)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
