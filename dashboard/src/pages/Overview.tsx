@@ -399,7 +399,7 @@ function KpiCards({ kpis, loading, error, onRetry }: { kpis: Kpis | undefined; l
             {k.change !== undefined && (
               <p class={`kpi-change ${dir}`} title={vs}>
                 <span aria-hidden="true">{dir === 'up' ? '▲' : dir === 'down' ? '▼' : '•'} </span>
-                {k.change === null ? 'nothing to compare with' : formatPct(k.change)} <span class="muted">{vs}</span>
+                {k.change === null ? 'none in the previous period' : formatPct(k.change)} <span class="muted">{vs}</span>
               </p>
             )}
           </div>
