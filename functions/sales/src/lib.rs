@@ -248,6 +248,12 @@ async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<R
         return Err(AppError::bad_field("from", "must not be after to"));
     }
     q.finish()?;
+    if product_id.is_some() && category_name.is_none() && group_by.kind == Some(GroupKind::Category) {
+        return Err(AppError::bad_field(
+            "product_id",
+            "cannot be combined with a category grouping unless category_name names the category",
+        ));
+    }
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
     let history = History::new(state.config.store_opened, time::now(), tz);
     Ok(ok(&state.store.summary(&query, tz, history).await?))

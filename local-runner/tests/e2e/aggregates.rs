@@ -297,6 +297,29 @@ async fn sales_not_yet_aggregated_are_pending_not_drift() {
 }
 
 #[tokio::test]
+async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_dropped_it() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "4.00", 10).await["id"].as_i64().unwrap();
+    app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":2}}"#)).await.assert_status(201);
+    // The aggregator never sees the record (a batch that went to the dead-letter queue).
+    let now = chrono::Utc::now();
+    let young = app.state.store.verify_counters(chrono_tz::UTC, now).await.unwrap();
+    assert_eq!((young.pending, young.drift.len()), (1, 0), "within the stream's retention it is in flight");
+    // 26 hours later the stream has dropped it: verify reports the drift, rebuild repairs it.
+    let later = now + chrono::Duration::hours(26);
+    let lost = app.state.store.verify_counters(chrono_tz::UTC, later).await.unwrap();
+    assert_eq!(lost.pending, 0);
+    assert!(!lost.drift.is_empty(), "the lost sale is drift");
+    let repaired = app.state.store.repair_counters(&lost).await.unwrap();
+    assert_eq!(repaired.repaired, lost.drift.len());
+    let after = app.state.store.verify_counters(chrono_tz::UTC, later).await.unwrap();
+    assert!(after.drift.is_empty(), "{:?}", after.drift);
+    let total = rows(&app.get("/sales/summary").await.body);
+    assert_eq!((total[0]["sales_count"].as_i64(), total[0]["total_revenue"].as_str()), (Some(1), Some("8.00")));
+}
+
+#[tokio::test]
 async fn the_daily_report_of_a_seed_day() {
     let app = seeded().await;
     let date = chrono::NaiveDate::from_ymd_opt(2023, 10, 8).unwrap();

@@ -2,6 +2,7 @@
 //! fresh table on the emulator (`AWS_ENDPOINT_URL`, set by `make test`), and drives it over HTTP.
 
 mod aggregates;
+mod analytics_model;
 mod auth;
 mod catalogue;
 mod docs;

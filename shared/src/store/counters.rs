@@ -12,6 +12,9 @@ use super::{Item, Store, StoreError, TxOutcome, backoff, key_item, n, put_new, s
 use crate::domain::aggregate::{Board, Bucket, CounterKey, Grain, Run, SaleFact, Scope, Totals, fold};
 use crate::time;
 
+/// How long DynamoDB Streams keep a record: after this no redelivery of a sale can come.
+pub const STREAM_RETENTION_SECS: i64 = 24 * 3600;
+
 /// How long a sale's "already counted" marker is kept. DynamoDB Streams keep records for 24
 /// hours, so no redelivery can come after this; the margin covers a paused event source.
 pub const MARKER_TTL_SECS: i64 = 7 * 24 * 3600;

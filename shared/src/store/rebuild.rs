@@ -2,9 +2,12 @@
 //! repair it. An operator's tool (it reads every sale and every counter, with a Scan for the
 //! counters), never a request path.
 //!
-//! Consistency with a running aggregator: counters are read first, sales second, and only sales
-//! the aggregator has counted (they have a marker, or are older than the markers' lifetime) are
-//! expected in the counters; sales still in flight are left to the stream. A repair writes a
+//! Consistency with a running aggregator: counters are read first, sales second. A sale recorded
+//! within the stream's retention (24 hours, plus an hour of margin) is expected in the counters
+//! only once the aggregator has counted it (it has a marker); without one it is still in flight,
+//! left to the stream. An older sale is expected whatever its marker says: the stream can no
+//! longer deliver it, so if the aggregator lost it (a batch sent to the dead-letter queue) the
+//! repair counts it. A repair writes a
 //! counter only if it still holds what was read, so a concurrent update is never overwritten.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::counters::MARKER_TTL_SECS;
+use super::counters::STREAM_RETENTION_SECS;
 use super::keys;
 use super::sales::SaleRecord;
 use super::{Item, Store, StoreError, key_item};
@@ -93,7 +96,7 @@ impl Store {
             .filter_map(|item| Some((counter_key_of(item)?, totals_of(item))))
             .collect();
         let sales = self.all_sales().await?;
-        let recent_since = now - Duration::seconds(MARKER_TTL_SECS) + Duration::hours(1);
+        let recent_since = now - Duration::seconds(STREAM_RETENTION_SECS) - Duration::hours(1);
         let recent: Vec<&(SaleFact, DateTime<Utc>)> =
             sales.iter().filter(|(_, recorded)| *recorded >= recent_since).collect();
         let mut counted_recent = BTreeSet::new();
