@@ -195,13 +195,16 @@ test('the overview of 2022-2023 shows the demo data totals', async (t) => {
   await page.locator('[data-testid="time-chart"][data-ready="true"]').waitFor();
   await page.getByTestId('top-products').getByText('Ophone 15 pro max').waitFor();
 
-  // Time to first chart on this stack: a fresh load, the Performance mark the chart sets.
+  // Time to first chart on this stack, from navigation start to the Performance mark the chart
+  // sets: this first visit (empty cache), then a reload (assets cached). Printed, not asserted.
+  const mark = () => page.evaluate(() => performance.getEntriesByName('dashboard:first-chart')[0]?.startTime ?? null);
+  const cold = await mark();
+  assert.notEqual(cold, null, 'the chart sets its Performance mark');
   await page.goto('about:blank');
   await open('?from=2022-01-01&to=2023-12-31');
   await page.locator('[data-testid="time-chart"][data-ready="true"]').waitFor();
-  const firstChart = await page.evaluate(() => performance.getEntriesByName('dashboard:first-chart')[0]?.startTime ?? null);
-  assert.notEqual(firstChart, null, 'the chart sets its Performance mark');
-  t.diagnostic(`time to first chart: ${Math.round(firstChart ?? 0)} ms after navigation start`);
+  const warm = await mark();
+  t.diagnostic(`time to first chart: ${Math.round(cold ?? 0)} ms on the first visit, ${Math.round(warm ?? 0)} ms with assets cached`);
 
   // The range is in the URL: a preset changes it, and the back button returns.
   await page.getByRole('button', { name: 'All time' }).click();
@@ -285,8 +288,10 @@ test('the sales list filters by category and range, and exports what is filtered
   await page.getByLabel('Category').first().selectOption('fashion');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/category_name=fashion/);
-  const rows = page.getByTestId('sales-table').locator('tbody tr');
-  await rows.nth(4).waitFor();
+  // The table says which filter its rows are for: wait for the fashion ones.
+  const table = page.locator('[data-testid="sales-table"][data-filter*="category_name=fashion"]');
+  await table.waitFor();
+  const rows = table.locator('tbody tr');
   assert.equal(await rows.count(), 5);
   assert.deepEqual(new Set(await rows.locator('td[data-label="Category"]').allTextContents()), new Set(['fashion']));
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);

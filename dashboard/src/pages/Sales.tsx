@@ -27,6 +27,13 @@ function filterFrom(params: URLSearchParams, defaultTz: string): Filter {
   };
 }
 
+/** The filter as a query string (`category_name=fashion&tz=UTC`). */
+function filterText(f: Filter): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query(f))) if (typeof v === 'string' && v) q.set(k, v);
+  return q.toString();
+}
+
 function query(f: Filter): Query {
   return { product_id: f.product_id, category_name: f.category_name, from: f.from, to: f.to, tz: f.tz };
 }
@@ -37,6 +44,8 @@ export function Sales({ loc }: { loc: Location }) {
   const key = JSON.stringify(filter);
   const [draft, setDraft] = useState(filter);
   const [items, setItems] = useState<Sale[]>([]);
+  // The filter the shown items are for (the table says so, for tests and assistive tech).
+  const [loadedFor, setLoadedFor] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
@@ -53,6 +62,7 @@ export function Sales({ loc }: { loc: Location }) {
     api.sales({ ...query(filter), limit: 25 }, ctrl.signal).then(
       (page) => {
         setItems(page.items);
+        setLoadedFor(filterText(filter));
         setCursor(page.next_cursor);
         setLoading(false);
       },
@@ -60,6 +70,7 @@ export function Sales({ loc }: { loc: Location }) {
         if (ctrl.signal.aborted) return;
         setError(e);
         setItems([]);
+        setLoadedFor(filterText(filter));
         setCursor(null);
         setLoading(false);
       },
@@ -198,7 +209,7 @@ export function Sales({ loc }: { loc: Location }) {
         <Banner error={error} onRetry={() => setTick((t) => t + 1)} />
         {items.length > 0 ? (
           <TableWrap label="Sales">
-            <table class="cards-on-phone" data-testid="sales-table">
+            <table class="cards-on-phone" data-testid="sales-table" data-filter={loadedFor} aria-busy={loading}>
               <thead>
                 <tr>
                   <th scope="col">Sold at</th>
