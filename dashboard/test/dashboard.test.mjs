@@ -282,6 +282,38 @@ test('a product registered and a sale recorded through the pages show up in the 
   await page.getByTestId('top-products').getByText(name).waitFor();
 });
 
+test('catalogue: edit a product, adjust its stock with its ledger, deactivate it', async () => {
+  await open('?category=home#/catalogue');
+  const row = page.locator('[data-testid="products-table"] tr', { hasText: 'comfortable chair' });
+  await row.getByRole('button', { name: 'Edit comfortable chair' }).click();
+  const form = page.getByTestId('product-form');
+  await form.getByLabel('Price').fill('1300');
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  await row.locator('td[data-label="Price"]', { hasText: '1,300.00' }).waitFor();
+
+  await row.getByRole('button', { name: 'Stock of comfortable chair' }).click();
+  const panel = page.getByTestId('stock-panel');
+  await panel.getByLabel('Units (+ or -)').fill('5');
+  await panel.getByLabel('Reason').selectOption('restock');
+  await panel.getByRole('button', { name: 'Apply' }).click();
+  await panel.getByTestId('ledger').locator('tr', { hasText: 'restock' }).filter({ hasText: '+5' }).waitFor();
+  await panel.getByTestId('stock-now').filter({ hasText: '15' }).waitFor();
+  // Below zero: the API's 422 is shown, nothing changes.
+  await panel.getByLabel('Units (+ or -)').fill('-100');
+  await panel.getByRole('button', { name: 'Apply' }).click();
+  await panel.getByRole('alert').filter({ hasText: 'Insufficient stock' }).waitFor();
+  assert.equal(await panel.getByTestId('stock-now').textContent(), '15');
+
+  await row.getByRole('button', { name: 'Deactivate comfortable chair' }).click();
+  await row.locator('.badge', { hasText: 'inactive' }).waitFor();
+  const product = await api('/products/8');
+  assert.equal(product.body.status, 'inactive');
+  assert.equal(product.body.price, '1300.00');
+  assert.equal(product.body.current_inventory, 15);
+  await row.getByRole('button', { name: 'Activate comfortable chair' }).click();
+  await row.locator('.badge', { hasText: 'active' }).filter({ hasNotText: 'inactive' }).waitFor();
+});
+
 test('the sales list filters by category and range, and exports what is filtered as CSV', async () => {
   await open('?from=2022-01-01&to=2023-12-31#/sales');
   await page.getByTestId('sales-table').waitFor();

@@ -79,7 +79,8 @@ export function Catalogue({ loc }: { loc: Location }) {
             defaultCategory={categoryFilter}
             onDone={(p) => {
               reload();
-              setParams(p ? { edit: null, product: String(p.id) } : { edit: null });
+              // A new product opens on its stock and ledger; an edit just closes the form.
+              setParams(p && editing === 'new' ? { edit: null, product: String(p.id) } : { edit: null });
             }}
           />
         )}
