@@ -62,7 +62,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 /// Reads a body up to `MAX_BODY_BYTES`.
 pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge(MAX_BODY_BYTES))
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+        // Over the limit is 413; anything else (a body that ends before its Content-Length, a
+        // broken chunked encoding) is a malformed request.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if err.is::<http_body_util::LengthLimitError>() {
+                return AppError::PayloadTooLarge(MAX_BODY_BYTES);
+            }
+            source = err.source();
+        }
+        AppError::bad_request(format!("the request body could not be read: {e}"))
+    })
 }
 
 /// The query string, parameter by parameter.

@@ -14,7 +14,7 @@ use shared::openapi::{
     BadRequest, CategoryPatchBody, Conflict, InventoryChangeBody, NewCategoryBody, NewProductBody, NotFound,
     PageParams, ProductPatchBody, Unprocessable,
 };
-use shared::store::catalogue::{Page, ProductFilter};
+use shared::store::catalogue::{Page, ProductFilter, StockChanged};
 use shared::time;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -211,13 +211,16 @@ async fn patch_product(
     Ok(ok(&state.store.update_product(id, &patch, time::now()).await?))
 }
 
-/// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically.
+/// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically. A `set`
+/// to the quantity already in stock changes nothing and writes no entry (as the same `PATCH`
+/// does): 200 with the entry that brought the stock there.
 #[utoipa::path(
     post, path = "/products/{id}/inventory", tag = "inventory",
     params(("id" = i64, Path, minimum = 1, example = 1)),
     request_body = InventoryChangeBody,
     responses(
         (status = 201, description = "The ledger entry written", body = LedgerEntry),
+        (status = 200, description = "`set` to the current quantity: nothing written; the latest entry", body = LedgerEntry),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -231,7 +234,10 @@ async fn change_inventory(
 ) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
     let change = StockChange::from_json(body)?;
-    Ok(created(&state.store.change_stock(id, &change, time::now()).await?))
+    Ok(match state.store.change_stock(id, &change, time::now()).await? {
+        StockChanged::Written(entry) => created(&entry),
+        StockChanged::Unchanged(entry) => ok(&entry),
+    })
 }
 
 /// A product's stock ledger, newest first.

@@ -248,8 +248,16 @@ async fn check_compare_and_top(app: &TestApp, sales: &[Value], tz: Tz, grain: &s
                 "category" => row["category_name"].as_str().unwrap().to_owned(),
                 _ => String::new(),
             };
-            assert_eq!(Fold::of_row(&row["current"], false), Fold { last: None, ..cur.get(&key).cloned().unwrap_or_default() }, "compare {by} {current} {key}");
-            assert_eq!(Fold::of_row(&row["previous"], false), Fold { last: None, ..prev.get(&key).cloned().unwrap_or_default() }, "compare {by} {previous} {key}");
+            assert_eq!(
+                Fold::of_row(&row["current"], false),
+                Fold { last: None, ..cur.get(&key).cloned().unwrap_or_default() },
+                "compare {by} {current} {key}"
+            );
+            assert_eq!(
+                Fold::of_row(&row["previous"], false),
+                Fold { last: None, ..prev.get(&key).cloned().unwrap_or_default() },
+                "compare {by} {previous} {key}"
+            );
         }
         if by == "total" {
             continue;
@@ -285,7 +293,9 @@ async fn run_case(events: Vec<Event>, queries: Vec<Query>, zone: &str) {
     let mut ids = Vec::new();
     for i in 0..4 {
         let category = CATEGORIES[i % 2];
-        ids.push(app.stocked_product(category, &format!("{}.{:02}", 3 + i, 25 * i), 100_000).await["id"].as_i64().unwrap());
+        ids.push(
+            app.stocked_product(category, &format!("{}.{:02}", 3 + i, 25 * i), 100_000).await["id"].as_i64().unwrap(),
+        );
     }
     for e in &events {
         match e {
@@ -312,9 +322,12 @@ async fn run_case(events: Vec<Event>, queries: Vec<Query>, zone: &str) {
         check_summary(&app, &ids, q, tz).await;
     }
     let sales = all_sales(&app, "").await;
-    for (grain, current, previous) in
-        [("day", "2023-11-05", "2023-11-04"), ("day", "2023-03-12", "2023-03-11"), ("month", "2023-11", "2023-10"), ("year", "2023", "2022")]
-    {
+    for (grain, current, previous) in [
+        ("day", "2023-11-05", "2023-11-04"),
+        ("day", "2023-03-12", "2023-03-11"),
+        ("month", "2023-11", "2023-10"),
+        ("year", "2023", "2022"),
+    ] {
         check_compare_and_top(&app, &sales, tz, grain, current, previous).await;
     }
 }
@@ -350,7 +363,8 @@ async fn every_grouping_and_filter_equals_the_fold_on_a_store_whose_products_mov
     ];
     let mut queries = Vec::new();
     for group_by in GROUPINGS {
-        for (product, category) in [(None, None), (Some(0), None), (None, Some(0)), (None, Some(1)), (Some(0), Some(1))] {
+        for (product, category) in [(None, None), (Some(0), None), (None, Some(0)), (None, Some(1)), (Some(0), Some(1))]
+        {
             for (from, to) in [
                 (None, None),
                 (Some("2023-11-05T06:00:00Z"), Some("2023-11-05T06:59:59Z")),

@@ -9,7 +9,7 @@ pub struct TestApp {
     /// Where this app's stream poller keeps its checkpoints (removed on drop).
     pub checkpoints: std::path::PathBuf,
     /// The app's own local DynamoDB (stopped and removed on drop).
-    pub dynamodb: local_dynamodb::LocalDynamoDb,
+    pub _dynamodb: local_dynamodb::LocalDynamoDb,
 }
 
 impl Drop for TestApp {
@@ -65,7 +65,7 @@ pub async fn spawn_app_in(tz: &str) -> TestApp {
     state.config = std::sync::Arc::new(config);
     let base = local_runner::testing::spawn(state.clone()).await;
     let checkpoints = std::env::temp_dir().join(format!("e2e-checkpoints-{}", uuid::Uuid::new_v4().simple()));
-    TestApp { base, http: reqwest::Client::new(), state, checkpoints, dynamodb }
+    TestApp { base, http: reqwest::Client::new(), state, checkpoints, _dynamodb: dynamodb }
 }
 
 impl TestApp {

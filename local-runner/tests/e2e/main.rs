@@ -8,5 +8,6 @@ mod catalogue;
 mod docs;
 mod examples;
 mod helpers;
+mod hostile;
 mod restart;
 mod sales;

@@ -93,6 +93,11 @@ impl Bucket {
         period_start(self.grain, &self.period)
     }
 
+    /// The first local instant after the period.
+    pub fn end(&self) -> Option<NaiveDateTime> {
+        self.start().map(|s| next_start(self.grain, s))
+    }
+
     /// The sort key of the bucket within a counter partition.
     pub fn sort_key(&self) -> String {
         format!("{}#{}", self.grain.code(), self.period)

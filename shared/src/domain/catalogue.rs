@@ -324,7 +324,9 @@ impl StockChange {
         let set = body.integer("set");
         let reason = body.string("reason");
         let kind = match (change, set) {
-            (Field::Value(c), Field::Absent) if c != 0 && c.abs() <= MAX_QUANTITY => Some(StockChangeKind::Change(c)),
+            (Field::Value(c), Field::Absent) if c != 0 && c.unsigned_abs() <= MAX_QUANTITY.unsigned_abs() => {
+                Some(StockChangeKind::Change(c))
+            }
             (Field::Value(_), Field::Absent) => {
                 body.error(
                     "change",
@@ -429,7 +431,26 @@ fn product_name(body: &mut JsonObject, name: &str) -> Option<String> {
         body.error(name, format!("must be 1 to {MAX_NAME_LEN} characters"));
         return None;
     }
+    if trimmed.chars().any(char::is_control) {
+        body.error(name, "must not contain control characters");
+        return None;
+    }
+    if !trimmed.chars().any(is_visible) {
+        body.error(name, "must contain a visible character");
+        return None;
+    }
     Some(trimmed.to_owned())
+}
+
+/// A character that shows: not white space, not a control, not an invisible format character
+/// (zero-width spaces and joiners, direction marks, the byte-order mark, fillers, variation
+/// selectors).
+pub fn is_visible(c: char) -> bool {
+    let invisible = matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F | 0x200B..=0x200F
+        | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB
+        | 0xE0000..=0xE0FFF);
+    !(c.is_whitespace() || c.is_control() || invisible)
 }
 
 /// Free text that may be null; returns `Field::Null` for null, `Field::Value(Some)` for text.
@@ -437,6 +458,11 @@ fn optional_text(body: &mut JsonObject, name: &str, max: usize) -> Field<Option<
     match body.string(name) {
         Field::Value(text) if text.chars().count() > max => {
             body.error(name, format!("must be at most {max} characters"));
+            Field::Absent
+        }
+        // Line breaks and tabs are text; other controls (NUL, escape sequences) are not.
+        Field::Value(text) if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
+            body.error(name, "must not contain control characters other than line breaks and tabs");
             Field::Absent
         }
         Field::Value(text) => Field::Value(Some(text)),

@@ -224,6 +224,15 @@ fn unknown_category(name: &str) -> AppError {
 
 // ---- categories ----------------------------------------------------------------------------
 
+/// What a stock change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StockChanged {
+    /// The change, with its new ledger entry.
+    Written(LedgerEntry),
+    /// Nothing to change (`set` to the quantity in stock): the latest entry, nothing written.
+    Unchanged(LedgerEntry),
+}
+
 impl Store {
     pub async fn create_category(&self, new: NewCategory, now: DateTime<Utc>) -> Result<Category, AppError> {
         let key = keys::category(&new.name);
@@ -545,7 +554,9 @@ impl Store {
                 TxOutcome::Cancelled(r) if moved && r.get(1).is_some_and(CancelReason::condition_failed) => {
                     Err(unknown_category(&next.category_name))
                 }
-                TxOutcome::Cancelled(r) if r[0].condition_failed() || any_conflict(&r) => Ok(Attempt::Retry),
+                TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
+                    Ok(Attempt::Retry)
+                }
                 TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),
             }
         })
@@ -558,11 +569,23 @@ impl Store {
         id: i64,
         change: &StockChange,
         now: DateTime<Utc>,
-    ) -> Result<LedgerEntry, AppError> {
+    ) -> Result<StockChanged, AppError> {
         let table = self.table().to_owned();
         optimistic("the product's stock", || async {
             let current = self.find_product(id, true).await?.ok_or_else(|| product_not_found(id))?;
             let after = change.apply_to(current.current_inventory)?;
+            if after == current.current_inventory {
+                // Only a `set` to the current quantity gets here (a `change` is never 0).
+                let latest = self.list_ledger(id, 1, None).await?.items.into_iter().next();
+                let entry = latest.unwrap_or(LedgerEntry {
+                    at: current.updated_at,
+                    change: 0,
+                    quantity_after: after,
+                    reason: change.reason,
+                    sale_id: None,
+                });
+                return Ok(Attempt::Done(StockChanged::Unchanged(entry)));
+            }
             let mut next = current.clone();
             next.current_inventory = after;
             next.version += 1;
@@ -579,8 +602,10 @@ impl Store {
                 put_new(&table, ledger_item(id, next.version, &entry)),
             ];
             match self.transact(items).await? {
-                TxOutcome::Committed => Ok(Attempt::Done(entry)),
-                TxOutcome::Cancelled(r) if r[0].condition_failed() || any_conflict(&r) => Ok(Attempt::Retry),
+                TxOutcome::Committed => Ok(Attempt::Done(StockChanged::Written(entry))),
+                TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
+                    Ok(Attempt::Retry)
+                }
                 TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),
             }
         })

@@ -232,7 +232,8 @@ impl Store {
                     AppError::Conflict("this Idempotency-Key was taken over by a retry after its lease expired".into()),
                 ),
                 TxOutcome::Cancelled(r)
-                    if r[0].condition_failed() || r.iter().any(|r| r.code == "TransactionConflict") =>
+                    if r.first().is_some_and(|r| r.condition_failed())
+                        || r.iter().any(|r| r.code == "TransactionConflict") =>
                 {
                     Ok(Attempt::Retry)
                 }
