@@ -320,6 +320,33 @@ async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_droppe
 }
 
 #[tokio::test]
+async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboards() {
+    use shared::store::analytics::{History, SummaryLimits, SummaryQuery};
+    let app = seeded().await;
+    let query = |group_by: &str| SummaryQuery {
+        group_by: shared::domain::analytics::GroupBy::parse(group_by).unwrap(),
+        product_id: None,
+        category_name: None,
+        from: None,
+        to: None,
+        from_text: None,
+        to_text: None,
+    };
+    let history = History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
+    let store = &app.state.store;
+    // The demo sales fall in 7 hours and 4 days.
+    let limits = SummaryLimits { boards: 6, rows: 1_000 };
+    let err = store.summary_within(&query("product-hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    assert_eq!(err.status().as_u16(), 400);
+    assert!(err.to_string().contains("groups 7 periods with sales by product-hour; at most 6"), "{err}");
+    let days = store.summary_within(&query("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
+    assert!(!days.rows.is_empty());
+    let limits = SummaryLimits { boards: 1_000, rows: 3 };
+    let err = store.summary_within(&query("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    assert!(err.to_string().contains("has 7 rows; at most 3"), "{err}");
+}
+
+#[tokio::test]
 async fn the_daily_report_of_a_seed_day() {
     let app = seeded().await;
     let date = chrono::NaiveDate::from_ymd_opt(2023, 10, 8).unwrap();

@@ -56,12 +56,41 @@ enum RowKey {
     Category(String),
 }
 
+/// The most leaderboards (one Query each) one summary may read: a grouping by product or
+/// category over more periods with sales than this is refused (400) before any is read. With the
+/// counter runs, this bounds a summary's DynamoDB calls to about 1,030 and keeps it well inside
+/// Lambda's and API Gateway's time limits.
+pub const MAX_SUMMARY_BOARDS: usize = 1_000;
+
+/// The most rows one summary may answer (about 3 MB of JSON, under Lambda's 6 MB response limit).
+pub const MAX_SUMMARY_ROWS: usize = 20_000;
+
+/// The work one summary may do.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryLimits {
+    pub boards: usize,
+    pub rows: usize,
+}
+
+impl Default for SummaryLimits {
+    fn default() -> Self {
+        SummaryLimits { boards: MAX_SUMMARY_BOARDS, rows: MAX_SUMMARY_ROWS }
+    }
+}
+
 /// Leaderboard reads run this many at a time.
 const CONCURRENT_READS: usize = 8;
 
 /// Sales read one by one at a window's edges, at most this many pages of 100: an edge is at most
 /// two real hours (a repeated hour), so this bounds the cost by two hours of sales.
 const EDGE_PAGE: i32 = 100;
+
+fn too_big(what: String) -> AppError {
+    AppError::bad_field(
+        "group_by",
+        format!("this summary {what}: narrow from/to, filter by a product or category, or group by a coarser period"),
+    )
+}
 
 impl Store {
     /// `GET /sales/summary`: exactly the fold of the sales `GET /sales` lists with the same
@@ -72,6 +101,17 @@ impl Store {
     /// occurrence of a repeated hour) is served by reading that edge's sales from the listing's
     /// index: at most two edges, each at most two hours of sales.
     pub async fn summary(&self, q: &SummaryQuery, tz: Tz, history: History) -> Result<Summary, AppError> {
+        self.summary_within(q, tz, history, SummaryLimits::default()).await
+    }
+
+    /// [`Store::summary`] with other limits than the deployed ones (tests).
+    pub async fn summary_within(
+        &self,
+        q: &SummaryQuery,
+        tz: Tz,
+        history: History,
+        limits: SummaryLimits,
+    ) -> Result<Summary, AppError> {
         let group_by = q.group_by;
         let mut summary = Summary {
             group_by: group_by.name(),
@@ -126,6 +166,14 @@ impl Store {
                     }
                 }
                 Some(board) => {
+                    if buckets.len() > limits.boards {
+                        return Err(too_big(format!(
+                            "groups {} periods with sales by {}; at most {}",
+                            buckets.len(),
+                            group_by.name(),
+                            limits.boards
+                        )));
+                    }
                     let boards: Vec<(Bucket, Vec<BoardEntry>)> = futures::stream::iter(
                         buckets.into_iter().map(|(b, _)| b),
                     )
@@ -174,6 +222,9 @@ impl Store {
                     None => break,
                 }
             }
+        }
+        if acc.len() > limits.rows {
+            return Err(too_big(format!("has {} rows; at most {}", acc.len(), limits.rows)));
         }
         summary.rows = acc
             .into_iter()
