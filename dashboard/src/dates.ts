@@ -102,6 +102,18 @@ export function calendarPeriod(r: Range): { period: 'day' | 'month' | 'year'; at
   return null;
 }
 
+/** The dates a calendar period key covers ("2023", "2023-02", "2023-10-08"). */
+export function periodRange(key: string): Range {
+  if (key.length === 4) return { from: `${key}-01-01`, to: `${key}-12-31` };
+  if (key.length === 7) {
+    const y = Number(key.slice(0, 4));
+    const m = Number(key.slice(5, 7));
+    const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+    return { from: `${key}-01`, to: addDays(next, -1) };
+  }
+  return { from: key, to: key };
+}
+
 /** Every period key (API spelling) of `grain` from `first` to `last` (both period keys or dates). */
 export function periodsBetween(grain: Grain, first: string, last: string, max = 5000): string[] {
   const out: string[] = [];

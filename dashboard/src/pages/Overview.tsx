@@ -10,6 +10,7 @@ import {
   grainFor,
   isDate,
   periodLabel,
+  periodRange,
   periodsBetween,
   PRESETS,
   previousRange,
@@ -53,7 +54,7 @@ async function loadKpis(range: Range | null, signal: AbortSignal): Promise<Kpis>
     // A whole day, month or year: the API's own comparison of calendar periods.
     const c = await api.compare({ period: cal.period, current: cal.at, previous: cal.previous, by: 'total' }, signal);
     const row = c.rows[0];
-    return { current: row?.current ?? ZERO, previous: row?.previous ?? ZERO, previousRange: prev };
+    return { current: row?.current ?? ZERO, previous: row?.previous ?? ZERO, previousRange: periodRange(cal.previous) };
   }
   const [cur, before] = await Promise.all([
     api.summary({ group_by: 'total', from: range.from, to: range.to }, signal),
