@@ -142,6 +142,8 @@ before(async () => {
     executablePath: chrome,
     headless: true,
     viewport: DESKTOP,
+    // Not the store's timezone (UTC), so that the switch to the browser's shows a difference.
+    timezoneId: 'America/New_York',
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -334,6 +336,18 @@ test('the sales list filters by category and range, and exports what is filtered
   // The export is the API's sales items: their totals add up to the category's summary.
   const cents = lines.slice(1).reduce((sum, l) => sum + Math.round(Number(l.split(',')[7]) * 100), 0);
   assert.equal(cents, 1_650_000);
+});
+
+test('dates are shown in the store timezone, or in the browser\'s with the switch', async () => {
+  await open('?from=2023-10-08&to=2023-10-08&product_id=3#/sales');
+  const first = page.locator('[data-testid="sales-table"][data-filter*="product_id=3"] tbody tr').first();
+  await first.locator('td[data-label="Sold at"]', { hasText: '8 Oct 2023, 13:30:51' }).waitFor();
+  await page.getByLabel('Times in').selectOption('browser');
+  // New York was on daylight time (UTC-4): the same sale, the dates read in that zone.
+  await page.locator('[data-testid="sales-table"][data-filter*="tz=America%2FNew_York"]').waitFor();
+  await first.locator('td[data-label="Sold at"]', { hasText: '8 Oct 2023, 09:30:51' }).waitFor();
+  await page.getByLabel('Times in').selectOption('store');
+  await first.locator('td[data-label="Sold at"]', { hasText: '8 Oct 2023, 13:30:51' }).waitFor();
 });
 
 test('daily reports: the list and one report', async () => {
