@@ -77,14 +77,14 @@ impl TableDefinition {
     }
 
     pub fn parse(template: &str) -> Result<Self, String> {
-        let doc: serde_yaml::Value = serde_yaml::from_str(template).map_err(|e| format!("template.yaml: {e}"))?;
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(template).map_err(|e| format!("template.yaml: {e}"))?;
         let props = doc
             .get("Resources")
             .and_then(|r| r.get(TABLE_RESOURCE))
             .and_then(|t| t.get("Properties"))
             .ok_or("template.yaml has no Resources.Table.Properties")?;
         // Only the members we model are read; intrinsic functions elsewhere (!Ref ...) are ignored.
-        let mut wanted = serde_yaml::Mapping::new();
+        let mut wanted = serde_yaml_ng::Mapping::new();
         for name in [
             "AttributeDefinitions",
             "KeySchema",
@@ -97,7 +97,7 @@ impl TableDefinition {
                 wanted.insert(name.into(), v.clone());
             }
         }
-        serde_yaml::from_value(serde_yaml::Value::Mapping(wanted)).map_err(|e| format!("template.yaml Table: {e}"))
+        serde_yaml_ng::from_value(serde_yaml_ng::Value::Mapping(wanted)).map_err(|e| format!("template.yaml Table: {e}"))
     }
 
     /// Creates the table (if it does not exist) and waits until it is active.
