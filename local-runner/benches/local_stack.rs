@@ -108,12 +108,13 @@ const CATEGORY_MONTH: &str = "category-month summary, 2 years";
 const ONE_CATEGORY: &str = "one category by month, 1 year";
 const PRODUCT_READ: &str = "product read";
 
-/// Posts sales `from..to` with 16 clients, back-dated over the last two years so that the first
-/// `n` sales, for any `n`, are spread evenly over them (a golden-ratio sequence). Returns when
-/// each sale was answered, in order.
+/// Posts sales `from..to` with 16 clients, back-dated over the last two years in time order, as
+/// an import replays a history: every step spreads its sales over the whole two years, so the
+/// store covers two years at every size. Returns when each sale was answered, in order.
 async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize) -> Vec<Instant> {
     let now = Utc::now();
     let span = chrono::Duration::days(730);
+    let step = (to - from).max(1) as i64;
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(from));
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -125,8 +126,8 @@ async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize) -> Vec
                     if i >= to {
                         return done;
                     }
-                    let position = (i as f64 * 0.618_033_988_749_895).fract();
-                    let sold_at = now - span + chrono::Duration::seconds((span.num_seconds() as f64 * position) as i64);
+                    let offset = span.num_seconds() * (i - from) as i64 / step;
+                    let sold_at = now - span + chrono::Duration::seconds(offset);
                     let body = format!(
                         r#"{{"product_id":{},"units_sold":{},"sold_at":"{}"}}"#,
                         i % PRODUCTS + 1,
