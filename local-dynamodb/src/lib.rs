@@ -48,6 +48,17 @@ CREATE INDEX IF NOT EXISTS local_stream_shard_position
 CREATE INDEX IF NOT EXISTS local_stream_age ON _stream_records (created_at);
 ";
 
+/// Faults to inject, as DynamoDB produces them under load, so the code's handling of them runs
+/// locally too (where one process serialises every call and they never happen by themselves).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// The share (0 to 1) of TransactWriteItems calls answered with a
+    /// `TransactionCanceledException` whose reason for one of the items is
+    /// `TransactionConflict` (another transaction was writing it), as DynamoDB answers when two
+    /// transactions touch the same item at once. Nothing of such a call is written.
+    pub transaction_conflict_rate: f64,
+}
+
 /// A running local DynamoDB. Dropping it stops the server (requests running are finished); an
 /// ephemeral one also removes its database.
 pub struct LocalDynamoDb {
@@ -57,6 +68,10 @@ pub struct LocalDynamoDb {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     housekeeping_task: JoinHandle<()>,
+    /// The fault-injecting front, when there is one.
+    front: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// Faults the front has injected.
+    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     // Declared last: the directory goes after the server that uses it.
     _temp: Option<tempfile::TempDir>,
 }
@@ -68,6 +83,24 @@ impl LocalDynamoDb {
         let data = temp.path().join("dynamodb.sqlite3");
         let mut db = Self::start(SocketAddr::from(([127, 0, 0, 1], 0)), &data).await?;
         db._temp = Some(temp);
+        Ok(db)
+    }
+
+    /// A fresh one, as [`LocalDynamoDb::ephemeral`], whose endpoint injects `faults`.
+    pub async fn ephemeral_with(faults: Faults) -> anyhow::Result<Self> {
+        let mut db = Self::ephemeral().await?;
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let front = format!("http://{}", listener.local_addr()?);
+        let backend = std::mem::replace(&mut db.endpoint, front);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = faulty_front(backend, faults, db.injected.clone());
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        });
+        db.front = Some((stop, task));
         Ok(db)
     }
 
@@ -100,6 +133,8 @@ impl LocalDynamoDb {
             stop: Some(stop),
             server: Some(server),
             housekeeping_task: trimmer_task,
+            front: None,
+            injected: Default::default(),
             _temp: None,
         })
     }
@@ -107,6 +142,11 @@ impl LocalDynamoDb {
     /// `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// How many faults the front has injected (0 without one).
+    pub fn injected_faults(&self) -> usize {
+        self.injected.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The SQLite file.
@@ -123,6 +163,10 @@ impl LocalDynamoDb {
     /// Stops accepting requests and waits for those running to finish.
     pub async fn stop(mut self) {
         self.housekeeping_task.abort();
+        if let Some((stop, task)) = self.front.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -135,6 +179,9 @@ impl LocalDynamoDb {
 impl Drop for LocalDynamoDb {
     fn drop(&mut self) {
         self.housekeeping_task.abort();
+        if let Some((stop, _)) = self.front.take() {
+            let _ = stop.send(());
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -191,4 +238,78 @@ async fn housekeeping(db: dynoxide::Database, data: PathBuf) {
             Err(e) => tracing::warn!(error = %e, "trimming the stream failed; trying again later"),
         }
     }
+}
+
+/// A proxy in front of the local DynamoDB at `backend` that answers a share of the transactions
+/// with a conflict and forwards everything else unchanged.
+fn faulty_front(
+    backend: String,
+    faults: Faults,
+    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> axum::Router {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+    let client = reqwest::Client::new();
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (client, backend, injected) = (client.clone(), backend.clone(), injected.clone());
+        async move {
+            let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if target.ends_with(".TransactWriteItems") && rand::random::<f64>() < faults.transaction_conflict_rate {
+                injected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return conflict(&body);
+            }
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut request = client.request(method, format!("{backend}{path}")).body(body);
+            for (name, value) in &headers {
+                if name != "host" && name != "content-length" {
+                    request = request.header(name, value);
+                }
+            }
+            match request.send().await {
+                Ok(answer) => {
+                    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                    let mut out = HeaderMap::new();
+                    for (name, value) in answer.headers() {
+                        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
+                            out.insert(name.clone(), value.clone());
+                        }
+                    }
+                    let bytes = answer.bytes().await.unwrap_or_default();
+                    (status, out, bytes).into_response()
+                }
+                Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+            }
+        }
+    };
+    fn conflict(body: &[u8]) -> Response {
+        let items = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("TransactItems").and_then(|t| t.as_array()).map(Vec::len))
+            .unwrap_or(1)
+            .max(1);
+        let conflicting = rand::random_range(0..items);
+        let reasons: Vec<serde_json::Value> = (0..items)
+            .map(|i| {
+                if i == conflicting {
+                    serde_json::json!({"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"})
+                } else {
+                    serde_json::json!({"Code": "None"})
+                }
+            })
+            .collect();
+        let body = serde_json::json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
+            "CancellationReasons": reasons,
+        });
+        (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "application/x-amz-json-1.0"), ("x-amzn-errortype", "TransactionCanceledException")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+    // DynamoDB takes requests up to 16 MB (a 4 MB transaction in JSON).
+    axum::Router::new().fallback(forward).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
 }

@@ -255,3 +255,65 @@ async fn one_hundred_sales_of_a_few_products_on_one_day_are_a_handful_of_writes(
     let total = stored_counters(&store).await[&CounterKey { scope: Scope::Store, bucket: Bucket::all() }];
     assert_eq!(total.revenue_minor, 99_900);
 }
+
+/// DynamoDB answers `TransactionConflict` when transactions touch the same item at once, as
+/// batches from several shards do on the store-wide counters. With a quarter of the transactions
+/// refused that way, four batches applied in parallel (and their failed records redelivered, as
+/// Lambda does) still end with every counter exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_converge_exactly_when_parallel_batches_conflict() {
+    let dynamodb = LocalDynamoDb::ephemeral_with(local_dynamodb::Faults { transaction_conflict_rate: 0.25 })
+        .await
+        .expect("a local DynamoDB with faults");
+    let endpoint = dynamodb.endpoint().to_owned();
+    let table = format!("conflicts-{}", uuid::Uuid::new_v4().simple());
+    let config = shared::Config::from_lookup(|k| match k {
+        "TABLE_NAME" => Some(table.clone()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let client = config.dynamodb_client().await;
+    TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
+    let store = Store::new(client, table);
+    let tz: Tz = "America/New_York".parse().unwrap();
+    let at = Utc.with_ymd_and_hms(2023, 11, 5, 4, 0, 0).unwrap();
+    let sales: Vec<SaleFact> = (0..160)
+        .map(|i| SaleFact {
+            sale_id: format!("{i:026}"),
+            product_id: 1 + i % 5,
+            category_name: ["a", "b"][(i % 2) as usize].into(),
+            units: 1 + i % 3,
+            revenue_minor: 100 * (1 + i % 7),
+            sold_at: at + Duration::minutes(i * 3),
+        })
+        .collect();
+    // Four shards' worth of records, each applied by its own invocation at the same time.
+    let mut pending: Vec<Vec<EventRecord>> =
+        sales.chunks(40).map(|c| c.iter().enumerate().map(|(j, f)| record(f, j as u64 + 1)).collect()).collect();
+    let mut rounds = 0;
+    while pending.iter().any(|b| !b.is_empty()) {
+        rounds += 1;
+        assert!(rounds <= 20, "converges");
+        let runs = pending.iter().map(|batch| {
+            let store = store.clone();
+            let batch = batch.clone();
+            async move {
+                let report = aggregate_stream::handle(&store, tz, &event(batch.clone()), Utc::now()).await;
+                // Lambda redelivers from the first failed record on.
+                let first = batch.iter().position(|r| {
+                    r.change.sequence_number.as_ref().is_some_and(|s| report.failed.contains(s))
+                });
+                first.map_or_else(Vec::new, |i| batch[i..].to_vec())
+            }
+        });
+        pending = futures::future::join_all(runs).await;
+    }
+    assert!(dynamodb.injected_faults() > 0, "the conflict path ran");
+    let stored = stored_counters(&store).await;
+    let expected = fold(&sales, tz);
+    assert_eq!(stored.len(), expected.len(), "the same counters exist");
+    for (key, totals) in &expected {
+        assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
+    }
+}
