@@ -21,6 +21,14 @@ ensure_venv() {
   fi
 }
 
+# cargo-lambda for `LAMBDA=1 make dev` and local-runner/tests/lambda_mode.rs (`cargo lambda watch`
+# runs the real function binaries): the pinned one (requirements-lambda.txt) in the git-ignored
+# .venv-lambda, exported as CARGO_LAMBDA.
+ensure_cargo_lambda() {
+  ensure_venv "$ROOT/.venv-lambda" "$ROOT/requirements-lambda.txt"
+  export CARGO_LAMBDA="$ROOT/.venv-lambda/bin/cargo-lambda"
+}
+
 # Local AWS settings: dummy credentials and a region unless the caller set real ones.
 local_aws_env() {
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"

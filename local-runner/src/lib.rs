@@ -2,6 +2,7 @@
 //! local DynamoDB (its own, embedded, or LocalStack), plus the table set-up and the demo data.
 
 pub mod dashboard;
+pub mod lambda_mode;
 pub mod seed;
 pub mod stream;
 pub mod testing;

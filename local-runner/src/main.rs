@@ -1,9 +1,11 @@
-//! `local-runner [serve|dynamodb|create-table|seed|report|aggregates|openapi]`: the API on one
-//! port against a local DynamoDB, the local DynamoDB itself, and the commands around them.
+//! `local-runner [serve|dynamodb|create-table|seed|report|aggregates|openapi|schedule-now]`: the
+//! API on one port against a local DynamoDB, the local DynamoDB itself, and the commands around
+//! them.
 //!
 //! Environment: `PORT` (default 3000), `TABLE_NAME`, `STORE_TIMEZONE`, `AWS_ENDPOINT_URL`
 //! (`serve` defaults it to the local DynamoDB on http://127.0.0.1:4566 and starts one there if
-//! nothing answers; the other commands use what it names, AWS when unset), `DYNAMODB_DATA`.
+//! nothing answers; the other commands use what it names, AWS when unset), `DYNAMODB_DATA`;
+//! `LAMBDA=1` serves the real Lambda binaries instead (`local_runner::lambda_mode`).
 
 use anyhow::Context;
 use shared::http::AppState;
@@ -19,6 +21,10 @@ async fn main() -> anyhow::Result<()> {
     }
     if command == "dynamodb" {
         return dynamodb_alone(std::env::args().skip(2).collect()).await;
+    }
+    if command == "schedule-now" {
+        // LAMBDA=1: the template's schedule event to its function under cargo lambda watch.
+        return local_runner::lambda_mode::schedule_now(std::env::args().nth(2)).await;
     }
     // `serve` is the local stack: its DynamoDB is local unless AWS_ENDPOINT_URL names another.
     let mut endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
@@ -69,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => anyhow::bail!(
             "unknown command {other:?}; use serve, dynamodb [--port N] [--data PATH], create-table, seed, \
-             report YYYY-MM-DD, aggregates verify|rebuild or openapi"
+             report YYYY-MM-DD, aggregates verify|rebuild, openapi or schedule-now [TIME]"
         ),
     }
 }
@@ -131,18 +137,48 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("Health:  {base}/health");
     println!("Dashboard: {base}/dashboard/");
     println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
+    // LAMBDA=1: the real function binaries under `cargo lambda watch` behind the template's
+    // routes, stream mapping and schedule (local_runner::lambda_mode).
+    let lambda = if local_runner::lambda_mode::enabled() {
+        Some(local_runner::lambda_mode::LambdaMode::start(&state).await?)
+    } else {
+        None
+    };
     let checkpoints = std::env::var("STREAM_CHECKPOINT_DIR").unwrap_or_else(|_| ".local/stream-checkpoints".into());
-    let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.clone().into()).await?;
-    println!("Stream:  polling the table's stream into counters (checkpoints in {checkpoints})");
+    let mut poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.clone().into()).await?;
+    if let Some(lambda) = &lambda {
+        poller = poller.with_handler(lambda.stream_handler()?);
+        println!(
+            "Stream:  the table's stream through the template's filter to aggregate-stream (checkpoints in {checkpoints})"
+        );
+    } else {
+        println!("Stream:  polling the table's stream into counters (checkpoints in {checkpoints})");
+    }
     println!("Press Ctrl-C to stop.");
     let (stop, _) = tokio::sync::watch::channel(false);
     let aggregator = tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()));
-    let schedule = tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe()));
-    println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
-    axum::serve(listener, local_runner::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let (schedule, app) = match &lambda {
+        Some(lambda) => {
+            println!(
+                "Reports: the template's schedule invokes reports at its time (or: local-runner schedule-now [TIME])"
+            );
+            let (gateway, table, tz) =
+                (lambda.gateway.clone(), state.config.table_name.clone(), state.config.store_timezone);
+            let schedule = tokio::spawn(local_runner::lambda_mode::run_schedules(gateway, table, tz, stop.subscribe()));
+            (schedule, lambda.gateway.clone().router())
+        }
+        None => {
+            println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
+            (tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe())), local_runner::app(state))
+        }
+    };
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     let _ = stop.send(true);
     let _ = aggregator.await;
     let _ = schedule.await;
+    if let Some(lambda) = lambda {
+        lambda.emulator.stop().await;
+    }
     Ok(())
 }
 

@@ -24,8 +24,41 @@ pub struct Checkpoint {
     pub finished: BTreeSet<String>,
 }
 
+/// What the poller hands each batch of records to (in shard order, up to [`BATCH_SIZE`]): the
+/// sequence numbers of the records it could not handle (`batchItemFailures`); the poller resumes
+/// from the earliest of them. An `Err` fails the whole batch, retried from its start on the next
+/// poll (a function error).
+pub trait BatchHandler: Send + Sync {
+    fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>>;
+}
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The default handler: `aggregate_stream::handle` in this process, on every record (the
+/// handler itself skips what is not a sale INSERT).
+pub struct InProcess {
+    state: AppState,
+}
+
+impl BatchHandler for InProcess {
+    fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(async move {
+            let event = lambda_event(arn, records)?;
+            let report = aggregate_stream::handle(
+                &self.state.store,
+                self.state.config.store_timezone,
+                &event,
+                shared::time::now(),
+            )
+            .await;
+            Ok(report.failed)
+        })
+    }
+}
+
 pub struct StreamPoller {
     state: AppState,
+    handler: Box<dyn BatchHandler>,
     streams: StreamsClient,
     path: PathBuf,
     checkpoint: Checkpoint,
@@ -50,7 +83,14 @@ impl StreamPoller {
             Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?,
             Err(_) => Checkpoint::default(),
         };
-        Ok(StreamPoller { state, streams, path, checkpoint, stream_arn: None, describe_calls: 0 })
+        let handler = Box::new(InProcess { state: state.clone() });
+        Ok(StreamPoller { state, handler, streams, path, checkpoint, stream_arn: None, describe_calls: 0 })
+    }
+
+    /// The same poller handing its batches to `handler` instead (e.g. a Lambda function).
+    pub fn with_handler(mut self, handler: impl BatchHandler + 'static) -> Self {
+        self.handler = Box::new(handler);
+        self
     }
 
     pub fn checkpoint(&self) -> &Checkpoint {
@@ -152,17 +192,10 @@ impl StreamPoller {
                 }
                 return Ok(handled);
             }
-            let event = lambda_event(arn, &records)?;
-            let report = aggregate_stream::handle(
-                &self.state.store,
-                self.state.config.store_timezone,
-                &event,
-                shared::time::now(),
-            )
-            .await;
+            let failed = self.handler.handle(arn, &records).await?;
             // Like the event source mapping: resume from the earliest failed record.
             let first_failed = records.iter().position(|r| {
-                r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_ref()).is_some_and(|s| report.failed.contains(s))
+                r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_ref()).is_some_and(|s| failed.contains(s))
             });
             let done = first_failed.unwrap_or(records.len());
             handled += done;
@@ -175,7 +208,7 @@ impl StreamPoller {
             if first_failed.is_some() {
                 tracing::warn!(
                     shard_id,
-                    failed = report.failed.len(),
+                    failed = failed.len(),
                     "stream batch had failures; retrying from the earliest on the next poll"
                 );
                 return Ok(handled);
@@ -232,8 +265,13 @@ pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync:
 
 /// The records as the Lambda service would deliver them (the DynamoDB stream event JSON).
 pub fn lambda_event(arn: &str, records: &[Record]) -> anyhow::Result<Event> {
+    Ok(serde_json::from_value(json!({ "Records": lambda_records(arn, records) }))?)
+}
+
+/// Each record as it appears in the Lambda event's `Records` (what filter patterns match).
+pub fn lambda_records(arn: &str, records: &[Record]) -> Vec<Value> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let records: Vec<Value> = records
+    records
         .iter()
         .map(|r| {
             let d = r.dynamodb.as_ref();
@@ -256,8 +294,7 @@ pub fn lambda_event(arn: &str, records: &[Record]) -> anyhow::Result<Event> {
                 }
             })
         })
-        .collect();
-    Ok(serde_json::from_value(json!({ "Records": records }))?)
+        .collect()
 }
 
 fn map_json(map: &std::collections::HashMap<String, AttributeValue>) -> Value {
