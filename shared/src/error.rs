@@ -146,6 +146,7 @@ fn rule_slug(title: &str) -> &'static str {
         t if t.eq_ignore_ascii_case(OUT_OF_STOCK) => "out-of-stock",
         t if t.eq_ignore_ascii_case(INSUFFICIENT_STOCK) => "insufficient-stock",
         t if t.eq_ignore_ascii_case(PRODUCT_INACTIVE) => "product-inactive",
+        t if t.eq_ignore_ascii_case(NOT_RETURNABLE) => "not-returnable",
         _ => "rule-violation",
     }
 }
@@ -154,6 +155,8 @@ fn rule_slug(title: &str) -> &'static str {
 pub const OUT_OF_STOCK: &str = "Out of stock";
 pub const INSUFFICIENT_STOCK: &str = "Insufficient stock";
 pub const PRODUCT_INACTIVE: &str = "Product inactive";
+/// More units returned than the sale has left to return (`returnable` in the body).
+pub const NOT_RETURNABLE: &str = "Not returnable";
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {

@@ -121,6 +121,20 @@ impl JsonObject {
         }
     }
 
+    /// A boolean: JSON `true` or `false`.
+    pub fn boolean(&mut self, name: &str) -> Field<bool> {
+        match self.raw(name) {
+            Field::Value("true") => Field::Value(true),
+            Field::Value("false") => Field::Value(false),
+            Field::Value(_) => {
+                self.error(name, "must be true or false");
+                Field::Absent
+            }
+            Field::Null => Field::Null,
+            Field::Absent => Field::Absent,
+        }
+    }
+
     /// A money amount: a JSON number or a decimal string with at most 2 decimals.
     pub fn money(&mut self, name: &str) -> Field<Money> {
         match self.raw(name) {

@@ -339,14 +339,53 @@ pub struct NewSaleBody {
     pub sold_at: Option<String>,
 }
 
+/// `POST /sales/{id}/returns`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"units": 1, "reason": "damaged", "restock": true}))]
+pub struct NewReturnBody {
+    /// 1 up to the units of the sale not yet returned (422 with `returnable` otherwise).
+    #[schema(minimum = 1, maximum = 10000)]
+    pub units: i64,
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+    /// Put the units back in stock with a `return` ledger entry (default true).
+    pub restock: Option<bool>,
+    /// Default now; before the sale or more than 5 minutes ahead is 422.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub returned_at: Option<String>,
+}
+
 // ---- responses without a Rust type of their own ---------------------------------------------
 
-/// Totals of a group of sales.
+/// A sale with the units returned so far.
+#[derive(ToSchema)]
+#[schema(example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1, "category_name": "electronics",
+    "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98", "sold_at": "2023-10-08T12:48:25Z",
+    "units_returned": 1}))]
+pub struct SaleWithReturns {
+    pub id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units_sold: i64,
+    pub unit_price: Money,
+    pub total_price: Money,
+    #[schema(format = DateTime)]
+    pub sold_at: String,
+    pub units_returned: i64,
+}
+
+/// Totals of a group of sales, and of the returns made in the same period.
 #[derive(ToSchema)]
 pub struct Totals {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
+    pub total_units_returned: i64,
+    pub total_refunded: Money,
+    pub returns_count: i64,
+    /// `total_revenue` minus `total_refunded`.
+    pub net_revenue: Money,
 }
 
 /// One row of a summary: its grouping keys and its totals.
@@ -361,6 +400,12 @@ pub struct SummaryRow {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
+    pub total_units_returned: i64,
+    pub total_refunded: Money,
+    pub returns_count: i64,
+    /// `total_revenue` minus `total_refunded`.
+    pub net_revenue: Money,
+    /// Null in a period with returns and no sales.
     #[schema(required = true, format = DateTime)]
     pub last_sold_at: Option<String>,
 }
@@ -370,7 +415,8 @@ pub struct SummaryRow {
 #[schema(example = json!({
     "group_by": "year", "from": null, "to": null, "timezone": "UTC",
     "rows": [{"period": "2022", "total_units_sold": 19, "total_revenue": "28500.00", "sales_count": 9,
-              "last_sold_at": "2022-12-18T11:00:00Z"}]
+              "total_units_returned": 1, "total_refunded": "1500.00", "returns_count": 1,
+              "net_revenue": "27000.00", "last_sold_at": "2022-12-18T11:00:00Z"}]
 }))]
 pub struct Summary {
     /// The grouping, in its canonical spelling (`product-day` for `product_id-date`).
@@ -424,6 +470,11 @@ pub struct TopRow {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
+    pub total_units_returned: i64,
+    pub total_refunded: Money,
+    pub returns_count: i64,
+    /// `total_revenue` minus `total_refunded`.
+    pub net_revenue: Money,
 }
 
 /// `GET /sales/top`.
@@ -464,6 +515,11 @@ pub struct CategoryTotals {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
+    pub total_units_returned: i64,
+    pub total_refunded: Money,
+    pub returns_count: i64,
+    /// `total_revenue` minus `total_refunded`.
+    pub net_revenue: Money,
 }
 
 /// The day's totals.
@@ -472,6 +528,12 @@ pub struct DayTotals {
     pub total_units_sold: i64,
     pub total_revenue: Money,
     pub sales_count: i64,
+    pub total_units_returned: i64,
+    pub total_refunded: Money,
+    pub returns_count: i64,
+    /// `total_revenue` minus `total_refunded`.
+    pub net_revenue: Money,
+    /// Null in a period with returns and no sales.
     #[schema(required = true, format = DateTime)]
     pub last_sold_at: Option<String>,
 }

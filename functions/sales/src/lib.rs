@@ -7,12 +7,17 @@ use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
-use shared::domain::{NewSale, SaleView as Sale, is_valid_category_name, parse_product_id};
+use shared::domain::{
+    NewReturn, NewSale, ReturnView as Return, SaleView as Sale, is_sale_id, is_valid_category_name, parse_product_id,
+};
 use shared::error::AppError;
-use shared::http::{AppState, JsonBody, Query, ok};
-use shared::openapi::{BadRequest, Comparison, Conflict, NewSaleBody, PageParams, Ranking, Unprocessable};
+use shared::http::{AppState, JsonBody, PathParam, Query, ok};
+use shared::openapi::{
+    BadRequest, Comparison, Conflict, NewReturnBody, NewSaleBody, PageParams, Ranking, SaleWithReturns, Unprocessable,
+};
 use shared::store::analytics::{History, SummaryQuery};
 use shared::store::catalogue::Page;
+use shared::store::counters::Metric as RankMetric;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
 use shared::time;
 use utoipa::IntoParams;
@@ -24,6 +29,8 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(record_sale, list_sales))
+        .routes(routes!(get_sale))
+        .routes(routes!(record_return, list_returns))
         .routes(routes!(summary))
         .routes(routes!(compare))
         .routes(routes!(top))
@@ -126,10 +133,22 @@ struct TimeZoneParam {
     tz: String,
 }
 
+/// Whether the listed sales have returns.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only
+struct HasReturnsParam {
+    /// `true`: only sales with at least one return; `false`: only sales without. Each listed
+    /// sale then carries `units_returned`. A page may hold fewer than `limit` sales while
+    /// `next_cursor` says there are more.
+    #[serde(default)]
+    has_returns: Option<bool>,
+}
+
 /// Lists sales, newest first: by product, by category or all, in a time range.
 #[utoipa::path(
     get, path = "/sales", tag = "sales",
-    params(SalesFilterParams, TimeZoneParam, PageParams),
+    params(SalesFilterParams, TimeZoneParam, HasReturnsParam, PageParams),
     responses((status = 200, description = "A page of sales", body = Page<Sale>), (status = 400, response = BadRequest))
 )]
 async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
@@ -167,10 +186,21 @@ async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Resul
     {
         return Err(AppError::bad_field("from", "must not be after to"));
     }
+    let has_returns = match q.get("has_returns").as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(AppError::bad_field("has_returns", "must be true or false")),
+    };
     let limit = q.limit()?;
     let cursor = q.get("cursor");
     q.finish()?;
     let filter = SalesFilter { product_id, category_name, from, to };
+    if let Some(has_returns) = has_returns {
+        let page = state.store.list_sales_by_returns(&filter, has_returns, limit, cursor.as_deref()).await?;
+        let views: Vec<_> = page.items.iter().map(|s| s.to_json(tz)).collect();
+        return Ok(ok(&Page { items: views, next_cursor: page.next_cursor }));
+    }
     let page = state.store.list_sales(&filter, limit, cursor.as_deref()).await?;
     let views: Vec<_> = page.items.iter().map(|s| s.view(tz)).collect();
     Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
@@ -320,11 +350,12 @@ enum RankBy {
 
 /// What to rank by.
 #[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
+#[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
 enum Metric {
     Revenue,
     Units,
+    NetRevenue,
 }
 
 /// One period against another, in total or per category or product.
@@ -370,7 +401,7 @@ struct TopParams {
     /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
     #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
     at: String,
-    /// Default `revenue`.
+    /// Default `revenue`; `net_revenue` is revenue minus refunds.
     #[serde(default)]
     #[param(inline, value_type = Metric)]
     metric: String,
@@ -392,19 +423,121 @@ async fn top(State(state): State<AppState>, Query(mut q): Query) -> Result<Respo
         parse_period_grain("period", &q.get("period").ok_or_else(|| AppError::bad_field("period", "is required"))?)?;
     let at_text = q.get("at").ok_or_else(|| AppError::bad_field("at", "is required"))?;
     let at = parse_period("at", grain, &at_text)?;
-    let by_units = match q.get("metric").as_deref() {
-        None | Some("revenue") => false,
-        Some("units") => true,
-        Some(_) => return Err(AppError::bad_field("metric", "must be revenue or units")),
+    let metric = match q.get("metric").as_deref() {
+        None => RankMetric::Revenue,
+        Some(text) => RankMetric::parse(text)
+            .ok_or_else(|| AppError::bad_field("metric", "must be revenue, units or net_revenue"))?,
     };
     let limit = q.bounded_int("limit", 1, 100, 10)?;
     q.finish()?;
-    let rows = state.store.top(kind, &at, by_units, limit).await?;
+    let rows = state.store.top(kind, &at, metric, limit).await?;
     Ok(ok(&serde_json::json!({
         "by": if kind == GroupKind::Product { "product" } else { "category" },
         "period": grain.name(),
         "at": at.period,
-        "metric": if by_units { "units" } else { "revenue" },
+        "metric": metric.name(),
         "rows": rows,
     })))
+}
+
+/// A sale path value: 400 unless it can be a sale id.
+fn sale_id(PathParam(id): PathParam) -> Result<String, AppError> {
+    if is_sale_id(&id) { Ok(id) } else { Err(AppError::bad_field("id", "must be a sale id (26 characters, 0-9 A-Z)")) }
+}
+
+/// The sale id of a path.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // documentation only
+struct SaleIdParam {
+    /// A sale id (a ULID).
+    #[param(pattern = "^[0-9A-Z]{26}$", example = "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8")]
+    id: String,
+}
+
+/// A sale by id, with the units returned so far.
+#[utoipa::path(
+    get, path = "/sales/{id}", tag = "sales",
+    params(SaleIdParam, TimeZoneParam),
+    responses(
+        (status = 200, body = SaleWithReturns),
+        (status = 400, response = BadRequest),
+        (status = 404, response = shared::openapi::NotFound),
+    )
+)]
+async fn get_sale(State(state): State<AppState>, path: PathParam, Query(mut q): Query) -> Result<Response, AppError> {
+    let id = sale_id(path)?;
+    let tz = time_zone(&mut q)?;
+    q.finish()?;
+    let found = state.store.find_sale(&id, false).await?.ok_or_else(|| shared::store::sales::sale_not_found(&id))?;
+    Ok(ok(&found.to_json(tz)))
+}
+
+fn time_zone(q: &mut shared::input::QueryParams) -> Result<Option<Tz>, AppError> {
+    q.get("tz")
+        .map(|t| {
+            t.parse::<Tz>().map_err(|_| AppError::bad_field("tz", "must be an IANA time zone such as Asia/Karachi"))
+        })
+        .transpose()
+}
+
+/// Returns units of a sale: the return (refund at the sale's unit price), the sale's returned
+/// units (never beyond units sold, under any concurrency) and, with `restock` (default), the
+/// stock increment with a `return` ledger entry carrying the sale id, in one conditional
+/// transaction. 422 with `returnable` when more units are returned than are left.
+#[utoipa::path(
+    post, path = "/sales/{id}/returns", tag = "sales",
+    params(
+        SaleIdParam,
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+         description = "Retries with the same key and body return the first response and record nothing new"),
+    ),
+    request_body = NewReturnBody,
+    responses(
+        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = Return),
+        (status = 400, response = BadRequest),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+async fn record_return(
+    State(state): State<AppState>,
+    path: PathParam,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, AppError> {
+    let id = sale_id(path)?;
+    let key = idempotency_key(&headers)?;
+    let fingerprint = body.fingerprint();
+    let now = time::now();
+    let new = NewReturn::from_json(body, now)?;
+    let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
+    let response = state.store.record_return_once(&id, &new, idempotency.as_ref(), now).await?;
+    Ok(stored_response(response))
+}
+
+/// A sale's returns, newest first.
+#[utoipa::path(
+    get, path = "/sales/{id}/returns", tag = "sales",
+    params(SaleIdParam, TimeZoneParam, PageParams),
+    responses(
+        (status = 200, description = "A page of returns", body = Page<Return>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = shared::openapi::NotFound),
+    )
+)]
+async fn list_returns(
+    State(state): State<AppState>,
+    path: PathParam,
+    Query(mut q): Query,
+) -> Result<Response, AppError> {
+    let id = sale_id(path)?;
+    let tz = time_zone(&mut q)?;
+    let limit = q.limit()?;
+    let cursor = q.get("cursor");
+    q.finish()?;
+    let page = state.store.list_returns(&id, limit, cursor.as_deref()).await?;
+    let views: Vec<_> = page.items.iter().map(|r| r.view(tz)).collect();
+    Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
 }

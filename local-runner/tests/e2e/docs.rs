@@ -10,7 +10,8 @@ const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /// A path template with its parameters filled with values that exist in a fresh table's terms.
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1").replace("{name}", "electronics").replace("{date}", "2022-10-08")
+    let id = if path.starts_with("/sales/") { "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8" } else { "1" };
+    path.replace("{id}", id).replace("{name}", "electronics").replace("{date}", "2022-10-08")
 }
 
 #[tokio::test]
@@ -30,6 +31,8 @@ async fn the_document_is_openapi_3_1_with_every_contract_path() {
         ("/sales/summary", &["get"]),
         ("/sales/compare", &["get"]),
         ("/sales/top", &["get"]),
+        ("/sales/{id}", &["get"]),
+        ("/sales/{id}/returns", &["get", "post"]),
         ("/reports/daily", &["get"]),
         ("/reports/daily/{date}", &["get"]),
         ("/health", &["get"]),
@@ -95,6 +98,7 @@ fn query_value(name: &str) -> &'static str {
         "previous" => "2022",
         "by" => "product",
         "metric" => "units",
+        "has_returns" => "true",
         other => panic!("no test value for the query parameter {other}: add one"),
     }
 }

@@ -10,4 +10,5 @@ mod examples;
 mod helpers;
 mod hostile;
 mod restart;
+mod returns;
 mod sales;

@@ -175,12 +175,7 @@ impl Scope {
 
     /// The scopes one sale counts in.
     pub fn of_sale(fact: &SaleFact) -> [Scope; 4] {
-        [
-            Scope::Store,
-            Scope::Category(fact.category_name.clone()),
-            Scope::Product(fact.product_id),
-            Scope::ProductInCategory(fact.category_name.clone(), fact.product_id),
-        ]
+        Fact::Sale(fact.clone()).scopes()
     }
 }
 
@@ -200,13 +195,17 @@ pub struct CounterKey {
     pub bucket: Bucket,
 }
 
-/// What a counter holds.
+/// What a counter holds: the sales (units, revenue, count, latest) and the returns counted in
+/// its bucket (by `returned_at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
     pub units: i64,
     pub revenue_minor: i64,
     pub sales_count: i64,
     pub last_sold_at: Option<DateTime<Utc>>,
+    pub units_returned: i64,
+    pub refunded_minor: i64,
+    pub returns_count: i64,
 }
 
 impl Totals {
@@ -215,6 +214,9 @@ impl Totals {
         self.revenue_minor += other.revenue_minor;
         self.sales_count += other.sales_count;
         self.last_sold_at = self.last_sold_at.max(other.last_sold_at);
+        self.units_returned += other.units_returned;
+        self.refunded_minor += other.refunded_minor;
+        self.returns_count += other.returns_count;
     }
 
     pub fn of_sale(fact: &SaleFact) -> Totals {
@@ -223,11 +225,22 @@ impl Totals {
             revenue_minor: fact.revenue_minor,
             sales_count: 1,
             last_sold_at: Some(fact.sold_at),
+            ..Totals::default()
         }
     }
 
+    pub fn of_return(fact: &ReturnFact) -> Totals {
+        Totals { units_returned: fact.units, refunded_minor: fact.refund_minor, returns_count: 1, ..Totals::default() }
+    }
+
+    /// Revenue minus refunds.
+    pub fn net_minor(&self) -> i64 {
+        self.revenue_minor - self.refunded_minor
+    }
+
+    /// No sale and no return.
     pub fn is_empty(&self) -> bool {
-        self.sales_count == 0
+        self.sales_count == 0 && self.returns_count == 0
     }
 }
 
@@ -255,6 +268,91 @@ impl SaleFact {
     }
 }
 
+/// A recorded return as the aggregator sees it: it counts in every counter its sale feeds (the
+/// sale's category and product), in the buckets of `returned_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnFact {
+    pub return_id: String,
+    pub sale_id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units: i64,
+    pub refund_minor: i64,
+    pub returned_at: DateTime<Utc>,
+}
+
+impl ReturnFact {
+    pub fn from_return(r: &super::SaleReturn) -> ReturnFact {
+        ReturnFact {
+            return_id: r.id.clone(),
+            sale_id: r.sale_id.clone(),
+            product_id: r.product_id,
+            category_name: r.category_name.clone(),
+            units: r.units,
+            refund_minor: r.refund.minor(),
+            returned_at: r.returned_at,
+        }
+    }
+}
+
+/// What the aggregator counts: a sale or a return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    Sale(SaleFact),
+    Return(ReturnFact),
+}
+
+impl From<SaleFact> for Fact {
+    fn from(f: SaleFact) -> Fact {
+        Fact::Sale(f)
+    }
+}
+
+impl From<ReturnFact> for Fact {
+    fn from(f: ReturnFact) -> Fact {
+        Fact::Return(f)
+    }
+}
+
+impl Fact {
+    /// The id of its "already counted" marker: the sale id, or `RETURN#{return_id}`.
+    pub fn marker_id(&self) -> String {
+        match self {
+            Fact::Sale(s) => s.sale_id.clone(),
+            Fact::Return(r) => format!("RETURN#{}", r.return_id),
+        }
+    }
+
+    /// When it counts: `sold_at` or `returned_at`.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Fact::Sale(s) => s.sold_at,
+            Fact::Return(r) => r.returned_at,
+        }
+    }
+
+    pub fn totals(&self) -> Totals {
+        match self {
+            Fact::Sale(s) => Totals::of_sale(s),
+            Fact::Return(r) => Totals::of_return(r),
+        }
+    }
+
+    /// The scopes it counts in: its sale's store, category, product and product-in-category.
+    pub fn scopes(&self) -> [Scope; 4] {
+        let (category, product) = match self {
+            Fact::Sale(s) => (&s.category_name, s.product_id),
+            Fact::Return(r) => (&r.category_name, r.product_id),
+        };
+        [
+            Scope::Store,
+            Scope::Category(category.clone()),
+            Scope::Product(product),
+            Scope::ProductInCategory(category.clone(), product),
+        ]
+    }
+}
+
 /// The buckets (hour, day, month, year, all-time) of an instant in the store's zone.
 pub fn buckets_of(at: DateTime<Utc>, tz: Tz) -> [Bucket; 5] {
     let local = at.with_timezone(&tz).naive_local();
@@ -270,34 +368,35 @@ pub fn buckets_of(at: DateTime<Utc>, tz: Tz) -> [Bucket; 5] {
 /// The counters one sale adds to: each of its scopes in each of its buckets.
 pub const COUNTERS_PER_SALE: usize = 20;
 
-/// The [`COUNTERS_PER_SALE`] counters one sale adds to.
-pub fn counters_of(fact: &SaleFact, tz: Tz) -> Vec<CounterKey> {
-    let scopes = Scope::of_sale(fact);
-    let buckets = buckets_of(fact.sold_at, tz);
+/// The [`COUNTERS_PER_SALE`] counters one sale (or return) adds to.
+pub fn counters_of(fact: &Fact, tz: Tz) -> Vec<CounterKey> {
+    let scopes = fact.scopes();
+    let buckets = buckets_of(fact.at(), tz);
     scopes.iter().flat_map(|s| buckets.iter().map(|b| CounterKey { scope: s.clone(), bucket: b.clone() })).collect()
 }
 
-/// The naive fold: every counter's totals over `facts` (each sale id once).
-pub fn fold(facts: &[SaleFact], tz: Tz) -> BTreeMap<CounterKey, Totals> {
+/// The naive fold: every counter's totals over `facts` (each sale and each return once).
+pub fn fold<F: Clone + Into<Fact>>(facts: &[F], tz: Tz) -> BTreeMap<CounterKey, Totals> {
     let mut seen = BTreeSet::new();
     let mut out: BTreeMap<CounterKey, Totals> = BTreeMap::new();
     for fact in facts {
-        if !seen.insert(fact.sale_id.as_str()) {
+        let fact: Fact = fact.clone().into();
+        if !seen.insert(fact.marker_id()) {
             continue;
         }
-        let t = Totals::of_sale(fact);
-        for key in counters_of(fact, tz) {
+        let t = fact.totals();
+        for key in counters_of(&fact, tz) {
             out.entry(key).or_default().add(&t);
         }
     }
     out
 }
 
-/// A group of sales applied in one transaction: one marker per sale plus one update per
-/// counter they touch, together within `max_items`.
+/// A group of sales and returns applied in one transaction: one marker per fact plus one update
+/// per counter they touch, together within `max_items`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chunk {
-    pub sales: Vec<SaleFact>,
+    pub sales: Vec<Fact>,
     pub counters: BTreeMap<CounterKey, Totals>,
 }
 
@@ -310,28 +409,29 @@ impl Chunk {
 /// DynamoDB's limit of actions in one transaction.
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
-/// Coalesces sales into as few transactions as fit: each chunk is its sales' markers plus one
-/// update per distinct counter, at most `max_items` in all. Duplicate sale ids (a redelivered
-/// record inside one batch) are dropped, so no item appears twice in a transaction.
-pub fn plan_chunks(facts: &[SaleFact], tz: Tz, max_items: usize) -> Vec<Chunk> {
+/// Coalesces sales and returns into as few transactions as fit: each chunk is its facts'
+/// markers plus one update per distinct counter, at most `max_items` in all. Duplicates (a
+/// redelivered record inside one batch) are dropped, so no item appears twice in a transaction.
+pub fn plan_chunks<F: Clone + Into<Fact>>(facts: &[F], tz: Tz, max_items: usize) -> Vec<Chunk> {
     assert!(max_items > COUNTERS_PER_SALE, "a chunk must fit at least one sale and its counters");
     let mut seen = BTreeSet::new();
     let mut chunks = Vec::new();
     let mut current = Chunk { sales: Vec::new(), counters: BTreeMap::new() };
     for fact in facts {
-        if !seen.insert(fact.sale_id.clone()) {
+        let fact: Fact = fact.clone().into();
+        if !seen.insert(fact.marker_id()) {
             continue;
         }
-        let keys = counters_of(fact, tz);
+        let keys = counters_of(&fact, tz);
         let new_counters = keys.iter().filter(|k| !current.counters.contains_key(*k)).count();
         if current.items() + 1 + new_counters > max_items {
             chunks.push(std::mem::replace(&mut current, Chunk { sales: Vec::new(), counters: BTreeMap::new() }));
         }
-        let t = Totals::of_sale(fact);
+        let t = fact.totals();
         for key in keys {
             current.counters.entry(key).or_default().add(&t);
         }
-        current.sales.push(fact.clone());
+        current.sales.push(fact);
     }
     if !current.sales.is_empty() {
         chunks.push(current);

@@ -96,11 +96,17 @@ impl SummaryRow {
     }
 }
 
-/// Adds `total_units_sold`, `total_revenue`, `sales_count` (and `last_sold_at`) to a row.
+/// Adds `total_units_sold`, `total_revenue`, `sales_count`, the returns (`total_units_returned`,
+/// `total_refunded`, `returns_count`), `net_revenue` (revenue minus refunds), and
+/// `last_sold_at` when asked, to a row.
 pub fn totals_into(row: &mut Map<String, Value>, t: &Totals, with_last: bool) {
     row.insert("total_units_sold".into(), t.units.into());
     row.insert("total_revenue".into(), Money::from_minor(t.revenue_minor).to_string().into());
     row.insert("sales_count".into(), t.sales_count.into());
+    row.insert("total_units_returned".into(), t.units_returned.into());
+    row.insert("total_refunded".into(), Money::from_minor(t.refunded_minor).to_string().into());
+    row.insert("returns_count".into(), t.returns_count.into());
+    row.insert("net_revenue".into(), Money::from_minor(t.net_minor()).to_string().into());
     if with_last {
         row.insert("last_sold_at".into(), t.last_sold_at.map(|at| time::to_api(at, None)).into());
     }
@@ -152,6 +158,9 @@ pub fn compare_row(key: Option<(&str, Value)>, current: &Totals, previous: &Tota
         revenue_minor: current.revenue_minor - previous.revenue_minor,
         sales_count: current.sales_count - previous.sales_count,
         last_sold_at: None,
+        units_returned: current.units_returned - previous.units_returned,
+        refunded_minor: current.refunded_minor - previous.refunded_minor,
+        returns_count: current.returns_count - previous.returns_count,
     };
     row.insert("change".into(), totals_json(&change));
     row.insert(
@@ -220,12 +229,23 @@ mod tests {
 
     #[test]
     fn compare_row_shape() {
-        let cur = Totals { units: 3, revenue_minor: 30_000, sales_count: 2, last_sold_at: None };
-        let prev = Totals { units: 1, revenue_minor: 10_000, sales_count: 1, last_sold_at: None };
+        let cur = Totals {
+            units: 3,
+            revenue_minor: 30_000,
+            sales_count: 2,
+            refunded_minor: 5_000,
+            units_returned: 1,
+            returns_count: 1,
+            ..Totals::default()
+        };
+        let prev = Totals { units: 1, revenue_minor: 10_000, sales_count: 1, ..Totals::default() };
         let row = compare_row(Some(("category_name", "toys".into())), &cur, &prev);
         assert_eq!(row["change"]["total_revenue"], "200.00");
         assert_eq!(row["revenue_change_pct"], 200.0);
         assert_eq!(row["current"]["total_units_sold"], 3);
         assert!(row["current"].get("last_sold_at").is_none());
+        assert_eq!(row["current"]["net_revenue"], "250.00");
+        assert_eq!(row["change"]["total_refunded"], "50.00");
+        assert_eq!(row["previous"]["net_revenue"], "100.00");
     }
 }

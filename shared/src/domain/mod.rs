@@ -3,7 +3,9 @@
 pub mod aggregate;
 pub mod analytics;
 pub mod catalogue;
+pub mod returns;
 pub mod sales;
 
 pub use catalogue::*;
+pub use returns::*;
 pub use sales::*;

@@ -10,9 +10,9 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::Store;
-use super::counters::BoardEntry;
+use super::counters::{BoardEntry, Metric};
 use super::sales::SalesFilter;
-use crate::domain::aggregate::{Board, Bucket, Grain, SaleFact, Scope, Totals, cover_runs, split_window};
+use crate::domain::aggregate::{Board, Bucket, Grain, ReturnFact, SaleFact, Scope, Totals, cover_runs, split_window};
 use crate::domain::analytics::{GroupBy, GroupKind, Summary, SummaryRow, compare_row};
 use crate::error::AppError;
 
@@ -222,6 +222,20 @@ impl Store {
                     None => break,
                 }
             }
+            // The returns made in the edge (by `returned_at`) of the sales the filters select.
+            let returns = self.returns_between(&filter).await?;
+            summary.items_read += returns.len();
+            for r in &returns {
+                let fact = ReturnFact::from_return(r);
+                let key = match group_by.kind {
+                    None => RowKey::Total,
+                    Some(GroupKind::Product) => RowKey::Product(fact.product_id),
+                    Some(GroupKind::Category) => RowKey::Category(fact.category_name.clone()),
+                };
+                let local = fact.returned_at.with_timezone(&tz).naive_local();
+                let period = grain.map(|g| Bucket::containing(g, local).period);
+                acc.entry((key, period)).or_default().add(&Totals::of_return(&fact));
+            }
         }
         if acc.len() > limits.rows {
             return Err(too_big(format!("has {} rows; at most {}", acc.len(), limits.rows)));
@@ -273,15 +287,16 @@ impl Store {
         }
     }
 
-    /// `GET /sales/top`: one Query of the period's leaderboard.
+    /// `GET /sales/top`: one Query of the period's leaderboard (by revenue, units or net
+    /// revenue).
     pub async fn top(
         &self,
         kind: GroupKind,
         bucket: &Bucket,
-        by_units: bool,
+        metric: Metric,
         limit: i32,
     ) -> Result<Vec<Value>, AppError> {
-        let entries = self.read_board(&kind.board(), bucket, by_units, Some(limit)).await?;
+        let entries = self.read_board_by(&kind.board(), bucket, metric, Some(limit)).await?;
         Ok(entries
             .into_iter()
             .enumerate()

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::keys::{self, Index};
 use super::{Item, Store, StoreError, TxOutcome, backoff, key_item, n, put_new, s};
-use crate::domain::aggregate::{Board, Bucket, CounterKey, Grain, Run, SaleFact, Scope, Totals, fold};
+use crate::domain::aggregate::{Board, Bucket, CounterKey, Fact, Grain, Run, Scope, Totals, fold};
 use crate::time;
 
 /// How long DynamoDB Streams keep a record: after this no redelivery of a sale can come.
@@ -54,6 +54,12 @@ struct CounterItem {
     sales_count: i64,
     #[serde(default)]
     last_sold_at: Option<String>,
+    #[serde(default)]
+    units_returned: i64,
+    #[serde(default)]
+    refunded_minor: i64,
+    #[serde(default)]
+    returns_count: i64,
 }
 
 impl CounterItem {
@@ -63,6 +69,36 @@ impl CounterItem {
             revenue_minor: self.revenue_minor,
             sales_count: self.sales_count,
             last_sold_at: self.last_sold_at.as_deref().and_then(time::from_stored),
+            units_returned: self.units_returned,
+            refunded_minor: self.refunded_minor,
+            returns_count: self.returns_count,
+        }
+    }
+}
+
+/// What a leaderboard is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Revenue,
+    Units,
+    NetRevenue,
+}
+
+impl Metric {
+    pub fn parse(text: &str) -> Option<Metric> {
+        match text {
+            "revenue" => Some(Metric::Revenue),
+            "units" => Some(Metric::Units),
+            "net_revenue" => Some(Metric::NetRevenue),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Revenue => "revenue",
+            Metric::Units => "units",
+            Metric::NetRevenue => "net_revenue",
         }
     }
 }
@@ -74,10 +110,18 @@ pub struct BoardEntry {
     pub totals: Totals,
 }
 
-fn marker_put(table: &str, sale_id: &str, now: DateTime<Utc>) -> TransactWriteItem {
-    let mut item = key_item(&keys::aggregated_marker(sale_id));
+fn marker_put(table: &str, fact: &Fact, now: DateTime<Utc>) -> TransactWriteItem {
+    let mut item = key_item(&keys::aggregated_marker(&fact.marker_id()));
     item.insert("entity".into(), s("aggregated"));
-    item.insert("sale_id".into(), s(sale_id));
+    match fact {
+        Fact::Sale(f) => {
+            item.insert("sale_id".into(), s(&f.sale_id));
+        }
+        Fact::Return(f) => {
+            item.insert("return_id".into(), s(&f.return_id));
+            item.insert("sale_id".into(), s(&f.sale_id));
+        }
+    }
     item.insert("expires_at".into(), n(now.timestamp() + MARKER_TTL_SECS));
     put_new(table, item)
 }
@@ -116,7 +160,11 @@ fn counter_update(table: &str, key: &CounterKey, delta: &Totals, set_last: bool)
         .set_key(Some(key_item(&keys::counter(key))))
         .expression_attribute_values(":units", n(delta.units))
         .expression_attribute_values(":revenue", n(delta.revenue_minor))
-        .expression_attribute_values(":count", n(delta.sales_count));
+        .expression_attribute_values(":count", n(delta.sales_count))
+        .expression_attribute_values(":units_returned", n(delta.units_returned))
+        .expression_attribute_values(":refunded", n(delta.refunded_minor))
+        .expression_attribute_values(":returns", n(delta.returns_count))
+        .expression_attribute_values(":net", n(delta.net_minor()));
     for (i, (name, value)) in scope_attributes(key).into_iter().enumerate() {
         set.push(format!("#a{i} = :a{i}"));
         update = update
@@ -130,24 +178,28 @@ fn counter_update(table: &str, key: &CounterKey, delta: &Totals, set_last: bool)
             .condition_expression("attribute_not_exists(last_sold_at) OR last_sold_at < :last")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None);
     }
-    let expression = format!("SET {} ADD units :units, revenue_minor :revenue, sales_count :count", set.join(", "));
+    let expression = format!(
+        "SET {} ADD units :units, revenue_minor :revenue, sales_count :count, units_returned :units_returned, \
+         refunded_minor :refunded, returns_count :returns, net_minor :net",
+        set.join(", ")
+    );
     TransactWriteItem::builder()
         .update(update.update_expression(expression).build().expect("table, key and expression are set"))
         .build()
 }
 
 impl Store {
-    /// Counts a chunk of sales exactly once: one transaction of a marker per sale (which fails if
-    /// the sale was already counted) and one update per counter. Sales already counted are
-    /// dropped and the rest retried, so a redelivered or replayed record never counts twice and
-    /// a crash between transactions loses nothing (the uncounted sales have no marker).
+    /// Counts a chunk of sales and returns exactly once: one transaction of a marker per fact
+    /// (which fails if it was already counted) and one update per counter. Facts already counted
+    /// are dropped and the rest retried, so a redelivered or replayed record never counts twice
+    /// and a crash between transactions loses nothing (the uncounted facts have no marker).
     pub async fn apply_sales(
         &self,
-        sales: &[SaleFact],
+        sales: &[Fact],
         tz: chrono_tz::Tz,
         now: DateTime<Utc>,
     ) -> Result<Applied, StoreError> {
-        let mut pending: Vec<SaleFact> = sales.to_vec();
+        let mut pending: Vec<Fact> = sales.to_vec();
         let mut keep_last: HashSet<CounterKey> = HashSet::new();
         let mut applied = Applied::default();
         for attempt in 0..MAX_APPLY_ATTEMPTS {
@@ -155,8 +207,7 @@ impl Store {
                 return Ok(applied);
             }
             let counters: BTreeMap<CounterKey, Totals> = fold(&pending, tz);
-            let mut items: Vec<TransactWriteItem> =
-                pending.iter().map(|f| marker_put(self.table(), &f.sale_id, now)).collect();
+            let mut items: Vec<TransactWriteItem> = pending.iter().map(|f| marker_put(self.table(), f, now)).collect();
             let counter_keys: Vec<&CounterKey> = counters.keys().collect();
             for (key, delta) in &counters {
                 items.push(counter_update(self.table(), key, delta, !keep_last.contains(key)));
@@ -287,7 +338,22 @@ impl Store {
         by_units: bool,
         limit: Option<i32>,
     ) -> Result<Vec<BoardEntry>, StoreError> {
-        let index = if by_units { Index::Gsi6 } else { Index::Gsi5 };
+        self.read_board_by(board, bucket, if by_units { Metric::Units } else { Metric::Revenue }, limit).await
+    }
+
+    /// A leaderboard in one bucket, best first by `metric`, at most `limit` entries.
+    pub async fn read_board_by(
+        &self,
+        board: &Board,
+        bucket: &Bucket,
+        metric: Metric,
+        limit: Option<i32>,
+    ) -> Result<Vec<BoardEntry>, StoreError> {
+        let index = match metric {
+            Metric::Revenue => Index::Gsi5,
+            Metric::Units => Index::Gsi6,
+            Metric::NetRevenue => Index::Gsi7,
+        };
         let mut out = Vec::new();
         let mut start = None;
         loop {

@@ -27,6 +27,8 @@ pub enum Index {
     Gsi5,
     /// Leaderboards by units: product and category counters of one period (`board`).
     Gsi6,
+    /// Leaderboards by net revenue (revenue minus refunds): the same counters (`board`).
+    Gsi7,
 }
 
 impl Index {
@@ -38,6 +40,7 @@ impl Index {
             Index::Gsi4 => "GSI4",
             Index::Gsi5 => "GSI5",
             Index::Gsi6 => "GSI6",
+            Index::Gsi7 => "GSI7",
         }
     }
 
@@ -47,7 +50,7 @@ impl Index {
             Index::Gsi2 => "GSI2PK",
             Index::Gsi3 => "GSI3PK",
             Index::Gsi4 => "GSI4PK",
-            Index::Gsi5 | Index::Gsi6 => "board",
+            Index::Gsi5 | Index::Gsi6 | Index::Gsi7 => "board",
         }
     }
 
@@ -59,6 +62,7 @@ impl Index {
             Index::Gsi4 => "GSI4SK",
             Index::Gsi5 => "revenue_minor",
             Index::Gsi6 => "units",
+            Index::Gsi7 => "net_minor",
         }
     }
 }
@@ -353,4 +357,74 @@ pub const DAILY_REPORTS_PK: &str = "REPORT#daily";
 /// is one Query and rewriting a day's report replaces it.
 pub fn daily_report(date: &str) -> Key {
     Key { pk: DAILY_REPORTS_PK.into(), sk: date.to_owned() }
+}
+
+// ---- a sale by its id, and its returns ------------------------------------------------------
+
+/// The partition of a sale's id: its lookup item (`SALE`) and its returns (`RETURN#...`).
+pub fn sale_id_pk(sale_id: &str) -> String {
+    format!("SALEID#{sale_id}")
+}
+
+/// The lookup item of a sale: a copy of the sale (immutable) plus `units_returned`, written in
+/// the sale's own transaction, so `GET /sales/{id}` is one GetItem.
+pub fn sale_ref(sale_id: &str) -> Key {
+    Key { pk: sale_id_pk(sale_id), sk: "SALE".into() }
+}
+
+pub const RETURN_SK_PREFIX: &str = "RETURN#";
+
+/// A return, in its sale's id partition, in time order: `RETURN#{returned_at}#{return_id}`.
+pub fn sale_return(sale_id: &str, returned_at: DateTime<Utc>, return_id: &str) -> Key {
+    Key { pk: sale_id_pk(sale_id), sk: format!("{RETURN_SK_PREFIX}{}#{return_id}", time_key(returned_at)) }
+}
+
+pub const ALL_RETURNS: &str = "RETURNS";
+
+pub fn returns_of_category(category: &str) -> String {
+    format!("CATEGORY#{category}#RETURNS")
+}
+
+pub fn returns_of_category_product(category: &str, product_id: i64) -> String {
+    format!("CATEGORY#{category}#PRODUCT#{product_id}#RETURNS")
+}
+
+/// The index attributes of a return, by `returned_at`: all returns (GSI1), by the sale's
+/// category (GSI2), by the sale's category and product (GSI3). By product alone: GSI1 with a
+/// filter on the projected `product_id`.
+pub fn return_index_attributes(
+    product_id: i64,
+    category: &str,
+    returned_at: DateTime<Utc>,
+    return_id: &str,
+) -> Vec<(&'static str, String)> {
+    let sort = sale_sort(returned_at, return_id);
+    vec![
+        (Index::Gsi1.pk(), ALL_RETURNS.to_owned()),
+        (Index::Gsi1.sk(), sort.clone()),
+        (Index::Gsi2.pk(), returns_of_category(category)),
+        (Index::Gsi2.sk(), sort.clone()),
+        (Index::Gsi3.pk(), returns_of_category_product(category, product_id)),
+        (Index::Gsi3.sk(), sort),
+    ]
+}
+
+/// The "already counted" marker of a return.
+pub fn return_aggregated_marker(return_id: &str) -> Key {
+    aggregated_marker(&format!("RETURN#{return_id}"))
+}
+
+#[cfg(test)]
+mod return_key_tests {
+    use super::*;
+
+    #[test]
+    fn returns_sort_in_time_and_apart_from_the_lookup() {
+        let at = |s: &str| crate::time::parse_rfc3339(s).unwrap();
+        let a = sale_return("S1", at("2023-01-01T00:00:00Z"), "R1");
+        let b = sale_return("S1", at("2023-01-02T00:00:00Z"), "R0");
+        assert!(a.sk < b.sk && a.pk == sale_ref("S1").pk);
+        assert!(b.sk < sale_ref("S1").sk, "a newest-first Query of RETURN# never meets the lookup");
+        assert_eq!(return_aggregated_marker("R1").pk, "AGGREGATED#RETURN#R1");
+    }
 }

@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::catalogue::{Page, ledger_item, product_not_found};
 use super::keys::{self, Index};
 use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic, put_new};
-use crate::domain::{LedgerEntry, LedgerReason, NewSale, ProductStatus, Sale};
-use crate::error::{AppError, INSUFFICIENT_STOCK, OUT_OF_STOCK, PRODUCT_INACTIVE};
+use crate::domain::{LedgerEntry, LedgerReason, NewReturn, NewSale, ProductStatus, Sale, SaleReturn};
+use crate::error::{AppError, INSUFFICIENT_STOCK, NOT_RETURNABLE, OUT_OF_STOCK, PRODUCT_INACTIVE};
 use crate::money::Money;
 use crate::time;
 
@@ -73,6 +73,113 @@ pub fn sale_from_item(item: Item) -> Result<Sale, StoreError> {
     serde_dynamo::from_item::<_, SaleRecord>(item).map_err(|e| StoreError::Corrupt(e.to_string()))?.into_sale()
 }
 
+/// The lookup item of a sale by id (`SALEID#{id}` / `SALE`): a copy of the sale under another
+/// entity name (the aggregator counts only `sale` items) with no index attributes, plus
+/// `units_returned`, which its returns raise on condition.
+pub fn sale_ref_item(sale: &Sale, units_returned: i64) -> Item {
+    let mut record = SaleRecord::from_sale(sale);
+    record.entity = "sale_ref".into();
+    let mut item: Item = serde_dynamo::to_item(record).expect("sale serializes");
+    let key = keys::sale_ref(&sale.id);
+    item.insert(keys::PK.into(), AttributeValue::S(key.pk));
+    item.insert(keys::SK.into(), AttributeValue::S(key.sk));
+    item.insert("units_returned".into(), AttributeValue::N(units_returned.to_string()));
+    item
+}
+
+/// A sale read by id, with the units returned so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleWithReturns {
+    pub sale: Sale,
+    pub units_returned: i64,
+}
+
+impl SaleWithReturns {
+    pub fn returnable(&self) -> i64 {
+        self.sale.units_sold - self.units_returned
+    }
+
+    /// The API's sale with `units_returned`.
+    pub fn to_json(&self, tz: Option<chrono_tz::Tz>) -> Value {
+        let mut body = serde_json::to_value(self.sale.view(tz)).expect("sale serializes");
+        body["units_returned"] = self.units_returned.into();
+        body
+    }
+}
+
+fn sale_ref_from_item(item: Item) -> Result<SaleWithReturns, StoreError> {
+    let units_returned =
+        item.get("units_returned").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    Ok(SaleWithReturns { sale: sale_from_item(item)?, units_returned })
+}
+
+/// The attributes of a return item; `entity`, `sale_id`, `product_id` and `category_name` are
+/// also projected into the indexes (a return listing by time reads keys there, then the items).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReturnRecord {
+    pub entity: String,
+    pub return_id: String,
+    pub sale_id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units: i64,
+    pub refund_minor: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub restocked: bool,
+    pub returned_at: String,
+}
+
+impl ReturnRecord {
+    pub fn from_return(r: &SaleReturn) -> Self {
+        ReturnRecord {
+            entity: "return".into(),
+            return_id: r.id.clone(),
+            sale_id: r.sale_id.clone(),
+            product_id: r.product_id,
+            category_name: r.category_name.clone(),
+            units: r.units,
+            refund_minor: r.refund.minor(),
+            reason: r.reason.clone(),
+            restocked: r.restocked,
+            returned_at: time::to_stored(r.returned_at),
+        }
+    }
+
+    pub fn into_return(self) -> Result<SaleReturn, StoreError> {
+        Ok(SaleReturn {
+            returned_at: time::from_stored(&self.returned_at)
+                .ok_or_else(|| StoreError::Corrupt(format!("returned_at {:?}", self.returned_at)))?,
+            id: self.return_id,
+            sale_id: self.sale_id,
+            product_id: self.product_id,
+            category_name: self.category_name,
+            units: self.units,
+            refund: Money::from_minor(self.refund_minor),
+            reason: self.reason,
+            restocked: self.restocked,
+        })
+    }
+}
+
+/// The full stored item of a return: keys (in its sale's id partition), index attributes (by
+/// time), the return, when it was recorded.
+pub fn return_item(r: &SaleReturn, recorded_at: DateTime<Utc>) -> Item {
+    let mut item: Item = serde_dynamo::to_item(ReturnRecord::from_return(r)).expect("return serializes");
+    let key = keys::sale_return(&r.sale_id, r.returned_at, &r.id);
+    item.insert(keys::PK.into(), AttributeValue::S(key.pk));
+    item.insert(keys::SK.into(), AttributeValue::S(key.sk));
+    for (name, value) in keys::return_index_attributes(r.product_id, &r.category_name, r.returned_at, &r.id) {
+        item.insert(name.into(), AttributeValue::S(value));
+    }
+    item.insert("recorded_at".into(), AttributeValue::S(time::to_stored(recorded_at)));
+    item
+}
+
+pub fn return_from_item(item: Item) -> Result<SaleReturn, StoreError> {
+    serde_dynamo::from_item::<_, ReturnRecord>(item).map_err(|e| StoreError::Corrupt(e.to_string()))?.into_return()
+}
+
 /// A response kept under an idempotency key and returned to every retry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
@@ -118,9 +225,32 @@ impl Store {
         idempotency: Option<&IdempotencyKey>,
         now: DateTime<Utc>,
     ) -> Result<StoredResponse, AppError> {
+        self.once(idempotency, now, |claim| async move {
+            let claim = claim.as_ref().map(|(k, t)| (k.as_str(), t.as_str()));
+            let sale = self.record_sale(new, now, claim).await?;
+            Ok(StoredResponse { status: 201, body: sale_body(&sale) })
+        })
+        .await
+    }
+
+    /// Runs a write at most once per idempotency key. `write` gets the claim (key, owner token)
+    /// when there is a key, and must complete the key in its own transaction
+    /// ([`idempotency_completion`]) so that the key can never say "done" without the write. A
+    /// retry with the same body gets the first response (status and body); with another body a
+    /// 422; while the first is still running a 409. Definite failures (404, 422) are kept as the
+    /// response; transient ones free the key for a retry. Without a key, `write` just runs.
+    pub async fn once<F, Fut>(
+        &self,
+        idempotency: Option<&IdempotencyKey>,
+        now: DateTime<Utc>,
+        write: F,
+    ) -> Result<StoredResponse, AppError>
+    where
+        F: FnOnce(Option<(String, String)>) -> Fut,
+        Fut: std::future::Future<Output = Result<StoredResponse, AppError>>,
+    {
         let Some(idem) = idempotency else {
-            let sale = self.record_sale(new, now, None).await?;
-            return Ok(StoredResponse { status: 201, body: sale_body(&sale) });
+            return write(None).await;
         };
         let token = match self.claim_idempotency_key(idem, now).await? {
             Claim::Acquired { token } => token,
@@ -134,10 +264,10 @@ impl Store {
                 ));
             }
         };
-        match self.record_sale(new, now, Some((&idem.key, &token))).await {
-            Ok(sale) => Ok(StoredResponse { status: 201, body: sale_body(&sale) }),
-            // A definite answer about this request (unknown product, stock, inactive) is the
-            // response every retry must get; keep it.
+        match write(Some((idem.key.clone(), token.clone()))).await {
+            Ok(response) => Ok(response),
+            // A definite answer about this request (unknown product or sale, stock, returnable,
+            // inactive) is the response every retry must get; keep it.
             Err(e) if matches!(e.status().as_u16(), 404 | 422) => {
                 let response = StoredResponse { status: e.status().as_u16(), body: e.problem() };
                 self.complete_idempotency_key(&idem.key, &token, &response, now).await?;
@@ -226,11 +356,15 @@ impl Store {
                     TransactWriteItem::builder().update(idempotency_completion(&table, key, token, &response)).build(),
                 );
             }
+            // The lookup by id, last: the idempotency completion stays the fourth item.
+            items.push(put_new(&table, sale_ref_item(&sale, 0)));
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(sale)),
-                TxOutcome::Cancelled(r) if r.get(3).is_some_and(CancelReason::condition_failed) => Err(
-                    AppError::Conflict("this Idempotency-Key was taken over by a retry after its lease expired".into()),
-                ),
+                TxOutcome::Cancelled(r) if claim.is_some() && r.get(3).is_some_and(CancelReason::condition_failed) => {
+                    Err(AppError::Conflict(
+                        "this Idempotency-Key was taken over by a retry after its lease expired".into(),
+                    ))
+                }
                 TxOutcome::Cancelled(r)
                     if r.first().is_some_and(|r| r.condition_failed())
                         || r.iter().any(|r| r.code == "TransactionConflict") =>
@@ -461,6 +595,363 @@ fn idempotency_completion(table: &str, key: &str, token: &str, response: &Stored
         .expression_attribute_values(":body", AttributeValue::S(response.body.to_string()))
         .build()
         .expect("table, key and expression are set")
+}
+
+// ---- returns ---------------------------------------------------------------------------------
+
+/// Which returns, by time: the same filters as the sales listing (the sale's product and
+/// category), and inclusive bounds on `returned_at`.
+pub type ReturnsFilter = SalesFilter;
+
+/// The most index pages a `has_returns` listing reads to fill one page of results.
+const HAS_RETURNS_MAX_PAGES: usize = 5;
+
+pub fn sale_not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("no sale with id {id}"))
+}
+
+impl Store {
+    /// A sale by id, with its units returned (one GetItem of its lookup item).
+    pub async fn find_sale(&self, sale_id: &str, consistent: bool) -> Result<Option<SaleWithReturns>, AppError> {
+        Ok(self.get(&keys::sale_ref(sale_id), consistent).await?.map(sale_ref_from_item).transpose()?)
+    }
+
+    /// Records a return exactly once per idempotency key (as [`Store::record_sale_once`]). The
+    /// key is scoped to the sale: the same key on another sale is another request.
+    pub async fn record_return_once(
+        &self,
+        sale_id: &str,
+        new: &NewReturn,
+        idempotency: Option<&IdempotencyKey>,
+        now: DateTime<Utc>,
+    ) -> Result<StoredResponse, AppError> {
+        // A space cannot be in a client's key (visible ASCII only), so this never meets one.
+        let scoped = idempotency
+            .map(|i| IdempotencyKey { key: format!("RETURN {sale_id} {}", i.key), fingerprint: i.fingerprint.clone() });
+        self.once(scoped.as_ref(), now, |claim| async move {
+            let claim = claim.as_ref().map(|(k, t)| (k.as_str(), t.as_str()));
+            let r = self.record_return(sale_id, new, now, claim).await?;
+            Ok(StoredResponse { status: 201, body: return_body(&r) })
+        })
+        .await
+    }
+
+    /// Records one return in one transaction: the sale's `units_returned` raised on condition
+    /// that it stays within `units_sold` (so concurrent returns never exceed the sale), the
+    /// return (new), and, when restocking, the product's stock increment (on condition of its
+    /// version) with a `return` ledger entry carrying the sale id (plus the idempotency record's
+    /// completion when `claim` is given). A lost race is retried on fresh reads.
+    pub async fn record_return(
+        &self,
+        sale_id: &str,
+        new: &NewReturn,
+        now: DateTime<Utc>,
+        claim: Option<(&str, &str)>,
+    ) -> Result<SaleReturn, AppError> {
+        let table = self.table().to_owned();
+        let return_id = ulid::Ulid::from_datetime(now.into()).to_string();
+        optimistic("the sale's returns", || async {
+            let found = self.find_sale(sale_id, true).await?.ok_or_else(|| sale_not_found(sale_id))?;
+            let sale = &found.sale;
+            if new.returned_at < sale.sold_at {
+                return Err(AppError::invalid(
+                    "returned_at",
+                    format!("is before the sale ({})", time::to_api(sale.sold_at, None)),
+                ));
+            }
+            let returnable = found.returnable();
+            if new.units > returnable {
+                let mut err = AppError::rule(
+                    NOT_RETURNABLE,
+                    format!(
+                        "sale {} has {returnable} of {} units left to return; {} requested",
+                        sale.id, sale.units_sold, new.units
+                    ),
+                );
+                if let AppError::Rule { extensions, .. } = &mut err {
+                    extensions.insert("returnable".into(), returnable.into());
+                }
+                return Err(err);
+            }
+            let refund = sale
+                .unit_price
+                .checked_mul(new.units)
+                .ok_or_else(|| AppError::invalid("units", "the refund is too large"))?;
+            let ret = SaleReturn {
+                id: return_id.clone(),
+                sale_id: sale.id.clone(),
+                product_id: sale.product_id,
+                category_name: sale.category_name.clone(),
+                units: new.units,
+                refund,
+                reason: new.reason.clone(),
+                restocked: new.restock,
+                returned_at: new.returned_at,
+            };
+            let returned = Update::builder()
+                .table_name(&table)
+                .set_key(Some(key_item(&keys::sale_ref(&sale.id))))
+                .update_expression("SET units_returned = if_not_exists(units_returned, :zero) + :units")
+                // units_returned + units <= units_sold, written without arithmetic.
+                .condition_expression(
+                    "attribute_exists(PK) AND (attribute_not_exists(units_returned) OR units_returned <= :most)",
+                )
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .expression_attribute_values(":units", AttributeValue::N(new.units.to_string()))
+                .expression_attribute_values(":most", AttributeValue::N((sale.units_sold - new.units).to_string()))
+                .build()
+                .expect("table, key and expression are set");
+            let mut items =
+                vec![TransactWriteItem::builder().update(returned).build(), put_new(&table, return_item(&ret, now))];
+            if new.restock {
+                let product = self
+                    .find_product(sale.product_id, true)
+                    .await?
+                    .ok_or_else(|| product_not_found(sale.product_id))?;
+                let mut next = product.clone();
+                next.current_inventory = product
+                    .current_inventory
+                    .checked_add(new.units)
+                    .ok_or_else(|| AppError::invalid("units", "the stock would be too large"))?;
+                next.version += 1;
+                next.updated_at = now;
+                let entry = LedgerEntry {
+                    at: now,
+                    change: new.units,
+                    quantity_after: next.current_inventory,
+                    reason: LedgerReason::Return,
+                    sale_id: Some(sale.id.clone()),
+                };
+                items.push(return_stock_update(&table, &next, product.version));
+                items.push(put_new(&table, ledger_item(product.id, next.version, &entry)));
+            }
+            let claim_at = items.len();
+            if let Some((key, token)) = claim {
+                let response = StoredResponse { status: 201, body: return_body(&ret) };
+                items.push(
+                    TransactWriteItem::builder().update(idempotency_completion(&table, key, token, &response)).build(),
+                );
+            }
+            match self.transact(items).await? {
+                TxOutcome::Committed => Ok(Attempt::Done(ret)),
+                TxOutcome::Cancelled(r)
+                    if claim.is_some() && r.get(claim_at).is_some_and(CancelReason::condition_failed) =>
+                {
+                    Err(AppError::Conflict(
+                        "this Idempotency-Key was taken over by a retry after its lease expired".into(),
+                    ))
+                }
+                // Another return took units (re-read: it may now be 422), or the stock moved.
+                TxOutcome::Cancelled(r)
+                    if r.first().is_some_and(|r| r.condition_failed())
+                        || (new.restock && r.get(2).is_some_and(|r| r.condition_failed()))
+                        || r.iter().any(|r| r.code == "TransactionConflict") =>
+                {
+                    Ok(Attempt::Retry)
+                }
+                TxOutcome::Cancelled(r) => {
+                    let codes: Vec<String> = r.into_iter().map(|r| r.code).collect();
+                    Err(StoreError::Request {
+                        operation: "TransactWriteItems",
+                        message: format!("return cancelled: {codes:?}"),
+                    }
+                    .into())
+                }
+            }
+        })
+        .await
+    }
+
+    /// A sale's returns, newest first (one Query of its id partition).
+    pub async fn list_returns(
+        &self,
+        sale_id: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<SaleReturn>, AppError> {
+        if self.find_sale(sale_id, false).await?.is_none() {
+            return Err(sale_not_found(sale_id));
+        }
+        let partition = keys::sale_id_pk(sale_id);
+        let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &partition)).transpose()?;
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", AttributeValue::S(partition))
+            .expression_attribute_values(":prefix", AttributeValue::S(keys::RETURN_SK_PREFIX.into()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        let items = out.items.unwrap_or_default().into_iter().map(return_from_item).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+    }
+
+    /// Every return whose sale matches `filter`'s product and category with `returned_at` within
+    /// its bounds, oldest first: a Query of the returns-by-time index (GSI1 all, GSI2 by
+    /// category, GSI3 by category and product; by product alone, GSI1 filtered on the projected
+    /// `product_id`), then the items (BatchGetItem). For a summary's edges: at most two hours.
+    pub async fn returns_between(&self, filter: &ReturnsFilter) -> Result<Vec<SaleReturn>, AppError> {
+        let (index, partition) = match &filter.category_name {
+            None => (Index::Gsi1, keys::ALL_RETURNS.to_owned()),
+            Some(c) => match filter.product_id {
+                None => (Index::Gsi2, keys::returns_of_category(c)),
+                Some(p) => (Index::Gsi3, keys::returns_of_category_product(c, p)),
+            },
+        };
+        let (low, high) = keys::sale_range("", filter.from, filter.to);
+        let condition = match (&low, &high) {
+            (Some(_), Some(_)) => "#pk = :pk AND #sk BETWEEN :low AND :high",
+            (Some(_), None) => "#pk = :pk AND #sk >= :low",
+            (None, Some(_)) => "#pk = :pk AND #sk <= :high",
+            (None, None) => "#pk = :pk",
+        };
+        let mut query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(index.name())
+            .key_condition_expression(condition)
+            .expression_attribute_names("#pk", index.pk())
+            .expression_attribute_values(":pk", AttributeValue::S(partition));
+        if low.is_some() || high.is_some() {
+            query = query.expression_attribute_names("#sk", index.sk());
+        }
+        if let Some(low) = low {
+            query = query.expression_attribute_values(":low", AttributeValue::S(low));
+        }
+        if let Some(high) = high {
+            query = query.expression_attribute_values(":high", AttributeValue::S(high));
+        }
+        if let (Some(p), None) = (filter.product_id, &filter.category_name) {
+            query = query
+                .filter_expression("product_id = :product")
+                .expression_attribute_values(":product", AttributeValue::N(p.to_string()));
+        }
+        let keys_read = self.query_all(query).await?;
+        let mut out = Vec::new();
+        for chunk in keys_read.chunks(100) {
+            let wanted = chunk
+                .iter()
+                .filter_map(|i| {
+                    Some(key_item(&keys::Key {
+                        pk: i.get(keys::PK)?.as_s().ok()?.clone(),
+                        sk: i.get(keys::SK)?.as_s().ok()?.clone(),
+                    }))
+                })
+                .collect();
+            for item in self.batch_get(wanted).await? {
+                out.push(return_from_item(item)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sales as [`Store::list_sales`] lists them, keeping those with (`true`) or without
+    /// (`false`) returns, each with its units returned. The listing's pages are read and each
+    /// page's sales looked up by id (one BatchGetItem), up to a few index pages per request, so
+    /// a page may hold fewer than `limit` sales while `next_cursor` says there are more.
+    pub async fn list_sales_by_returns(
+        &self,
+        filter: &SalesFilter,
+        has_returns: bool,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<SaleWithReturns>, AppError> {
+        let mut out = Vec::new();
+        let mut cursor = cursor.map(str::to_owned);
+        for _ in 0..HAS_RETURNS_MAX_PAGES {
+            let page = self.list_sales(filter, limit, cursor.as_deref()).await?;
+            let wanted = page.items.iter().map(|s| key_item(&keys::sale_ref(&s.id))).collect();
+            let found: std::collections::HashMap<String, i64> = self
+                .batch_get(wanted)
+                .await?
+                .into_iter()
+                .filter_map(|i| sale_ref_from_item(i).ok())
+                .map(|s| (s.sale.id, s.units_returned))
+                .collect();
+            for sale in page.items {
+                let units_returned = found.get(&sale.id).copied().unwrap_or(0);
+                if (units_returned > 0) == has_returns {
+                    out.push(SaleWithReturns { sale, units_returned });
+                }
+            }
+            cursor = page.next_cursor;
+            if cursor.is_none() || !out.is_empty() {
+                break;
+            }
+        }
+        Ok(Page { items: out, next_cursor: cursor })
+    }
+
+    /// Writes the lookup item of every sale that has none (sales recorded before lookups
+    /// existed): the operator's `aggregates rebuild`. Returns how many were written.
+    pub async fn backfill_sale_refs(&self, sales: &[Sale]) -> Result<usize, StoreError> {
+        let mut written = 0;
+        for chunk in sales.chunks(100) {
+            let wanted = chunk.iter().map(|s| key_item(&keys::sale_ref(&s.id))).collect();
+            let have: std::collections::HashSet<String> = self
+                .batch_get(wanted)
+                .await?
+                .iter()
+                .filter_map(|i| i.get(keys::PK).and_then(|v| v.as_s().ok()).cloned())
+                .collect();
+            for sale in chunk.iter().filter(|s| !have.contains(&keys::sale_id_pk(&s.id))) {
+                let result = self
+                    .client()
+                    .put_item()
+                    .table_name(self.table())
+                    .set_item(Some(sale_ref_item(sale, 0)))
+                    .condition_expression("attribute_not_exists(PK)")
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => written += 1,
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(StoreError::from_sdk("PutItem", e)),
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
+fn return_body(r: &SaleReturn) -> Value {
+    serde_json::to_value(r.view(None)).expect("return serializes")
+}
+
+/// What a restocking return changes in its product: the stock, the version and `updated_at`,
+/// and the low-stock index attributes (set while at or below the threshold, removed above it),
+/// on condition that the product is still at the version read. Never a full `Put`.
+pub fn return_stock_update(table: &str, after: &crate::domain::Product, expected_version: i64) -> TransactWriteItem {
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key_item(&keys::product(after.id))))
+        .condition_expression("version = :expected")
+        .expression_attribute_values(":stock", AttributeValue::N(after.current_inventory.to_string()))
+        .expression_attribute_values(":version", AttributeValue::N(after.version.to_string()))
+        .expression_attribute_values(":updated_at", AttributeValue::S(time::to_stored(after.updated_at)))
+        .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
+        .expression_attribute_names("#low_stock_pk", Index::Gsi4.pk())
+        .expression_attribute_names("#low_stock_sk", Index::Gsi4.sk());
+    let set = "SET current_inventory = :stock, version = :version, updated_at = :updated_at";
+    let attributes: std::collections::HashMap<&str, String> =
+        keys::product_index_attributes(after).into_iter().collect();
+    let expression = match (attributes.get(Index::Gsi4.pk()), attributes.get(Index::Gsi4.sk())) {
+        (Some(pk), Some(sk)) => {
+            update = update
+                .expression_attribute_values(":low_stock_pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":low_stock_sk", AttributeValue::S(sk.clone()));
+            format!("{set}, #low_stock_pk = :low_stock_pk, #low_stock_sk = :low_stock_sk")
+        }
+        _ => format!("{set} REMOVE #low_stock_pk, #low_stock_sk"),
+    };
+    let update = update.update_expression(expression).build().expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
 }
 
 #[cfg(test)]
