@@ -1,5 +1,6 @@
 //! Polls the table's stream like Lambda's event source mapping: every shard (children after
-//! their parents), batches of up to 100 records in order, the same handler as in AWS, resuming
+//! their parents), the records that pass the mapping's filters in batches of its BatchSize, in
+//! order (template.yaml's), the same handler as in AWS, resuming
 //! from the earliest failed record, and a durable checkpoint per shard so a restart (even after
 //! `kill -9`) neither loses records nor counts any twice (a record handled but not yet
 //! checkpointed is redelivered, and the handler's markers skip it).
@@ -68,10 +69,19 @@ pub struct StreamPoller {
     stream_arn: Option<String>,
     /// DescribeTable calls made, for tests.
     pub describe_calls: usize,
+    /// The event source mapping's `FilterCriteria` patterns (a record passes when any matches;
+    /// all pass when there is none) and `BatchSize`, from template.yaml.
+    filters: Vec<Value>,
+    batch_size: usize,
 }
 
-/// Records per GetRecords call and per handler invocation (the event source mapping's BatchSize).
-pub const BATCH_SIZE: i32 = 100;
+/// The event source mapping's BatchSize when the template names none.
+pub const BATCH_SIZE: usize = 100;
+
+/// Records per GetRecords call: DynamoDB Streams' maximum. The event source mapping reads this
+/// much, filters, and hands the handler batches of `BatchSize` records that passed, so a batch
+/// holds 100 sales, not 100 stream records of which a fifth are sales.
+pub const READ_LIMIT: i32 = 1000;
 
 impl StreamPoller {
     /// A poller checkpointing to `dir/<table>.json`.
@@ -84,7 +94,24 @@ impl StreamPoller {
             Err(_) => Checkpoint::default(),
         };
         let handler = Box::new(InProcess { state: state.clone() });
-        Ok(StreamPoller { state, handler, streams, path, checkpoint, stream_arn: None, describe_calls: 0 })
+        // The aggregator's mapping in template.yaml, as Lambda applies it; without a readable
+        // template every record goes to the handler (which skips what it does not count).
+        let source = crate::lambda_mode::Template::load()
+            .map_err(|e| tracing::warn!(error = %e, "template.yaml unreadable: the stream is not filtered"))
+            .ok()
+            .and_then(|t| t.streams.into_iter().next());
+        let (filters, batch_size) = source.map_or((Vec::new(), BATCH_SIZE), |s| (s.filters, s.batch_size.max(1)));
+        Ok(StreamPoller {
+            state,
+            handler,
+            streams,
+            path,
+            checkpoint,
+            stream_arn: None,
+            describe_calls: 0,
+            filters,
+            batch_size,
+        })
     }
 
     /// The same poller handing its batches to `handler` instead (e.g. a Lambda function).
@@ -183,7 +210,7 @@ impl StreamPoller {
         let mut iterator = request.send().await?.shard_iterator;
         let mut handled = 0;
         while let Some(it) = iterator {
-            let page = self.streams.get_records().shard_iterator(it).limit(BATCH_SIZE).send().await?;
+            let page = self.streams.get_records().shard_iterator(it).limit(READ_LIMIT).send().await?;
             let records = page.records.unwrap_or_default();
             if records.is_empty() {
                 if page.next_shard_iterator.is_none() {
@@ -192,26 +219,41 @@ impl StreamPoller {
                 }
                 return Ok(handled);
             }
-            let failed = self.handler.handle(arn, &records).await?;
-            // Like the event source mapping: resume from the earliest failed record.
-            let first_failed = records.iter().position(|r| {
-                r.dynamodb.as_ref().and_then(|d| d.sequence_number.as_ref()).is_some_and(|s| failed.contains(s))
-            });
-            let done = first_failed.unwrap_or(records.len());
-            handled += done;
-            if let Some(seq) =
-                done.checked_sub(1).and_then(|i| records[i].dynamodb.as_ref()).and_then(|d| d.sequence_number.clone())
-            {
-                self.checkpoint.shards.insert(shard_id.to_owned(), seq);
-                self.save()?;
-            }
-            if first_failed.is_some() {
+            // As the event source mapping: the records that pass the filters, in batches of
+            // BatchSize; after each batch the checkpoint moves past it (and past the records
+            // filtered out before it); a failure stops at the earliest failed record.
+            let passing: Vec<usize> = if self.filters.is_empty() {
+                (0..records.len()).collect()
+            } else {
+                let events = lambda_records(arn, &records);
+                (0..records.len())
+                    .filter(|i| self.filters.iter().any(|f| crate::lambda_mode::pattern_matches(f, &events[*i])))
+                    .collect()
+            };
+            let sequence = |i: usize| records[i].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
+            for chunk in passing.chunks(self.batch_size) {
+                let batch: Vec<Record> = chunk.iter().map(|i| records[*i].clone()).collect();
+                let failed = self.handler.handle(arn, &batch).await?;
+                let first_failed = chunk.iter().copied().find(|i| sequence(*i).is_some_and(|s| failed.contains(&s)));
+                let Some(first_failed) = first_failed else {
+                    continue;
+                };
+                handled += first_failed;
+                if let Some(seq) = first_failed.checked_sub(1).and_then(sequence) {
+                    self.checkpoint.shards.insert(shard_id.to_owned(), seq);
+                    self.save()?;
+                }
                 tracing::warn!(
                     shard_id,
                     failed = failed.len(),
                     "stream batch had failures; retrying from the earliest on the next poll"
                 );
                 return Ok(handled);
+            }
+            handled += records.len();
+            if let Some(seq) = records.len().checked_sub(1).and_then(sequence) {
+                self.checkpoint.shards.insert(shard_id.to_owned(), seq);
+                self.save()?;
             }
             iterator = page.next_shard_iterator;
         }
