@@ -1,6 +1,7 @@
 //! Exactly-once aggregation, each test against a local DynamoDB of its own:
 //! whatever the delivery does (duplicates, re-ordering, redelivery after a crash part-way
-//! through a batch, a poison record), the counters equal a naive fold over the distinct sales.
+//! through a batch, a poison record), the counters equal a naive fold over the distinct sales
+//! and returns.
 
 use std::collections::BTreeMap;
 
@@ -10,13 +11,13 @@ use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use local_dynamodb::LocalDynamoDb;
 use proptest::prelude::*;
-use shared::domain::Sale;
 use shared::domain::aggregate::{
-    Bucket, CounterKey, MAX_TRANSACTION_ITEMS, SaleFact, Scope, Totals, fold, plan_chunks,
+    Bucket, CounterKey, Fact, MAX_TRANSACTION_ITEMS, ReturnFact, SaleFact, Scope, Totals, fold, plan_chunks,
 };
+use shared::domain::{Sale, SaleReturn};
 use shared::money::Money;
 use shared::store::Store;
-use shared::store::sales::sale_item;
+use shared::store::sales::{return_item, sale_item};
 use shared::store::table::TableDefinition;
 
 /// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
@@ -55,6 +56,32 @@ fn record(fact: &SaleFact, sequence: u64) -> EventRecord {
     r.change.sequence_number = Some(format!("{sequence:021}"));
     r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(fact), fact.sold_at));
     r
+}
+
+/// A stream record of a sale's or a return's INSERT.
+fn fact_record(fact: &Fact, sequence: u64) -> EventRecord {
+    match fact {
+        Fact::Sale(f) => record(f, sequence),
+        Fact::Return(f) => {
+            let mut r = EventRecord::default();
+            r.event_name = "INSERT".into();
+            r.event_id = format!("event-{sequence}");
+            r.change.sequence_number = Some(format!("{sequence:021}"));
+            let ret = SaleReturn {
+                id: f.return_id.clone(),
+                sale_id: f.sale_id.clone(),
+                product_id: f.product_id,
+                category_name: f.category_name.clone(),
+                units: f.units,
+                refund: Money::from_minor(f.refund_minor),
+                reason: None,
+                restocked: f.units % 2 == 0,
+                returned_at: f.returned_at,
+            };
+            r.change.new_image = serde_dynamo::Item::from(return_item(&ret, f.returned_at));
+            r
+        }
+    }
 }
 
 /// A sale INSERT that cannot be read (its amount is not a number).
@@ -118,11 +145,23 @@ async fn stored_counters(store: &Store) -> BTreeMap<CounterKey, Totals> {
     }
 }
 
-fn arb_sales() -> impl Strategy<Value = Vec<SaleFact>> {
-    prop::collection::vec((1i64..=4, 0i64..(400 * 24), 1i64..=5, 1i64..=50_000), 1..45).prop_map(|raw| {
-        raw.into_iter()
-            .enumerate()
-            .map(|(i, (product, hour, units, price))| SaleFact {
+/// Sales, and for some of them a return of part of their units, some days later (possibly in
+/// another hour, day, month or year than the sale).
+fn arb_sales() -> impl Strategy<Value = Vec<Fact>> {
+    prop::collection::vec(
+        (
+            1i64..=4,
+            0i64..(400 * 24),
+            1i64..=5,
+            1i64..=50_000,
+            prop::option::weighted(0.4, (0i64..=4, 0i64..(60 * 24 * 40))),
+        ),
+        1..40,
+    )
+    .prop_map(|raw| {
+        let mut facts = Vec::new();
+        for (i, (product, hour, units, price, ret)) in raw.into_iter().enumerate() {
+            let sale = SaleFact {
                 sale_id: format!("{:026}", i),
                 product_id: product,
                 category_name: if product % 2 == 0 { "even".into() } else { "odd".into() },
@@ -130,8 +169,22 @@ fn arb_sales() -> impl Strategy<Value = Vec<SaleFact>> {
                 revenue_minor: units * price,
                 sold_at: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap()
                     + Duration::minutes(hour * 37 % (400 * 24 * 60)),
-            })
-            .collect()
+            };
+            if let Some((returned, minutes)) = ret {
+                let returned = 1 + returned % units;
+                facts.push(Fact::Return(ReturnFact {
+                    return_id: format!("R{:025}", i),
+                    sale_id: sale.sale_id.clone(),
+                    product_id: sale.product_id,
+                    category_name: sale.category_name.clone(),
+                    units: returned,
+                    refund_minor: returned * price,
+                    returned_at: sale.sold_at + Duration::minutes(minutes),
+                }));
+            }
+            facts.push(Fact::Sale(sale));
+        }
+        facts
     })
 }
 
@@ -161,7 +214,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
     #[test]
-    fn counters_equal_the_naive_fold_under_any_delivery(
+    fn counters_equal_the_naive_fold_of_sales_and_returns_under_any_delivery(
         (sales, (batches, crashes, with_poison)) in arb_sales().prop_flat_map(|s| { let n = s.len(); (Just(s), arb_delivery(n)) }),
         zone in prop::sample::select(vec!["UTC", "America/New_York", "Asia/Kolkata"]),
     ) {
@@ -172,14 +225,14 @@ proptest! {
             let now = Utc::now();
             let mut sequence = 0u64;
             for (b, batch) in batches.iter().enumerate() {
-                let facts: Vec<SaleFact> = batch.iter().map(|i| sales[*i].clone()).collect();
+                let facts: Vec<Fact> = batch.iter().map(|i| sales[*i].clone()).collect();
                 // A crash after some of this batch's transactions committed...
                 let crashed_after = crashes[b % crashes.len()];
                 for chunk in plan_chunks(&facts, tz, MAX_TRANSACTION_ITEMS).iter().take(crashed_after) {
                     store.apply_sales(&chunk.sales, tz, now).await.unwrap();
                 }
                 // ...then Lambda retries the whole batch.
-                let mut records: Vec<EventRecord> = facts.iter().map(|f| { sequence += 1; record(f, sequence) }).collect();
+                let mut records: Vec<EventRecord> = facts.iter().map(|f| { sequence += 1; fact_record(f, sequence) }).collect();
                 if with_poison && b == 0 {
                     sequence += 1;
                     records.insert(0, poison(sequence));
@@ -189,7 +242,7 @@ proptest! {
                 assert_eq!(report.failed.len(), expected_failed, "only the poison record fails");
             }
             // And a full replay of the stream at the end changes nothing.
-            let all: Vec<EventRecord> = sales.iter().map(|f| { sequence += 1; record(f, sequence) }).collect();
+            let all: Vec<EventRecord> = sales.iter().map(|f| { sequence += 1; fact_record(f, sequence) }).collect();
             let replay = aggregate_stream::handle(&store, tz, &event(all), now).await;
             assert_eq!(replay.applied.counted, 0, "a replay counts nothing");
             assert_eq!(replay.applied.duplicates, sales.len());
@@ -301,9 +354,9 @@ async fn counters_converge_exactly_when_parallel_batches_conflict() {
             async move {
                 let report = aggregate_stream::handle(&store, tz, &event(batch.clone()), Utc::now()).await;
                 // Lambda redelivers from the first failed record on.
-                let first = batch.iter().position(|r| {
-                    r.change.sequence_number.as_ref().is_some_and(|s| report.failed.contains(s))
-                });
+                let first = batch
+                    .iter()
+                    .position(|r| r.change.sequence_number.as_ref().is_some_and(|s| report.failed.contains(s)));
                 first.map_or_else(Vec::new, |i| batch[i..].to_vec())
             }
         });
@@ -315,5 +368,44 @@ async fn counters_converge_exactly_when_parallel_batches_conflict() {
     assert_eq!(stored.len(), expected.len(), "the same counters exist");
     for (key, totals) in &expected {
         assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_return_counts_once_in_its_sales_counters_in_the_buckets_of_its_return() {
+    let (store, _dynamodb) = fresh_store().await;
+    let sale = SaleFact {
+        sale_id: "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8".into(),
+        product_id: 3,
+        category_name: "toys".into(),
+        units: 4,
+        revenue_minor: 4_000,
+        sold_at: Utc.with_ymd_and_hms(2023, 5, 1, 10, 0, 0).unwrap(),
+    };
+    let ret = Fact::Return(ReturnFact {
+        return_id: "01HCJ9A1B2C3D4E5F6G7H8J9K0".into(),
+        sale_id: sale.sale_id.clone(),
+        product_id: 3,
+        category_name: "toys".into(),
+        units: 1,
+        refund_minor: 1_000,
+        returned_at: Utc.with_ymd_and_hms(2023, 6, 2, 8, 0, 0).unwrap(),
+    });
+    let records = vec![record(&sale, 1), fact_record(&ret, 2), fact_record(&ret, 3)];
+    let report = aggregate_stream::handle(&store, chrono_tz::UTC, &event(records), Utc::now()).await;
+    assert_eq!((report.applied.counted, report.applied.duplicates, report.failed.len()), (2, 0, 0));
+    let again = aggregate_stream::handle(&store, chrono_tz::UTC, &event(vec![fact_record(&ret, 4)]), Utc::now()).await;
+    assert_eq!((again.applied.counted, again.applied.duplicates), (0, 1));
+    let stored = stored_counters(&store).await;
+    let day = |d: &str| Bucket { grain: shared::domain::aggregate::Grain::Day, period: d.into() };
+    for scope in
+        [Scope::Store, Scope::Category("toys".into()), Scope::Product(3), Scope::ProductInCategory("toys".into(), 3)]
+    {
+        let returned = stored[&CounterKey { scope: scope.clone(), bucket: day("2023-06-02") }];
+        assert_eq!((returned.returns_count, returned.refunded_minor, returned.sales_count), (1, 1_000, 0), "{scope:?}");
+        let sold = stored[&CounterKey { scope: scope.clone(), bucket: day("2023-05-01") }];
+        assert_eq!((sold.sales_count, sold.returns_count), (1, 0), "{scope:?}");
+        let all = stored[&CounterKey { scope, bucket: Bucket::all() }];
+        assert_eq!(all.net_minor(), 3_000);
     }
 }
