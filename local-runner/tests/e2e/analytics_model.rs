@@ -1,5 +1,6 @@
 //! The analytics rule of the contract, checked against a naive model: every summary, compare and
-//! top answer equals the fold of `GET /sales` with the same filters and bounds. Random stores
+//! top answer equals the fold of `GET /sales` with the same filters and bounds, plus the fold of
+//! `GET /sales/{id}/returns` of those sales' returns made within the bounds (by `returned_at`). Random stores
 //! (products, categories, products moving between categories, price changes, sales around the
 //! DST changes of America/New_York), random bounds (dates, whole and partial hours, instants in
 //! the repeated hour), every `group_by`, every filter, compare and top.
@@ -17,9 +18,26 @@ const CATEGORIES: [&str; 3] = ["toys", "home", "garden"];
 
 #[derive(Debug, Clone)]
 enum Event {
-    Sale { product: usize, units: i64, at: DateTime<Utc> },
-    Move { product: usize, category: usize },
-    Reprice { product: usize, cents: i64 },
+    Sale {
+        product: usize,
+        units: i64,
+        at: DateTime<Utc>,
+    },
+    Move {
+        product: usize,
+        category: usize,
+    },
+    Reprice {
+        product: usize,
+        cents: i64,
+    },
+    /// A return of units of the `sale`-th sale recorded so far (modulo), at `at` or at the sale's
+    /// time if that is later.
+    Return {
+        sale: usize,
+        units: i64,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Instants that matter: the two DST changes of 2023 in New York (clocks back at 06:00Z on
@@ -42,6 +60,7 @@ fn arb_events(products: usize) -> impl Strategy<Value = Vec<Event>> {
         6 => (0..products, 1i64..=4, arb_instant()).prop_map(|(product, units, at)| Event::Sale { product, units, at }),
         1 => (0..products, 0..CATEGORIES.len()).prop_map(|(product, category)| Event::Move { product, category }),
         1 => (0..products, 1i64..=5000).prop_map(|(product, cents)| Event::Reprice { product, cents }),
+        2 => (0usize..40, 1i64..=3, arb_instant()).prop_map(|(sale, units, at)| Event::Return { sale, units, at }),
     ];
     prop::collection::vec(event, 5..35)
 }
@@ -106,6 +125,14 @@ fn arb_query(products: usize) -> impl Strategy<Value = Query> {
         })
 }
 
+fn cents_signed(text: &Value) -> i64 {
+    let t = text.as_str().unwrap();
+    match t.strip_prefix('-') {
+        Some(rest) => -cents(&Value::String(rest.to_owned())),
+        None => cents(text),
+    }
+}
+
 fn cents(text: &Value) -> i64 {
     let t = text.as_str().unwrap();
     let (whole, frac) = t.split_once('.').unwrap();
@@ -118,6 +145,10 @@ struct Fold {
     revenue: i64,
     count: i64,
     last: Option<String>,
+    units_returned: i64,
+    refunded: i64,
+    returns: i64,
+    net: i64,
 }
 
 impl Fold {
@@ -129,6 +160,14 @@ impl Fold {
         if self.last.as_ref().is_none_or(|l| *l < at) {
             self.last = Some(at);
         }
+        self.net = self.revenue - self.refunded;
+    }
+
+    fn add_return(&mut self, r: &Value) {
+        self.units_returned += r["units"].as_i64().unwrap();
+        self.refunded += cents(&r["refund"]);
+        self.returns += 1;
+        self.net = self.revenue - self.refunded;
     }
 
     fn of_row(row: &Value, with_last: bool) -> Fold {
@@ -137,6 +176,10 @@ impl Fold {
             revenue: cents(&row["total_revenue"]),
             count: row["sales_count"].as_i64().unwrap(),
             last: if with_last { row["last_sold_at"].as_str().map(str::to_owned) } else { None },
+            units_returned: row["total_units_returned"].as_i64().unwrap(),
+            refunded: cents(&row["total_refunded"]),
+            returns: row["returns_count"].as_i64().unwrap(),
+            net: cents_signed(&row["net_revenue"]),
         }
     }
 }
@@ -157,6 +200,33 @@ async fn all_sales(app: &TestApp, params: &str) -> Vec<Value> {
             None => return out,
         }
     }
+}
+
+/// The returns of the sales listed with `params` (every page of `GET /sales/{id}/returns`).
+async fn returns_of(app: &TestApp, params: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for sale in all_sales(app, params).await {
+        let id = sale["id"].as_str().unwrap();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/sales/{id}/returns?limit=100");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let page = app.get(&path).await;
+            let body = page.assert_status(200);
+            out.extend(body["items"].as_array().unwrap().iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
 fn local_period(sold_at: &str, grain: &str, tz: Tz) -> String {
@@ -204,6 +274,29 @@ async fn check_summary(app: &TestApp, ids: &[i64], q: &Query, tz: Tz) {
         let period = grain.map(|g| local_period(sale["sold_at"].as_str().unwrap(), g, tz)).unwrap_or_default();
         expected.entry((key, period)).or_default().add_sale(&sale);
     }
+    // The returns of the sales the filters select (whenever sold), made within the bounds.
+    let mut filters = String::new();
+    if let Some(p) = q.product {
+        filters.push_str(&format!("&product_id={}", ids[p]));
+    }
+    if let Some(c) = q.category {
+        filters.push_str(&format!("&category_name={}", CATEGORIES[c]));
+    }
+    let from = q.from.as_deref().map(|f| shared::time::parse_bound(f, tz, false).unwrap());
+    let to = q.to.as_deref().map(|t| shared::time::parse_bound(t, tz, true).unwrap());
+    for r in returns_of(app, &filters).await {
+        let at = instant(r["returned_at"].as_str().unwrap());
+        if from.is_some_and(|f| at < f) || to.is_some_and(|t| at > t) {
+            continue;
+        }
+        let key = match kind {
+            Some("product") => format!("{:012}", r["product_id"].as_i64().unwrap()),
+            Some(_) => r["category_name"].as_str().unwrap().to_owned(),
+            None => String::new(),
+        };
+        let period = grain.map(|g| local_period(r["returned_at"].as_str().unwrap(), g, tz)).unwrap_or_default();
+        expected.entry((key, period)).or_default().add_return(&r);
+    }
     let got = app.get(&format!("/sales/summary?group_by={}{params}", q.group_by)).await;
     let body = got.assert_status(200);
     let actual: Vec<((String, String), Fold)> = body["rows"]
@@ -224,7 +317,15 @@ async fn check_summary(app: &TestApp, ids: &[i64], q: &Query, tz: Tz) {
     assert_eq!(actual, expected, "summary {q:?} against the fold of GET /sales{params}");
 }
 
-async fn check_compare_and_top(app: &TestApp, sales: &[Value], tz: Tz, grain: &str, current: &str, previous: &str) {
+async fn check_compare_and_top(
+    app: &TestApp,
+    sales: &[Value],
+    returns: &[Value],
+    tz: Tz,
+    grain: &str,
+    current: &str,
+    previous: &str,
+) {
     for by in ["total", "category", "product"] {
         let body =
             app.get(&format!("/sales/compare?period={grain}&current={current}&previous={previous}&by={by}")).await;
@@ -238,6 +339,14 @@ async fn check_compare_and_top(app: &TestApp, sales: &[Value], tz: Tz, grain: &s
                     _ => String::new(),
                 };
                 m.entry(key).or_default().add_sale(s);
+            }
+            for r in returns.iter().filter(|r| local_period(r["returned_at"].as_str().unwrap(), grain, tz) == period) {
+                let key = match by {
+                    "product" => format!("{:012}", r["product_id"].as_i64().unwrap()),
+                    "category" => r["category_name"].as_str().unwrap().to_owned(),
+                    _ => String::new(),
+                };
+                m.entry(key).or_default().add_return(r);
             }
             m
         };
@@ -278,6 +387,12 @@ async fn check_compare_and_top(app: &TestApp, sales: &[Value], tz: Tz, grain: &s
             })
             .collect();
         assert!(got.windows(2).all(|w| w[0].1.revenue >= w[1].1.revenue), "top is best first");
+        let net =
+            app.get(&format!("/sales/top?by={by}&period={grain}&at={current}&limit=100&metric=net_revenue")).await;
+        let net_rows = net.assert_status(200)["rows"].as_array().unwrap().clone();
+        let nets: Vec<i64> = net_rows.iter().map(|r| cents_signed(&r["net_revenue"])).collect();
+        assert!(nets.windows(2).all(|w| w[0] >= w[1]), "top by net revenue is best first: {nets:?}");
+        assert_eq!(net_rows.len(), got.len(), "the same rows by net revenue");
         got.sort_by(|a, b| a.0.cmp(&b.0));
         let want: Vec<(String, Fold)> = cur.into_iter().map(|(k, f)| (k, Fold { last: None, ..f })).collect();
         assert_eq!(got, want, "top {by} {grain} {current}");
@@ -297,6 +412,8 @@ async fn run_case(events: Vec<Event>, queries: Vec<Query>, zone: &str) {
             app.stocked_product(category, &format!("{}.{:02}", 3 + i, 25 * i), 100_000).await["id"].as_i64().unwrap(),
         );
     }
+    // Recorded sales: id, sold_at, units left to return.
+    let mut sold: Vec<(String, DateTime<Utc>, i64)> = Vec::new();
     for e in &events {
         match e {
             Event::Sale { product, units, at } => {
@@ -305,7 +422,23 @@ async fn run_case(events: Vec<Event>, queries: Vec<Query>, zone: &str) {
                     ids[*product],
                     at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
                 );
-                app.post("/sales", &body).await.assert_status(201);
+                let sale = app.post("/sales", &body).await.assert_status(201).clone();
+                sold.push((sale["id"].as_str().unwrap().to_owned(), *at, *units));
+            }
+            Event::Return { sale, units, at } => {
+                if sold.is_empty() {
+                    continue;
+                }
+                let i = sale % sold.len();
+                let (id, sold_at, left) = sold[i].clone();
+                let units = (*units).min(left);
+                if units == 0 {
+                    continue;
+                }
+                let at = (*at).max(sold_at);
+                let body = format!(r#"{{"units":{units},"returned_at":"{}"}}"#, at.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+                app.post(&format!("/sales/{id}/returns"), &body).await.assert_status(201);
+                sold[i].2 -= units;
             }
             Event::Move { product, category } => {
                 let body = format!(r#"{{"category_name":"{}"}}"#, CATEGORIES[*category]);
@@ -322,13 +455,14 @@ async fn run_case(events: Vec<Event>, queries: Vec<Query>, zone: &str) {
         check_summary(&app, &ids, q, tz).await;
     }
     let sales = all_sales(&app, "").await;
+    let returns = returns_of(&app, "").await;
     for (grain, current, previous) in [
         ("day", "2023-11-05", "2023-11-04"),
         ("day", "2023-03-12", "2023-03-11"),
         ("month", "2023-11", "2023-10"),
         ("year", "2023", "2022"),
     ] {
-        check_compare_and_top(&app, &sales, tz, grain, current, previous).await;
+        check_compare_and_top(&app, &sales, &returns, tz, grain, current, previous).await;
     }
 }
 
@@ -360,6 +494,11 @@ async fn every_grouping_and_filter_equals_the_fold_on_a_store_whose_products_mov
         Event::Sale { product: 1, units: 1, at: at("2023-03-12T07:00:00Z") },
         Event::Move { product: 1, category: 2 },
         Event::Sale { product: 1, units: 4, at: at("2023-06-30T03:15:00Z") },
+        // Returns of the first sale (sold in toys, its product now in home) in the repeated
+        // hour and of the last one on another day.
+        Event::Return { sale: 0, units: 1, at: at("2023-11-05T06:20:00Z") },
+        Event::Return { sale: 5, units: 2, at: at("2023-07-01T12:00:00Z") },
+        Event::Return { sale: 3, units: 1, at: at("2023-03-12T07:30:00Z") },
     ];
     let mut queries = Vec::new();
     for group_by in GROUPINGS {
