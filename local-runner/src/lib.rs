@@ -82,20 +82,22 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
     };
     let report = state.store.verify_counters(state.config.store_timezone, shared::time::now()).await?;
     println!(
-        "{} counters, {} sales ({} not yet counted by the aggregator, left to it), {} drifted",
+        "{} counters, {} sales, {} returns ({} not yet counted by the aggregator, left to it), {} drifted, {} sales without their lookup by id",
         report.counters,
         report.sales,
+        report.returns,
         report.pending,
-        report.drift.len()
+        report.drift.len(),
+        report.missing_sale_refs.len()
     );
     for d in report.drift.iter().take(50) {
         println!("  {:?} {}: stored {:?}, expected {:?}", d.key.scope, d.key.bucket.sort_key(), d.stored, d.expected);
     }
-    if repair && !report.drift.is_empty() {
+    if repair && (!report.drift.is_empty() || !report.missing_sale_refs.is_empty()) {
         let repaired = state.store.repair_counters(&report).await?;
         println!(
-            "repaired {} counters; {} changed while verifying (run again)",
-            repaired.repaired, repaired.changed_meanwhile
+            "repaired {} counters; {} changed while verifying (run again); wrote {} lookups by id",
+            repaired.repaired, repaired.changed_meanwhile, repaired.sale_refs
         );
     }
     if !repair && !report.drift.is_empty() {
