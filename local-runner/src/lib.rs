@@ -82,11 +82,11 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
     };
     let report = state.store.verify_counters(state.config.store_timezone, shared::time::now()).await?;
     println!(
-        "{} counters, {} sales, {} returns ({} not yet counted by the aggregator, left to it), {} drifted, {} sales without their lookup by id",
+        "{} counters, {} sales ({} not yet counted by the aggregator, left to it; returns included), {} returns, {} drifted, {} sales without their lookup by id",
         report.counters,
         report.sales,
-        report.returns,
         report.pending,
+        report.returns,
         report.drift.len(),
         report.missing_sale_refs.len()
     );
