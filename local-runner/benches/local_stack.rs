@@ -4,8 +4,10 @@
 //! p50/p95 of the reads a dashboard makes, the loading rate per 1,000 sales (flat or not), and how
 //! long after the last sale the counters are complete.
 //!
-//! `LOCAL_STACK_SALES=20,2000` measures other sizes. Prints figures; asserts only that every sale
-//! was recorded and counted.
+//! The clients send at `LOCAL_STACK_RATE` sales per second in all (default 120; 0: as fast as
+//! they can), the rate a store's tills or an import would keep up, and what the stream consumer
+//! must keep up with. `LOCAL_STACK_SALES=20,2000` measures other sizes. Prints figures; asserts
+//! only that every sale was recorded and counted.
 
 use std::time::{Duration, Instant};
 
@@ -51,13 +53,15 @@ async fn main() {
          over {PRODUCTS} products in {} categories (release build, embedded local DynamoDB)",
         CATEGORIES.len()
     );
+    let rate: f64 = std::env::var("LOCAL_STACK_RATE").ok().and_then(|r| r.parse().ok()).unwrap_or(120.0);
+    println!("sending at {}", if rate > 0.0 { format!("{rate} sales/s") } else { "full speed".into() });
     let mut loaded = 0;
     let mut extra = 0; // sales posted by the latency measurement
     let mut windows = Vec::new();
     let mut p50s = Vec::new();
     for &size in &sizes {
         let started = Instant::now();
-        let posted = load(&http, &base, loaded, size).await;
+        let posted = load(&http, &base, loaded, size, rate).await;
         let load_time = started.elapsed();
         let step = posted.len();
         windows.extend(posted);
@@ -111,8 +115,9 @@ const PRODUCT_READ: &str = "product read";
 /// Posts sales `from..to` with 16 clients, back-dated over the last two years in time order, as
 /// an import replays a history: every step spreads its sales over the whole two years, so the
 /// store covers two years at every size. Returns when each sale was answered, in order.
-async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize) -> Vec<Instant> {
+async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize, rate: f64) -> Vec<Instant> {
     let now = Utc::now();
+    let started = Instant::now();
     let span = chrono::Duration::days(730);
     let step = (to - from).max(1) as i64;
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(from));
@@ -125,6 +130,11 @@ async fn load(http: &reqwest::Client, base: &str, from: usize, to: usize) -> Vec
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if i >= to {
                         return done;
+                    }
+                    if rate > 0.0 {
+                        // Sale i leaves no earlier than i / rate seconds after the step started.
+                        let due = started + Duration::from_secs_f64((i - from) as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
                     }
                     let offset = span.num_seconds() * (i - from) as i64 / step;
                     let sold_at = now - span + chrono::Duration::seconds(offset);

@@ -19,6 +19,26 @@ pub const STREAM_RETENTION_SECS: i64 = 24 * 3600;
 /// hours, so no redelivery can come after this; the margin covers a paused event source.
 pub const MARKER_TTL_SECS: i64 = 7 * 24 * 3600;
 
+/// What this process knows of counters' `last_sold_at` (see `Store::latest_counted`), bounded.
+#[derive(Debug, Default)]
+pub struct LatestCounted(HashMap<CounterKey, DateTime<Utc>>);
+
+impl LatestCounted {
+    const MAX_ENTRIES: usize = 50_000;
+
+    fn at_least(&self, key: &CounterKey, at: DateTime<Utc>) -> bool {
+        self.0.get(key).is_some_and(|known| *known >= at)
+    }
+
+    fn raise(&mut self, key: &CounterKey, at: DateTime<Utc>) {
+        if self.0.len() >= Self::MAX_ENTRIES && !self.0.contains_key(key) {
+            self.0.clear();
+        }
+        let known = self.0.entry(key.clone()).or_insert(at);
+        *known = (*known).max(at);
+    }
+}
+
 /// The most attempts to apply one chunk before its records are reported as failed.
 const MAX_APPLY_ATTEMPTS: u32 = 12;
 
@@ -207,6 +227,14 @@ impl Store {
                 return Ok(applied);
             }
             let counters: BTreeMap<CounterKey, Totals> = fold(&pending, tz);
+            {
+                let known = self.latest_counted.lock().unwrap_or_else(|e| e.into_inner());
+                for (key, delta) in &counters {
+                    if delta.last_sold_at.is_some_and(|last| known.at_least(key, last)) {
+                        keep_last.insert(key.clone());
+                    }
+                }
+            }
             let mut items: Vec<TransactWriteItem> = pending.iter().map(|f| marker_put(self.table(), f, now)).collect();
             let counter_keys: Vec<&CounterKey> = counters.keys().collect();
             for (key, delta) in &counters {
@@ -218,6 +246,13 @@ impl Store {
             );
             match self.transact(items).await? {
                 TxOutcome::Committed => {
+                    let mut known = self.latest_counted.lock().unwrap_or_else(|e| e.into_inner());
+                    for (key, delta) in &counters {
+                        if let Some(last) = delta.last_sold_at {
+                            known.raise(key, last);
+                        }
+                    }
+                    drop(known);
                     applied.counted += pending.len();
                     applied.counter_writes += counters.len();
                     applied.transactions += 1;
@@ -235,6 +270,10 @@ impl Store {
                             already.insert(i);
                         } else if let Some(key) = counter_keys.get(i - pending.len()) {
                             keep_last.insert((*key).clone());
+                            // Its stored value is later than this chunk's: remember that.
+                            if let Some(last) = counters.get(*key).and_then(|t| t.last_sold_at) {
+                                self.latest_counted.lock().unwrap_or_else(|e| e.into_inner()).raise(key, last);
+                            }
                         }
                     }
                     if !already.is_empty() {

@@ -89,11 +89,15 @@ pub enum Attempt<T> {
 pub struct Store {
     client: Client,
     table: String,
+    /// A lower bound of each counter's stored `last_sold_at`, from this process's own writes: the
+    /// aggregator does not ask to raise one it knows is already later (the condition that guards
+    /// it would cancel the whole transaction). The condition stays: this only avoids the waste.
+    pub(crate) latest_counted: std::sync::Arc<std::sync::Mutex<counters::LatestCounted>>,
 }
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Store { client, table: table.into() }
+        Store { client, table: table.into(), latest_counted: Default::default() }
     }
 
     pub fn client(&self) -> &Client {
