@@ -12,7 +12,9 @@ use serde_json::Value;
 use super::Store;
 use super::counters::{BoardEntry, Metric};
 use super::sales::SalesFilter;
-use crate::domain::aggregate::{Board, Bucket, Grain, ReturnFact, SaleFact, Scope, Totals, cover_runs, split_window};
+use crate::domain::aggregate::{
+    Board, Bucket, Grain, ReturnFact, Run, SaleFact, Scope, Totals, cover_runs, split_window,
+};
 use crate::domain::analytics::{GroupBy, GroupKind, Summary, SummaryRow, compare_row};
 use crate::error::AppError;
 
@@ -151,7 +153,40 @@ impl Store {
             (Some(GroupKind::Category), Scope::ProductInCategory(c, _)) => RowKey::Category(c.clone()),
             _ => RowKey::Total,
         };
-        if let Some(core) = window.core {
+        if let Some(core) = window.core
+            && board == Some(Board::Categories)
+        {
+            // By category: every category that ever had a sale is on the all-time categories
+            // board (one Query), then each category's own counters, one Query per run. The cost
+            // follows the number of categories (a handful), not the number of periods.
+            let runs = cover_runs(core, grain.unwrap_or(Grain::All));
+            let categories = self.read_board(&Board::Categories, &Bucket::all(), false, None).await?;
+            summary.items_read += categories.len();
+            let scopes: Vec<Scope> =
+                categories.into_iter().map(|e| e.scope).filter(|s| matches!(s, Scope::Category(_))).collect();
+            if scopes.len() * runs.len() > limits.boards {
+                return Err(too_big(format!(
+                    "reads {} categories in {} runs of periods; at most {} reads",
+                    scopes.len(),
+                    runs.len(),
+                    limits.boards
+                )));
+            }
+            let pairs: Vec<(Scope, Run)> =
+                scopes.iter().flat_map(|scope| runs.iter().map(|run| (scope.clone(), run.clone()))).collect();
+            let reads: Vec<(Scope, Vec<(Bucket, Totals)>)> = futures::stream::iter(pairs)
+                .map(|(scope, run)| async move { self.read_run(&scope, &run).await.map(|values| (scope, values)) })
+                .buffer_unordered(CONCURRENT_READS)
+                .try_collect()
+                .await?;
+            for (scope, values) in reads {
+                let Scope::Category(name) = scope else { continue };
+                summary.items_read += values.len();
+                for (bucket, totals) in values {
+                    acc.entry((RowKey::Category(name.clone()), period_of(&bucket))).or_default().add(&totals);
+                }
+            }
+        } else if let Some(core) = window.core {
             let runs = cover_runs(core, grain.unwrap_or(Grain::All));
             let mut buckets = Vec::new();
             for run in &runs {
