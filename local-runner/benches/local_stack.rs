@@ -178,8 +178,11 @@ async fn measure(http: &reqwest::Client, base: &str) -> (Vec<(String, Duration)>
     let month_start = last_month.with_day(1).unwrap();
     let month_end = (month_start + chrono::Duration::days(32)).with_day(1).unwrap() - chrono::Duration::days(1);
     let year = today.year() - 1;
+    // Two years of whole months, the current one included.
+    let first_month = two_years_ago.with_day(1).unwrap() + chrono::Months::new(1);
+    let month_end_today = (today.with_day(1).unwrap() + chrono::Months::new(1)) - chrono::Duration::days(1);
     let reads = [
-        (CATEGORY_MONTH, format!("/sales/summary?group_by=category-month&from={two_years_ago}&to={today}")),
+        (CATEGORY_MONTH, format!("/sales/summary?group_by=category-month&from={first_month}&to={month_end_today}")),
         (
             "product-day summary, 1 month",
             format!("/sales/summary?group_by=product-day&from={month_start}&to={month_end}"),

@@ -97,7 +97,8 @@ impl TableDefinition {
                 wanted.insert(name.into(), v.clone());
             }
         }
-        serde_yaml_ng::from_value(serde_yaml_ng::Value::Mapping(wanted)).map_err(|e| format!("template.yaml Table: {e}"))
+        serde_yaml_ng::from_value(serde_yaml_ng::Value::Mapping(wanted))
+            .map_err(|e| format!("template.yaml Table: {e}"))
     }
 
     /// Creates the table (if it does not exist) and waits until it is active.
