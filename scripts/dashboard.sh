@@ -30,7 +30,7 @@ ensure_dashboard_built() {
   fi
 }
 
-# Lint (ESLint + tsc --noEmit), a fresh build, and the browser tests (playwright-core driving
+# Lint (ESLint + tsc --noEmit), the build (remade when a source is newer), and the browser tests (playwright-core driving
 # $CHROMIUM against a local runner of their own with the demo data; screenshots go to
 # target/dashboard-screenshots/). Needs the local runner built (build_runner of scripts/lib.sh).
 dashboard_test() {
@@ -39,8 +39,7 @@ dashboard_test() {
     cd "$DASHBOARD_SRC" || exit 1
     echo "dashboard: lint and typecheck..."
     npm run --silent lint || exit 1
-    echo "dashboard: build..."
-    npm run --silent build || exit 1
+    # ensure_dashboard_built has just built it if any source was newer.
     echo "dashboard: browser tests..."
     RUNNER="${RUNNER:-${CARGO_TARGET_DIR:-$DASHBOARD_ROOT/target}/debug/local-runner}" \
       CHROMIUM="${CHROMIUM:-chromium}" \

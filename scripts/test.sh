@@ -10,11 +10,19 @@ cd "$ROOT"
 ensure_chromium
 local_aws_env
 
+# The deployment template (cfn-lint, `sam validate --lint`, checkov) needs nothing the rest
+# builds: it runs beside the Rust tests, its report printed (and its status checked) at the end.
+mkdir -p .local
+scripts/lint-template.sh >.local/lint-template.log 2>&1 &
+LINT_PID=$!
+
 cargo test --workspace --locked "$@"
 source scripts/dashboard.sh; build_runner; dashboard_test
 
 # Black-box: schemathesis against the local runner's /openapi.json.
 scripts/api-check.sh
 
-# The deployment template: cfn-lint, `sam validate --lint` and checkov.
-scripts/lint-template.sh
+lint_status=0
+wait "$LINT_PID" || lint_status=$?
+cat .local/lint-template.log
+exit "$lint_status"
