@@ -10,19 +10,23 @@ cd "$ROOT"
 ensure_chromium
 local_aws_env
 
-# The deployment template (cfn-lint, `sam validate --lint`, checkov) needs nothing the rest
-# builds: it runs beside the Rust tests, its report printed (and its status checked) at the end.
+# Two checks that need only the built runner run beside the Rust tests, their reports printed
+# (and their status checked) at the end: schemathesis against the local runner's /openapi.json
+# (a black-box test of every operation), and the deployment template (cfn-lint,
+# `sam validate --lint`, checkov).
 mkdir -p .local
+build_runner
+scripts/api-check.sh >.local/api-check.log 2>&1 &
+API_CHECK_PID=$!
 scripts/lint-template.sh >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 
 cargo test --workspace --locked "$@"
-source scripts/dashboard.sh; build_runner; dashboard_test
+source scripts/dashboard.sh; dashboard_test
 
-# Black-box: schemathesis against the local runner's /openapi.json.
-scripts/api-check.sh
-
-lint_status=0
-wait "$LINT_PID" || lint_status=$?
+status=0
+wait "$API_CHECK_PID" || status=1
+cat .local/api-check.log
+wait "$LINT_PID" || status=1
 cat .local/lint-template.log
-exit "$lint_status"
+exit "$status"
