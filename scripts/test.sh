@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test of the project. Unit tests need nothing; integration and end-to-end
 # tests (among them every script of examples/ and Swagger UI in headless Chromium) each start a
-# local DynamoDB of their own in process; then schemathesis tests the running API against its
-# OpenAPI document; then the deployment template is linted.
+# local DynamoDB of their own in process; the dashboard is linted, built and tested in Chromium;
+# beside them, schemathesis tests the running API against its OpenAPI document and the deployment
+# template is linted.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
