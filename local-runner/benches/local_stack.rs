@@ -4,7 +4,7 @@
 //! p50/p95 of the reads a dashboard makes, the loading rate per 1,000 sales (flat or not), and how
 //! long after the last sale the counters are complete.
 //!
-//! The clients send at `LOCAL_STACK_RATE` sales per second in all (default 120; 0: as fast as
+//! The clients send at `LOCAL_STACK_RATE` sales per second in all (default 100; 0: as fast as
 //! they can), the rate a store's tills or an import would keep up, and what the stream consumer
 //! must keep up with. `LOCAL_STACK_SALES=20,2000` measures other sizes. Prints figures; asserts
 //! only that every sale was recorded and counted.
@@ -53,7 +53,7 @@ async fn main() {
          over {PRODUCTS} products in {} categories (release build, embedded local DynamoDB)",
         CATEGORIES.len()
     );
-    let rate: f64 = std::env::var("LOCAL_STACK_RATE").ok().and_then(|r| r.parse().ok()).unwrap_or(120.0);
+    let rate: f64 = std::env::var("LOCAL_STACK_RATE").ok().and_then(|r| r.parse().ok()).unwrap_or(100.0);
     println!("sending at {}", if rate > 0.0 { format!("{rate} sales/s") } else { "full speed".into() });
     let mut loaded = 0;
     let mut extra = 0; // sales posted by the latency measurement
