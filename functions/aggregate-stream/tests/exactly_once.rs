@@ -22,7 +22,11 @@ use shared::store::table::TableDefinition;
 
 /// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
 async fn fresh_store() -> (Store, LocalDynamoDb) {
-    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    store_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB")).await
+}
+
+/// A store on a fresh table of `dynamodb` (kept alive with it).
+async fn store_on(dynamodb: LocalDynamoDb) -> (Store, LocalDynamoDb) {
     let endpoint = dynamodb.endpoint().to_owned();
     let table = format!("agg-{}", uuid::Uuid::new_v4().simple());
     let config = shared::Config::from_lookup(|k| match k {
@@ -315,20 +319,9 @@ async fn one_hundred_sales_of_a_few_products_on_one_day_are_a_handful_of_writes(
 /// Lambda does) still end with every counter exact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_converge_exactly_when_parallel_batches_conflict() {
-    let dynamodb = LocalDynamoDb::ephemeral_with(local_dynamodb::Faults { transaction_conflict_rate: 0.25 })
-        .await
-        .expect("a local DynamoDB with faults");
-    let endpoint = dynamodb.endpoint().to_owned();
-    let table = format!("conflicts-{}", uuid::Uuid::new_v4().simple());
-    let config = shared::Config::from_lookup(|k| match k {
-        "TABLE_NAME" => Some(table.clone()),
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-        _ => None,
-    })
-    .unwrap();
-    let client = config.dynamodb_client().await;
-    TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
-    let store = Store::new(client, table);
+    let faults = local_dynamodb::Faults { transaction_conflict_rate: 0.25 };
+    let (store, dynamodb) =
+        store_on(LocalDynamoDb::ephemeral_with(faults).await.expect("a local DynamoDB with faults")).await;
     let tz: Tz = "America/New_York".parse().unwrap();
     let at = Utc.with_ymd_and_hms(2023, 11, 5, 4, 0, 0).unwrap();
     let sales: Vec<SaleFact> = (0..160)

@@ -360,24 +360,10 @@ impl Store {
             items.push(put_new(&table, sale_ref_item(&sale, 0)));
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(sale)),
-                TxOutcome::Cancelled(r) if claim.is_some() && r.get(3).is_some_and(CancelReason::condition_failed) => {
-                    Err(AppError::Conflict(
-                        "this Idempotency-Key was taken over by a retry after its lease expired".into(),
-                    ))
-                }
-                TxOutcome::Cancelled(r)
-                    if r.first().is_some_and(|r| r.condition_failed())
-                        || r.iter().any(|r| r.code == "TransactionConflict") =>
-                {
-                    Ok(Attempt::Retry)
-                }
+                // The product moved on since it was read: read again.
                 TxOutcome::Cancelled(r) => {
-                    let codes: Vec<String> = r.into_iter().map(|r| r.code).collect();
-                    Err(StoreError::Request {
-                        operation: "TransactWriteItems",
-                        message: format!("sale cancelled: {codes:?}"),
-                    }
-                    .into())
+                    let raced = r.first().is_some_and(CancelReason::condition_failed);
+                    after_cancel(r, claim.is_some().then_some(3), raced, "sale")
                 }
             }
         })
@@ -533,6 +519,27 @@ impl Store {
         let items = out.items.unwrap_or_default().into_iter().map(sale_from_item).collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
     }
+}
+
+/// What a cancelled sale or return transaction means: the idempotency claim (at `claim_at`) was
+/// taken over after its lease expired (409); a race (`raced`, or a transaction conflict) to
+/// retry on fresh reads; or anything else, a failure.
+fn after_cancel<T>(
+    reasons: Vec<CancelReason>,
+    claim_at: Option<usize>,
+    raced: bool,
+    what: &str,
+) -> Result<Attempt<T>, AppError> {
+    if claim_at.is_some_and(|i| reasons.get(i).is_some_and(CancelReason::condition_failed)) {
+        return Err(AppError::Conflict(
+            "this Idempotency-Key was taken over by a retry after its lease expired".into(),
+        ));
+    }
+    if raced || reasons.iter().any(|r| r.code == "TransactionConflict") {
+        return Ok(Attempt::Retry);
+    }
+    let codes: Vec<String> = reasons.into_iter().map(|r| r.code).collect();
+    Err(StoreError::Request { operation: "TransactWriteItems", message: format!("{what} cancelled: {codes:?}") }.into())
 }
 
 /// What a sale changes in its product: the stock, the version and `updated_at` (as any stock
@@ -734,28 +741,11 @@ impl Store {
             }
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(ret)),
-                TxOutcome::Cancelled(r)
-                    if claim.is_some() && r.get(claim_at).is_some_and(CancelReason::condition_failed) =>
-                {
-                    Err(AppError::Conflict(
-                        "this Idempotency-Key was taken over by a retry after its lease expired".into(),
-                    ))
-                }
                 // Another return took units (re-read: it may now be 422), or the stock moved.
-                TxOutcome::Cancelled(r)
-                    if r.first().is_some_and(|r| r.condition_failed())
-                        || (new.restock && r.get(2).is_some_and(|r| r.condition_failed()))
-                        || r.iter().any(|r| r.code == "TransactionConflict") =>
-                {
-                    Ok(Attempt::Retry)
-                }
                 TxOutcome::Cancelled(r) => {
-                    let codes: Vec<String> = r.into_iter().map(|r| r.code).collect();
-                    Err(StoreError::Request {
-                        operation: "TransactWriteItems",
-                        message: format!("return cancelled: {codes:?}"),
-                    }
-                    .into())
+                    let raced = r.first().is_some_and(CancelReason::condition_failed)
+                        || (new.restock && r.get(2).is_some_and(CancelReason::condition_failed));
+                    after_cancel(r, claim.is_some().then_some(claim_at), raced, "return")
                 }
             }
         })
