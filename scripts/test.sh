@@ -11,10 +11,10 @@ cd "$ROOT"
 ensure_chromium
 local_aws_env
 
-# Two checks that need only the built runner run beside the Rust tests, their reports printed
+# Three checks that need only the built runner run beside the Rust tests, their reports printed
 # (and their status checked) at the end: schemathesis against the local runner's /openapi.json
-# (a black-box test of every operation), and the deployment template (cfn-lint,
-# `sam validate --lint`, checkov).
+# (a black-box test of every operation), the deployment template (cfn-lint,
+# `sam validate --lint`, checkov), and the dashboard (lint, build, browser tests).
 mkdir -p .local
 build_runner
 scripts/api-check.sh >.local/api-check.log 2>&1 &
@@ -22,10 +22,15 @@ API_CHECK_PID=$!
 scripts/lint-template.sh >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 
+source scripts/dashboard.sh
+dashboard_test >.local/dashboard-test.log 2>&1 &
+DASHBOARD_PID=$!
+
 cargo test --workspace --locked "$@"
-source scripts/dashboard.sh; dashboard_test
 
 status=0
+wait "$DASHBOARD_PID" || status=1
+cat .local/dashboard-test.log
 wait "$API_CHECK_PID" || status=1
 cat .local/api-check.log
 wait "$LINT_PID" || status=1
