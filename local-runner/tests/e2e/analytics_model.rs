@@ -184,15 +184,15 @@ impl Fold {
     }
 }
 
-async fn all_sales(app: &TestApp, params: &str) -> Vec<Value> {
+/// Every item of a paged listing (`path` has its query string), following `next_cursor`.
+async fn all_pages(app: &TestApp, path: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut path = format!("/sales?limit=100{params}");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get(&path).await;
+        let page = match &cursor {
+            Some(c) => app.get(&format!("{path}&cursor={c}")).await,
+            None => app.get(path).await,
+        };
         let body = page.assert_status(200);
         out.extend(body["items"].as_array().unwrap().iter().cloned());
         match body["next_cursor"].as_str() {
@@ -202,25 +202,16 @@ async fn all_sales(app: &TestApp, params: &str) -> Vec<Value> {
     }
 }
 
+async fn all_sales(app: &TestApp, params: &str) -> Vec<Value> {
+    all_pages(app, &format!("/sales?limit=100{params}")).await
+}
+
 /// The returns of the sales listed with `params` (every page of `GET /sales/{id}/returns`).
 async fn returns_of(app: &TestApp, params: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for sale in all_sales(app, params).await {
         let id = sale["id"].as_str().unwrap();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut path = format!("/sales/{id}/returns?limit=100");
-            if let Some(c) = &cursor {
-                path.push_str(&format!("&cursor={c}"));
-            }
-            let page = app.get(&path).await;
-            let body = page.assert_status(200);
-            out.extend(body["items"].as_array().unwrap().iter().cloned());
-            match body["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-        }
+        out.extend(all_pages(app, &format!("/sales/{id}/returns?limit=100")).await);
     }
     out
 }
