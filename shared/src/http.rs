@@ -2,18 +2,20 @@
 //! problem+json, the 404/405 fallbacks, request ids and request logs, panic safety.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
-use tracing::Instrument;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 
 use crate::config::Config;
 use crate::error::AppError;
@@ -52,27 +54,20 @@ pub struct JsonBody(pub JsonObject);
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         // The content type is not checked: `curl -d` sends a form type with a JSON body, and
         // the body itself is what must be JSON (400 otherwise).
-        let bytes = read_body(req.into_body()).await?;
+        let bytes = body_bytes(req, state).await?;
         Ok(JsonBody(JsonObject::parse(&bytes)?))
     }
 }
 
-/// Reads a body up to `MAX_BODY_BYTES`.
-pub async fn read_body(body: Body) -> Result<Bytes, AppError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
-        // Over the limit is 413; anything else (a body that ends before its Content-Length, a
-        // broken chunked encoding) is a malformed request.
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(err) = source {
-            if err.is::<http_body_util::LengthLimitError>() {
-                return AppError::PayloadTooLarge(MAX_BODY_BYTES);
-            }
-            source = err.source();
-        }
-        AppError::bad_request(format!("the request body could not be read: {e}"))
+/// The body, within the limit `finish` sets (`DefaultBodyLimit`): over it is 413; anything else
+/// (a body that ends before its Content-Length, a broken chunked encoding) is malformed.
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(MAX_BODY_BYTES),
+        _ => AppError::bad_request(format!("the request body could not be read: {}", rejection.body_text())),
     })
 }
 
@@ -156,10 +151,23 @@ fn finish_with_cors(routes: Router, auth: crate::auth::AuthMode, cors: Cors) -> 
         .layer(middleware::from_fn_with_state(auth, crate::auth::authorize))
         // Outside authorization: a browser's preflight carries no token.
         .layer(middleware::from_fn_with_state(cors, cors_layer))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
             AppError::Internal("handler panicked".into()).into_response()
         }))
-        .layer(middleware::from_fn(request_context))
+        // Request ids and the request log, outermost, so a panic's 500 and a rejected request are
+        // logged with their id too: a sane caller id is kept, else a new uuid; the span carries it;
+        // the response returns it.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_finished)
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER)))
+        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID_HEADER), MakeRequestUuid))
+        .layer(middleware::map_request(drop_insane_request_id))
 }
 
 /// What a browser on an allowed origin may send: the methods of the API and the headers the
@@ -223,25 +231,23 @@ async fn cors_layer(axum::extract::State(cors): axum::extract::State<Cors>, req:
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Gives every request an id (the caller's `x-request-id` if sane, else a new one), runs it in a
-/// span carrying that id, logs its outcome once, and returns the id in the response.
-async fn request_context(req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
-    let started = Instant::now();
-    let mut response = next.run(req).instrument(span.clone()).await;
-    let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(status, latency_ms = started.elapsed().as_millis() as u64, "request finished"));
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+/// A caller's request id is kept only if it is 1 to 128 visible ASCII characters; otherwise it
+/// is dropped here and `SetRequestIdLayer` gives the request a new uuid.
+async fn drop_insane_request_id(mut req: Request) -> Request {
+    let sane = |v: &HeaderValue| !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic);
+    if req.headers().get(REQUEST_ID_HEADER).is_some_and(|v| !sane(v)) {
+        req.headers_mut().remove(REQUEST_ID_HEADER);
     }
-    response
+    req
+}
+
+/// The span every event of a request is logged in: its id, method and path.
+fn request_span(req: &Request) -> Span {
+    let request_id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("");
+    tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path())
+}
+
+/// The one log line of a finished request (in its span, so it carries the request id).
+fn log_finished<B>(response: &Response<B>, latency: Duration, _span: &Span) {
+    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "request finished");
 }

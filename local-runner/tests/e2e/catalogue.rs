@@ -359,4 +359,9 @@ async fn health_and_request_ids() {
     assert_eq!(resp.headers()["x-request-id"], "abc-123");
     let resp = app.http.get(format!("{}/health", app.base)).send().await.unwrap();
     assert_eq!(resp.headers()["x-request-id"].len(), 36, "a generated uuid");
+    let insane = "x".repeat(200);
+    let resp = app.http.get(format!("{}/health", app.base)).header("x-request-id", &insane).send().await.unwrap();
+    assert_eq!(resp.headers()["x-request-id"].len(), 36, "an overlong caller id is replaced by a uuid");
+    let resp = app.http.get(format!("{}/nowhere", app.base)).header("x-request-id", "abc-124").send().await.unwrap();
+    assert_eq!((resp.status().as_u16(), &resp.headers()["x-request-id"]), (404, &"abc-124".parse().unwrap()));
 }
