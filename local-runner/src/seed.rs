@@ -125,7 +125,7 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
     sales.sort_by_key(|s| (s.sold_at, s.id));
     for s in sales {
         let new = NewSale { product_id: s.product_id, units_sold: s.units_sold, sold_at: s.sold_at };
-        state.store.record_sale(&new, s.sold_at, None).await?;
+        shared::app::sales::record_sale(&state.store, &new, s.sold_at, None).await?;
         report.sales += 1;
     }
     Ok(report)

@@ -182,7 +182,8 @@ async fn a_sale_changes_only_the_stock_of_its_product() {
     let before = stored_product(&state, product.id).await;
 
     let later = now + chrono::Duration::seconds(1);
-    store.record_sale(&NewSale { product_id: product.id, units_sold: 3, sold_at: later }, later, None).await.unwrap();
+    let sale = NewSale { product_id: product.id, units_sold: 3, sold_at: later };
+    shared::app::sales::record_sale(store, &sale, later, None).await.unwrap();
 
     let after = stored_product(&state, product.id).await;
     assert_eq!(after["current_inventory"], AttributeValue::N("2".into()));

@@ -1,14 +1,19 @@
-//! The one application error type, mapped once to `application/problem+json` (RFC 9457).
+//! The API's error: every failure as `application/problem+json` (RFC 9457).
 //!
-//! Handlers and services return `Result<_, AppError>` and use `?`; storage failures convert via
-//! `From<StoreError>`. Internal detail is logged, never returned to the client.
+//! Handlers return `Result<_, AppError>` and use `?`: the outcomes of the layers below (the
+//! store's [`StoreError`], the use cases' [`app::Error`] with the domain's rejections) are mapped
+//! here, once, to their status, problem type, title, detail and extension members. Internal
+//! detail is logged, never returned to the client.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::store::StoreError;
+use crate::app;
+use crate::domain::{ReturnRejected, SaleRejected, StockRejected};
+use crate::store::sales::StoredResponse;
+use crate::store::{Missing, Refusal, StoreError};
 
 /// One problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -56,9 +61,9 @@ pub enum AppError {
     /// 503: the store is throttling; the client may retry.
     #[error("the service is busy, retry shortly")]
     Busy,
-    /// 500: a failure of ours. Logged with detail, returned without.
+    /// 500 (503 when throttled): a failure of ours. Logged with detail, returned without.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -79,6 +84,11 @@ impl AppError {
 
     pub fn rule(title: &'static str, detail: impl Into<String>) -> Self {
         AppError::Rule { title, detail: detail.into(), extensions: Map::new() }
+    }
+
+    /// A broken rule whose problem carries one more member (for example `available`).
+    fn rule_with(title: &'static str, detail: impl Into<String>, member: &str, value: Value) -> Self {
+        AppError::Rule { title, detail: detail.into(), extensions: Map::from_iter([(member.to_owned(), value)]) }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -151,6 +161,102 @@ fn rule_slug(title: &str) -> &'static str {
     }
 }
 
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(missing) => AppError::NotFound(match missing {
+                Missing::Category(name) => format!("no category named {name:?}"),
+                Missing::Product(id) => format!("no product with id {id}"),
+                Missing::Sale(id) => format!("no sale with id {id}"),
+                Missing::DailyReport(date) => format!("no daily report for {date}"),
+            }),
+            StoreError::ConditionFailed(refusal) => match refusal {
+                Refusal::UnknownCategory(name) => {
+                    AppError::invalid("category_name", format!("no category named {name:?}"))
+                }
+                Refusal::CategoryExists(name) => AppError::Conflict(format!("category {name:?} already exists")),
+                Refusal::CategoryInUse { name, products } => AppError::Conflict(format!(
+                    "category {name:?} is used by {products} product(s); move or re-categorise them first"
+                )),
+                Refusal::IdempotencyKeyTakenOver => {
+                    AppError::Conflict("this Idempotency-Key was taken over by a retry after its lease expired".into())
+                }
+            },
+            StoreError::BadCursor => AppError::bad_field("cursor", "is not a cursor this list returned"),
+            StoreError::Contended { what } => {
+                AppError::Conflict(format!("{what} is being changed by many requests at once; retry shortly"))
+            }
+            e @ (StoreError::Throttled(_) | StoreError::Corrupt(_) | StoreError::Request { .. }) => AppError::Store(e),
+        }
+    }
+}
+
+impl From<SaleRejected> for AppError {
+    fn from(e: SaleRejected) -> Self {
+        match e {
+            SaleRejected::ProductInactive { .. } => AppError::rule(PRODUCT_INACTIVE, e.to_string()),
+            SaleRejected::OutOfStock { .. } => AppError::rule(OUT_OF_STOCK, e.to_string()),
+            SaleRejected::InsufficientStock { available, .. } => {
+                AppError::rule_with(INSUFFICIENT_STOCK, e.to_string(), "available", available.into())
+            }
+            SaleRejected::TotalTooLarge => AppError::invalid("units_sold", "the sale total is too large"),
+        }
+    }
+}
+
+impl From<ReturnRejected> for AppError {
+    fn from(e: ReturnRejected) -> Self {
+        match e {
+            ReturnRejected::BeforeSale { sold_at } => {
+                AppError::invalid("returned_at", format!("is before the sale ({})", crate::time::to_api(sold_at, None)))
+            }
+            ReturnRejected::NotReturnable { returnable, .. } => {
+                AppError::rule_with(NOT_RETURNABLE, e.to_string(), "returnable", returnable.into())
+            }
+            ReturnRejected::RefundTooLarge => AppError::invalid("units", "the refund is too large"),
+            ReturnRejected::StockTooLarge => AppError::invalid("units", "the stock would be too large"),
+        }
+    }
+}
+
+impl From<StockRejected> for AppError {
+    fn from(e: StockRejected) -> Self {
+        match e {
+            StockRejected::BelowZero { .. } => AppError::rule(INSUFFICIENT_STOCK, e.to_string()),
+            StockRejected::AboveMaximum => AppError::invalid("change", e.to_string()),
+        }
+    }
+}
+
+impl From<app::Error> for AppError {
+    fn from(e: app::Error) -> Self {
+        match e {
+            app::Error::Store(e) => e.into(),
+            app::Error::Sale(e) => e.into(),
+            app::Error::Return(e) => e.into(),
+            app::Error::Stock(e) => e.into(),
+            app::Error::IdempotencyKeyReused => {
+                AppError::invalid("Idempotency-Key", "was already used with a different request body")
+            }
+            app::Error::IdempotencyKeyInFlight => {
+                AppError::Conflict("a request with this Idempotency-Key is still in progress; retry shortly".into())
+            }
+            app::Error::SummaryTooLarge(_) => AppError::bad_field("group_by", e.to_string()),
+            app::Error::NoSuchDay(_) | app::Error::Render(_) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl app::idempotency::DefiniteAnswer for app::Error {
+    /// A 404 (unknown product or sale) or a 422 (a broken rule) is definite: the same request
+    /// gets the same answer. Anything else may pass.
+    fn definite_answer(&self) -> Option<StoredResponse> {
+        let answer = AppError::from(self.clone());
+        let status = answer.status().as_u16();
+        matches!(status, 404 | 422).then(|| StoredResponse { status, body: answer.problem() })
+    }
+}
+
 /// Titles of the business-rule problems, shared so tests and clients can match them.
 pub const OUT_OF_STOCK: &str = "Out of stock";
 pub const INSUFFICIENT_STOCK: &str = "Insufficient stock";
@@ -204,6 +310,68 @@ mod tests {
         let doc = err.problem();
         assert_eq!(doc["status"], 500);
         assert!(!doc["detail"].as_str().unwrap().contains("secret"));
+    }
+
+    #[test]
+    fn a_rejected_sale_is_the_problem_it_always_was() {
+        let doc =
+            AppError::from(SaleRejected::InsufficientStock { product_id: 3, available: 2, requested: 5 }).problem();
+        assert_eq!(doc["type"], "/problems/insufficient-stock");
+        assert_eq!(doc["title"], INSUFFICIENT_STOCK);
+        assert_eq!(doc["detail"], "product 3 has 2 in stock; 5 requested");
+        assert_eq!((doc["status"].as_u64(), doc["available"].as_i64()), (Some(422), Some(2)));
+        let doc = AppError::from(SaleRejected::ProductInactive { product_id: 3 }).problem();
+        assert_eq!(
+            (doc["type"].as_str(), doc["detail"].as_str()),
+            (Some("/problems/product-inactive"), Some("product 3 is inactive and cannot be sold"))
+        );
+        let doc = AppError::from(app::Error::Return(ReturnRejected::NotReturnable {
+            sale_id: "S".into(),
+            returnable: 1,
+            units_sold: 3,
+            requested: 2,
+        }))
+        .problem();
+        assert_eq!(doc["detail"], "sale S has 1 of 3 units left to return; 2 requested");
+        assert_eq!((doc["type"].as_str(), doc["returnable"].as_i64()), (Some("/problems/not-returnable"), Some(1)));
+    }
+
+    #[test]
+    fn store_outcomes_keep_their_statuses_and_words() {
+        let problem = |e: StoreError| {
+            let doc = AppError::from(e).problem();
+            (doc["status"].as_u64().unwrap_or_default(), doc["detail"].as_str().unwrap_or_default().to_owned())
+        };
+        assert_eq!(problem(StoreError::NotFound(Missing::Product(9))), (404, "no product with id 9".to_owned()));
+        assert_eq!(
+            problem(StoreError::ConditionFailed(Refusal::UnknownCategory("toys".into()))),
+            (422, "category_name: no category named \"toys\"".to_owned())
+        );
+        assert_eq!(
+            problem(StoreError::ConditionFailed(Refusal::CategoryExists("toys".into()))),
+            (409, "category \"toys\" already exists".to_owned())
+        );
+        assert_eq!(problem(StoreError::BadCursor), (400, "cursor: is not a cursor this list returned".to_owned()));
+        assert_eq!(
+            problem(StoreError::Contended { what: "the product" }),
+            (409, "the product is being changed by many requests at once; retry shortly".to_owned())
+        );
+        assert_eq!(problem(StoreError::Throttled("Query")), (503, "the service is busy, retry shortly".to_owned()));
+        assert_eq!(problem(StoreError::Corrupt("secret".into())).0, 500);
+    }
+
+    #[test]
+    fn only_definite_failures_are_kept_under_an_idempotency_key() {
+        use app::idempotency::DefiniteAnswer;
+        let kept = app::Error::Sale(SaleRejected::OutOfStock { product_id: 1 }).definite_answer().unwrap();
+        assert_eq!(kept.status, 422);
+        assert_eq!(kept.body["type"], "/problems/out-of-stock");
+        assert_eq!(
+            app::Error::Store(StoreError::NotFound(Missing::Sale("S".into()))).definite_answer().unwrap().status,
+            404
+        );
+        assert!(app::Error::Store(StoreError::Contended { what: "x" }).definite_answer().is_none());
+        assert!(app::Error::Store(StoreError::Throttled("Query")).definite_answer().is_none());
     }
 
     #[test]

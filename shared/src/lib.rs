@@ -2,6 +2,7 @@
 //! and their validation, exact money, the single-table key design, the DynamoDB access layer,
 //! errors mapped to problem+json, and the HTTP plumbing common to every router.
 
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod domain;

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use shared::app::catalogue::{StockChanged, change_stock};
 use shared::domain::{
     Category, LedgerEntry, NewCategory, NewProduct, Product, ProductPatch, ProductStatus, StockChange,
     category_description_patch, parse_category_path, parse_product_id,
@@ -14,7 +15,7 @@ use shared::openapi::{
     BadRequest, CategoryPatchBody, Conflict, InventoryChangeBody, NewCategoryBody, NewProductBody, NotFound,
     PageParams, ProductPatchBody, Unprocessable,
 };
-use shared::store::catalogue::{Page, ProductFilter, StockChanged};
+use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -234,7 +235,7 @@ async fn change_inventory(
 ) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
     let change = StockChange::from_json(body)?;
-    Ok(match state.store.change_stock(id, &change, time::now()).await? {
+    Ok(match change_stock(&state.store, id, &change, time::now()).await? {
         StockChanged::Written(entry) => created(&entry),
         StockChanged::Unchanged(entry) => ok(&entry),
     })

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
+use shared::app::analytics::{self, History, SummaryQuery};
+use shared::app::sales::{record_return_once, record_sale_once};
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
 use shared::domain::{
@@ -15,10 +17,10 @@ use shared::http::{AppState, JsonBody, PathParam, Query, ok};
 use shared::openapi::{
     BadRequest, Comparison, Conflict, NewReturnBody, NewSaleBody, PageParams, Ranking, SaleWithReturns, Unprocessable,
 };
-use shared::store::analytics::{History, SummaryQuery};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric as RankMetric;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
+use shared::store::{Missing, StoreError};
 use shared::time;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -71,7 +73,7 @@ async fn record_sale(
     let opened = shared::time::start_of_day(state.config.store_opened, state.config.store_timezone);
     let new = NewSale::from_json(body, now, opened)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = state.store.record_sale_once(&new, idempotency.as_ref(), now).await?;
+    let response = record_sale_once(&state.store, &new, idempotency.as_ref(), now).await?;
     Ok(stored_response(response))
 }
 
@@ -286,7 +288,7 @@ async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     }
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
     let history = History::new(state.config.store_opened, time::now(), tz);
-    Ok(ok(&state.store.summary(&query, tz, history).await?))
+    Ok(ok(&analytics::summary(&state.store, &query, tz, history).await?))
 }
 
 fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Option<GroupKind>, AppError> {
@@ -374,7 +376,7 @@ async fn compare(State(state): State<AppState>, Query(mut q): Query) -> Result<R
     let by_text = q.get("by");
     let by = group_kind("by", by_text, true)?;
     q.finish()?;
-    let rows = state.store.compare(&current, &previous, by).await?;
+    let rows = analytics::compare(&state.store, &current, &previous, by).await?;
     let by_name = match by {
         None => "total",
         Some(GroupKind::Category) => "category",
@@ -430,7 +432,7 @@ async fn top(State(state): State<AppState>, Query(mut q): Query) -> Result<Respo
     };
     let limit = q.bounded_int("limit", 1, 100, 10)?;
     q.finish()?;
-    let rows = state.store.top(kind, &at, metric, limit).await?;
+    let rows = analytics::top(&state.store, kind, &at, metric, limit).await?;
     Ok(ok(&serde_json::json!({
         "by": if kind == GroupKind::Product { "product" } else { "category" },
         "period": grain.name(),
@@ -469,7 +471,7 @@ async fn get_sale(State(state): State<AppState>, path: PathParam, Query(mut q): 
     let id = sale_id(path)?;
     let tz = time_zone(&mut q)?;
     q.finish()?;
-    let found = state.store.find_sale(&id, false).await?.ok_or_else(|| shared::store::sales::sale_not_found(&id))?;
+    let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
     Ok(ok(&found.to_json(tz)))
 }
 
@@ -513,7 +515,7 @@ async fn record_return(
     let now = time::now();
     let new = NewReturn::from_json(body, now)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = state.store.record_return_once(&id, &new, idempotency.as_ref(), now).await?;
+    let response = record_return_once(&state.store, &id, &new, idempotency.as_ref(), now).await?;
     Ok(stored_response(response))
 }
 

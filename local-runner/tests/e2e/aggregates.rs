@@ -321,7 +321,8 @@ async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_droppe
 
 #[tokio::test]
 async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboards() {
-    use shared::store::analytics::{History, SummaryLimits, SummaryQuery};
+    use shared::app::analytics::{History, SummaryLimits, SummaryQuery, summary_within};
+    use shared::error::AppError;
     let app = seeded().await;
     let query = |group_by: &str| SummaryQuery {
         group_by: shared::domain::analytics::GroupBy::parse(group_by).unwrap(),
@@ -336,13 +337,15 @@ async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboar
     let store = &app.state.store;
     // The demo sales fall in 7 hours and 4 days.
     let limits = SummaryLimits { boards: 6, rows: 1_000 };
-    let err = store.summary_within(&query("product-hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    let err = AppError::from(
+        summary_within(store, &query("product-hour"), chrono_tz::UTC, history, limits).await.unwrap_err(),
+    );
     assert_eq!(err.status().as_u16(), 400);
     assert!(err.to_string().contains("groups 7 periods with sales by product-hour; at most 6"), "{err}");
-    let days = store.summary_within(&query("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
+    let days = summary_within(store, &query("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
     assert!(!days.rows.is_empty());
     let limits = SummaryLimits { boards: 1_000, rows: 3 };
-    let err = store.summary_within(&query("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    let err = summary_within(store, &query("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
     assert!(err.to_string().contains("has 7 rows; at most 3"), "{err}");
 }
 
@@ -413,7 +416,7 @@ async fn summaries_are_bounded_by_the_store_history() {
     let hours = rows(app.get("/sales/summary?group_by=hour").await.assert_status(200));
     assert_eq!(hours.len(), 8, "the demo data's 7 hours and 2010's");
     assert_eq!(hours[0]["period"], "2010-06-01T10");
-    let query = shared::store::analytics::SummaryQuery {
+    let query = shared::app::analytics::SummaryQuery {
         group_by: shared::domain::analytics::GroupBy::parse("hour").unwrap(),
         product_id: None,
         category_name: None,
@@ -423,8 +426,8 @@ async fn summaries_are_bounded_by_the_store_history() {
         to_text: None,
     };
     let history =
-        shared::store::analytics::History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
-    let summary = app.state.store.summary(&query, chrono_tz::UTC, history).await.unwrap();
+        shared::app::analytics::History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
+    let summary = shared::app::analytics::summary(&app.state.store, &query, chrono_tz::UTC, history).await.unwrap();
     assert_eq!(summary.items_read, 8, "one counter read per row");
     let by_year = app.get("/sales/summary?group_by=year").await;
     let years = rows(by_year.assert_status(200));

@@ -116,6 +116,23 @@ impl Product {
     pub fn is_low_stock(&self) -> bool {
         self.status == ProductStatus::Active && self.current_inventory <= self.low_stock_alert_threshold
     }
+
+    /// This product after its stock moved by `change` (the next version, updated `now`), and the
+    /// ledger entry that records it; `None` if the stock would overflow.
+    pub fn stock_moved(
+        &self,
+        change: i64,
+        reason: LedgerReason,
+        sale_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Option<(Product, LedgerEntry)> {
+        let stock = self.current_inventory.checked_add(change)?;
+        let mut after = self.clone();
+        after.current_inventory = stock;
+        after.version = self.version.checked_add(1)?;
+        after.updated_at = now;
+        Some((after, LedgerEntry { at: now, change, quantity_after: stock, reason, sale_id }))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -368,22 +385,28 @@ impl StockChange {
     }
 
     /// The stock after the change, or the rule it breaks.
-    pub fn apply_to(&self, current: i64) -> Result<i64, AppError> {
+    pub fn apply_to(&self, current: i64) -> Result<i64, StockRejected> {
         let after = match self.kind {
-            StockChangeKind::Change(c) => current + c,
+            StockChangeKind::Change(c) => current.checked_add(c).ok_or(StockRejected::AboveMaximum)?,
             StockChangeKind::Set(s) => s,
         };
         if after < 0 {
-            return Err(AppError::rule(
-                crate::error::INSUFFICIENT_STOCK,
-                format!("stock would go below zero: {current} in stock, change {}", after - current),
-            ));
+            return Err(StockRejected::BelowZero { in_stock: current, change: after - current });
         }
         if after > MAX_QUANTITY {
-            return Err(AppError::invalid("change", format!("stock may not exceed {MAX_QUANTITY}")));
+            return Err(StockRejected::AboveMaximum);
         }
         Ok(after)
     }
+}
+
+/// Why a stock change cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StockRejected {
+    #[error("stock would go below zero: {in_stock} in stock, change {change}")]
+    BelowZero { in_stock: i64, change: i64 },
+    #[error("stock may not exceed {MAX_QUANTITY}")]
+    AboveMaximum,
 }
 
 // ---- field rules -------------------------------------------------------------------------
@@ -589,7 +612,7 @@ mod tests {
         assert!(StockChange::from_json(body(r#"{"set":-1}"#)).is_err());
         assert!(StockChange::from_json(body(r#"{"change":1,"reason":"sale"}"#)).is_err());
         let c = StockChange::from_json(body(r#"{"change":-5}"#)).unwrap();
-        assert!(matches!(c.apply_to(4), Err(AppError::Rule { .. })));
+        assert!(matches!(c.apply_to(4), Err(StockRejected::BelowZero { .. })));
         assert_eq!(c.apply_to(5).unwrap(), 0);
     }
 

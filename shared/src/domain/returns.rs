@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::sales::{MAX_FUTURE_SKEW, MAX_UNITS_PER_SALE};
+use super::catalogue::{LedgerEntry, LedgerReason, Product};
+use super::sales::{MAX_FUTURE_SKEW, MAX_UNITS_PER_SALE, Sale};
 use crate::error::AppError;
 use crate::input::{Field, JsonObject};
 use crate::money::Money;
@@ -131,6 +132,75 @@ impl NewReturn {
     }
 }
 
+/// Why units of a sale cannot be returned, or not into stock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReturnRejected {
+    #[error("returned_at is before the sale")]
+    BeforeSale { sold_at: DateTime<Utc> },
+    /// More units than the sale has left to return.
+    #[error("sale {sale_id} has {returnable} of {units_sold} units left to return; {requested} requested")]
+    NotReturnable { sale_id: String, returnable: i64, units_sold: i64, requested: i64 },
+    #[error("the refund is too large")]
+    RefundTooLarge,
+    /// Putting the units back would overflow the stock.
+    #[error("the stock would be too large")]
+    StockTooLarge,
+}
+
+impl Sale {
+    /// Returns `new.units` of this sale, of which `units_returned` are already back: refunded at
+    /// the sale's unit price, never more than the sale has left, never before the sale.
+    pub fn take_return(
+        &self,
+        units_returned: i64,
+        new: &NewReturn,
+        return_id: &str,
+    ) -> Result<SaleReturn, ReturnRejected> {
+        if new.returned_at < self.sold_at {
+            return Err(ReturnRejected::BeforeSale { sold_at: self.sold_at });
+        }
+        let returnable = self.units_sold.saturating_sub(units_returned).max(0);
+        if new.units > returnable {
+            return Err(ReturnRejected::NotReturnable {
+                sale_id: self.id.clone(),
+                returnable,
+                units_sold: self.units_sold,
+                requested: new.units,
+            });
+        }
+        let refund = self.unit_price.checked_mul(new.units).ok_or(ReturnRejected::RefundTooLarge)?;
+        Ok(SaleReturn {
+            id: return_id.to_owned(),
+            sale_id: self.id.clone(),
+            product_id: self.product_id,
+            category_name: self.category_name.clone(),
+            units: new.units,
+            refund,
+            reason: new.reason.clone(),
+            restocked: new.restock,
+            returned_at: new.returned_at,
+        })
+    }
+}
+
+/// What a restocking return changes in its product: the product after it (stock up, next
+/// version) and its `return` ledger entry carrying the sale id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restock {
+    pub product_after: Product,
+    pub ledger_entry: LedgerEntry,
+}
+
+impl Product {
+    /// Puts the units of a return back into stock.
+    pub fn restock(&self, returned: &SaleReturn, now: DateTime<Utc>) -> Result<Restock, ReturnRejected> {
+        let (product_after, ledger_entry) = self
+            .stock_moved(returned.units, LedgerReason::Return, Some(returned.sale_id.clone()), now)
+            .ok_or(ReturnRejected::StockTooLarge)?;
+        Ok(Restock { product_after, ledger_entry })
+    }
+}
+
 /// Whether a path value can be a sale id (a ULID as the API writes them: 26 characters of
 /// Crockford's base 32, upper case). Anything else is a malformed path value (400).
 pub fn is_sale_id(text: &str) -> bool {
@@ -174,6 +244,51 @@ mod tests {
         assert_eq!(fields(r#"{"units":1,"returned_at":"soon"}"#), ["returned_at"]);
         assert_eq!(fields(r#"{"units":1,"reason":"\u0000"}"#), ["reason"]);
         assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
+    }
+
+    fn sale() -> Sale {
+        Sale {
+            id: "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8".into(),
+            product_id: 7,
+            category_name: "home".into(),
+            units_sold: 3,
+            unit_price: Money::from_minor(1999),
+            total_price: Money::from_minor(5997),
+            sold_at: time::parse_rfc3339("2023-10-08T12:00:00Z").unwrap(),
+        }
+    }
+
+    fn new_return(units: i64, returned_at: &str) -> NewReturn {
+        NewReturn { units, reason: None, restock: true, returned_at: time::parse_rfc3339(returned_at).unwrap() }
+    }
+
+    #[test]
+    fn a_return_is_refunded_at_the_sale_price_within_what_is_left() {
+        let r = sale().take_return(1, &new_return(2, "2023-10-09T00:00:00Z"), "R1").unwrap();
+        assert_eq!((r.units, r.refund, r.id.as_str()), (2, Money::from_minor(3998), "R1"));
+        assert_eq!((r.product_id, r.category_name.as_str(), r.sale_id.as_str()), (7, "home", sale().id.as_str()));
+        assert_eq!(
+            sale().take_return(2, &new_return(2, "2023-10-09T00:00:00Z"), "R1"),
+            Err(ReturnRejected::NotReturnable { sale_id: sale().id, returnable: 1, units_sold: 3, requested: 2 })
+        );
+        assert_eq!(
+            sale().take_return(0, &new_return(1, "2023-10-08T11:59:59Z"), "R1"),
+            Err(ReturnRejected::BeforeSale { sold_at: sale().sold_at })
+        );
+    }
+
+    #[test]
+    fn a_restock_puts_the_units_back_with_a_return_entry() {
+        let product = crate::domain::sales::tests::product(crate::domain::ProductStatus::Active, 4, 1999);
+        let returned = sale().take_return(0, &new_return(2, "2023-10-09T00:00:00Z"), "R1").unwrap();
+        let now = time::parse_rfc3339("2023-10-09T00:00:01Z").unwrap();
+        let restock = product.restock(&returned, now).unwrap();
+        assert_eq!((restock.product_after.current_inventory, restock.product_after.version), (6, 5));
+        assert_eq!((restock.ledger_entry.change, restock.ledger_entry.quantity_after), (2, 6));
+        assert_eq!(restock.ledger_entry.reason, LedgerReason::Return);
+        assert_eq!(restock.ledger_entry.sale_id, Some(returned.sale_id.clone()));
+        let full = Product { current_inventory: i64::MAX, ..product };
+        assert_eq!(full.restock(&returned, now), Err(ReturnRejected::StockTooLarge));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::catalogue::{LedgerEntry, LedgerReason, Product, ProductStatus};
 use crate::error::AppError;
 use crate::input::{Field, JsonObject};
 use crate::money::Money;
@@ -54,6 +55,77 @@ impl Sale {
             total_price: self.total_price,
             sold_at: time::to_api(self.sold_at, tz),
         }
+    }
+}
+
+/// Why a product cannot make a sale.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaleRejected {
+    #[error("product {product_id} is inactive and cannot be sold")]
+    ProductInactive { product_id: i64 },
+    #[error("product {product_id} is out of stock")]
+    OutOfStock { product_id: i64 },
+    #[error("product {product_id} has {available} in stock; {requested} requested")]
+    InsufficientStock { product_id: i64, available: i64, requested: i64 },
+    /// Units x price beyond the largest amount a money field holds.
+    #[error("the sale total is too large")]
+    TotalTooLarge,
+}
+
+/// What a sale changes: the sale itself, its product after it (stock down, next version), and
+/// the product's `sale` ledger entry. Written together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleOfProduct {
+    pub sale: Sale,
+    pub product_after: Product,
+    pub ledger_entry: LedgerEntry,
+}
+
+impl Product {
+    /// Sells `units` of this product as it is now: at its current price, in its current
+    /// category, from its stock. `sale_id` is chosen by the caller once, so that every retry of
+    /// a raced write records the same sale.
+    pub fn sell(
+        &self,
+        sale_id: &str,
+        units: i64,
+        sold_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<SaleOfProduct, SaleRejected> {
+        let product_id = self.id;
+        if self.status != ProductStatus::Active {
+            return Err(SaleRejected::ProductInactive { product_id });
+        }
+        if self.current_inventory <= 0 {
+            return Err(SaleRejected::OutOfStock { product_id });
+        }
+        if self.current_inventory < units {
+            return Err(SaleRejected::InsufficientStock {
+                product_id,
+                available: self.current_inventory,
+                requested: units,
+            });
+        }
+        let total_price =
+            self.price.checked_mul(units).filter(|t| *t <= Money::MAX_FIELD).ok_or(SaleRejected::TotalTooLarge)?;
+        let (product_after, ledger_entry) = units
+            .checked_neg()
+            .and_then(|change| self.stock_moved(change, LedgerReason::Sale, Some(sale_id.to_owned()), now))
+            .ok_or(SaleRejected::InsufficientStock {
+                product_id,
+                available: self.current_inventory,
+                requested: units,
+            })?;
+        let sale = Sale {
+            id: sale_id.to_owned(),
+            product_id,
+            category_name: self.category_name.clone(),
+            units_sold: units,
+            unit_price: self.price,
+            total_price,
+            sold_at,
+        };
+        Ok(SaleOfProduct { sale, product_after, ledger_entry })
     }
 }
 
@@ -127,8 +199,62 @@ impl NewSale {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Product 7, "home", threshold 2, version 4.
+    pub(crate) fn product(status: ProductStatus, stock: i64, price_minor: i64) -> Product {
+        let at = time::parse_rfc3339("2023-10-08T12:00:00Z").unwrap();
+        Product {
+            id: 7,
+            name: "Desk lamp".into(),
+            description: None,
+            price: Money::from_minor(price_minor),
+            image: None,
+            category_name: "home".into(),
+            status,
+            current_inventory: stock,
+            low_stock_alert_threshold: 2,
+            created_at: at,
+            updated_at: at,
+            version: 4,
+        }
+    }
+
+    #[test]
+    fn a_sale_takes_its_units_from_stock_at_the_current_price() {
+        let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
+        let sold_at = time::parse_rfc3339("2023-12-31T09:00:00Z").unwrap();
+        let made = product(ProductStatus::Active, 5, 1999).sell("S1", 3, sold_at, now).unwrap();
+        assert_eq!(made.sale.total_price, Money::from_minor(5997));
+        assert_eq!((made.sale.unit_price, made.sale.category_name.as_str()), (Money::from_minor(1999), "home"));
+        assert_eq!((made.product_after.current_inventory, made.product_after.version), (2, 5));
+        assert_eq!(made.product_after.updated_at, now);
+        assert_eq!(made.ledger_entry.change, -3);
+        assert_eq!(made.ledger_entry.quantity_after, 2);
+        assert_eq!(made.ledger_entry.sale_id.as_deref(), Some("S1"));
+        assert_eq!(made.sale.sold_at, sold_at);
+    }
+
+    #[test]
+    fn a_sale_breaks_no_rule() {
+        let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
+        let sell = |p: Product, units| p.sell("S1", units, now, now).map(|_| ());
+        assert_eq!(
+            sell(product(ProductStatus::Inactive, 5, 100), 1),
+            Err(SaleRejected::ProductInactive { product_id: 7 })
+        );
+        assert_eq!(sell(product(ProductStatus::Active, 0, 100), 1), Err(SaleRejected::OutOfStock { product_id: 7 }));
+        assert_eq!(
+            sell(product(ProductStatus::Active, 2, 100), 3),
+            Err(SaleRejected::InsufficientStock { product_id: 7, available: 2, requested: 3 })
+        );
+        assert_eq!(sell(product(ProductStatus::Active, 2, 100), 2), Ok(()));
+        assert_eq!(
+            sell(product(ProductStatus::Active, 5, Money::MAX_FIELD.minor()), 2),
+            Err(SaleRejected::TotalTooLarge)
+        );
+    }
 
     fn parse(json: &str) -> Result<NewSale, AppError> {
         let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();

@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Index, Key};
-use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, n, optimistic, put_new, s};
-use crate::domain::{
-    Category, LedgerEntry, LedgerReason, NewCategory, NewProduct, Product, ProductPatch, ProductStatus, StockChange,
+use super::{
+    Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, key_item, n, optimistic,
+    put_new, s,
 };
-use crate::error::AppError;
+use crate::domain::{
+    Category, LedgerEntry, LedgerReason, NewCategory, NewProduct, Product, ProductPatch, ProductStatus,
+};
 use crate::money::Money;
 use crate::time;
 
@@ -210,31 +212,26 @@ fn any_conflict(reasons: &[CancelReason]) -> bool {
     reasons.iter().any(|r| r.code == "TransactionConflict")
 }
 
-fn unexpected(operation: &'static str, reasons: &[CancelReason]) -> AppError {
+fn unexpected(operation: &'static str, reasons: &[CancelReason]) -> StoreError {
     let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
     if codes.iter().any(|c| *c == "ThrottlingError" || *c == "ProvisionedThroughputExceeded") {
-        return AppError::Busy;
+        return StoreError::Throttled(operation);
     }
-    AppError::Store(StoreError::Request { operation, message: format!("transaction cancelled: {codes:?}") })
+    StoreError::Request { operation, message: format!("transaction cancelled: {codes:?}") }
 }
 
-fn unknown_category(name: &str) -> AppError {
-    AppError::invalid("category_name", format!("no category named {name:?}"))
+fn unknown_category(name: &str) -> StoreError {
+    StoreError::ConditionFailed(Refusal::UnknownCategory(name.to_owned()))
+}
+
+fn no_category(name: &str) -> StoreError {
+    StoreError::NotFound(Missing::Category(name.to_owned()))
 }
 
 // ---- categories ----------------------------------------------------------------------------
 
-/// What a stock change did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StockChanged {
-    /// The change, with its new ledger entry.
-    Written(LedgerEntry),
-    /// Nothing to change (`set` to the quantity in stock): the latest entry, nothing written.
-    Unchanged(LedgerEntry),
-}
-
 impl Store {
-    pub async fn create_category(&self, new: NewCategory, now: DateTime<Utc>) -> Result<Category, AppError> {
+    pub async fn create_category(&self, new: NewCategory, now: DateTime<Utc>) -> Result<Category, StoreError> {
         let key = keys::category(&new.name);
         let item = CategoryItem {
             pk: key.pk,
@@ -256,20 +253,20 @@ impl Store {
         match result {
             Ok(_) => Ok(Category { name: new.name, description: new.description, created_at: now, product_count: 0 }),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(AppError::Conflict(format!("category {:?} already exists", new.name)))
+                Err(StoreError::ConditionFailed(Refusal::CategoryExists(new.name)))
             }
-            Err(e) => Err(StoreError::from_sdk("PutItem", e).into()),
+            Err(e) => Err(StoreError::from_sdk("PutItem", e)),
         }
     }
 
-    pub async fn get_category(&self, name: &str) -> Result<Category, AppError> {
+    pub async fn get_category(&self, name: &str) -> Result<Category, StoreError> {
         match self.get(&keys::category(name), false).await? {
-            Some(item) => Ok(from_item::<CategoryItem>(item)?.into_domain()?),
-            None => Err(AppError::NotFound(format!("no category named {name:?}"))),
+            Some(item) => from_item::<CategoryItem>(item)?.into_domain(),
+            None => Err(no_category(name)),
         }
     }
 
-    pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, AppError> {
+    pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, StoreError> {
         let start =
             cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK)).transpose()?;
         let out = self
@@ -294,7 +291,7 @@ impl Store {
     }
 
     /// Sets (or with `None` clears) a category's description.
-    pub async fn update_category(&self, name: &str, description: Option<String>) -> Result<Category, AppError> {
+    pub async fn update_category(&self, name: &str, description: Option<String>) -> Result<Category, StoreError> {
         let mut request = self
             .client()
             .update_item()
@@ -307,16 +304,16 @@ impl Store {
             None => request.update_expression("REMOVE description"),
         };
         match request.send().await {
-            Ok(out) => Ok(from_item::<CategoryItem>(out.attributes.unwrap_or_default())?.into_domain()?),
+            Ok(out) => from_item::<CategoryItem>(out.attributes.unwrap_or_default())?.into_domain(),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(AppError::NotFound(format!("no category named {name:?}")))
+                Err(no_category(name))
             }
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e).into()),
+            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
         }
     }
 
     /// Deletes a category that no product uses (409 otherwise).
-    pub async fn delete_category(&self, name: &str) -> Result<(), AppError> {
+    pub async fn delete_category(&self, name: &str) -> Result<(), StoreError> {
         let result = self
             .client()
             .delete_item()
@@ -338,13 +335,11 @@ impl Store {
                 });
                 match old {
                     Some(Some(item)) => {
-                        let count = from_item::<CategoryItem>(item)?.product_count;
-                        Err(AppError::Conflict(format!(
-                            "category {name:?} is used by {count} product(s); move or re-categorise them first"
-                        )))
+                        let products = from_item::<CategoryItem>(item)?.product_count;
+                        Err(StoreError::ConditionFailed(Refusal::CategoryInUse { name: name.to_owned(), products }))
                     }
-                    Some(None) => Err(AppError::NotFound(format!("no category named {name:?}"))),
-                    None => Err(StoreError::from_sdk("DeleteItem", e).into()),
+                    Some(None) => Err(no_category(name)),
+                    None => Err(StoreError::from_sdk("DeleteItem", e)),
                 }
             }
         }
@@ -364,7 +359,7 @@ impl Store {
     /// Creates a product with the next id, its `initial` ledger entry and the category's count,
     /// in one transaction. The id counter is part of the transaction, so a rejected product
     /// (unknown category) consumes no id and ids stay 1, 2, 3, ...
-    pub async fn create_product(&self, new: NewProduct, now: DateTime<Utc>) -> Result<Product, AppError> {
+    pub async fn create_product(&self, new: NewProduct, now: DateTime<Utc>) -> Result<Product, StoreError> {
         self.create_product_at(new, now, now).await
     }
 
@@ -374,7 +369,7 @@ impl Store {
         new: NewProduct,
         now: DateTime<Utc>,
         stocked_at: DateTime<Utc>,
-    ) -> Result<Product, AppError> {
+    ) -> Result<Product, StoreError> {
         let table = self.table().to_owned();
         optimistic("the product id sequence", || async {
             let last = self.read_sequence().await?;
@@ -433,7 +428,7 @@ impl Store {
         .await
     }
 
-    pub async fn read_sequence(&self) -> Result<i64, AppError> {
+    pub async fn read_sequence(&self) -> Result<i64, StoreError> {
         let item = self.get(&keys::product_id_sequence(), true).await?;
         Ok(match item.as_ref().and_then(|i| i.get("last_value")).and_then(|v| v.as_n().ok()) {
             Some(text) => text.parse().map_err(|_| StoreError::Corrupt("product id sequence".into()))?,
@@ -442,11 +437,11 @@ impl Store {
     }
 
     /// Reads a product; `consistent` for read-modify-write paths.
-    pub async fn find_product(&self, id: i64, consistent: bool) -> Result<Option<Product>, AppError> {
-        Ok(self.get(&keys::product(id), consistent).await?.map(product_from_item).transpose()?)
+    pub async fn find_product(&self, id: i64, consistent: bool) -> Result<Option<Product>, StoreError> {
+        self.get(&keys::product(id), consistent).await?.map(product_from_item).transpose()
     }
 
-    pub async fn get_product(&self, id: i64) -> Result<Product, AppError> {
+    pub async fn get_product(&self, id: i64) -> Result<Product, StoreError> {
         self.find_product(id, false).await?.ok_or_else(|| product_not_found(id))
     }
 
@@ -455,7 +450,7 @@ impl Store {
         filter: &ProductFilter,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<Product>, AppError> {
+    ) -> Result<Page<Product>, StoreError> {
         let (index, partition, prefix) = match (&filter.category_name, filter.status) {
             (None, None) => (Index::Gsi1, keys::ALL_PRODUCTS.to_owned(), None),
             (None, Some(status)) => (Index::Gsi2, keys::products_by_status(status), None),
@@ -471,7 +466,7 @@ impl Store {
         category: Option<&str>,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<Product>, AppError> {
+    ) -> Result<Page<Product>, StoreError> {
         let prefix = category.map(keys::low_stock_category_prefix);
         let page = self.list_indexed_products(Index::Gsi4, keys::LOW_STOCK.to_owned(), prefix, limit, cursor).await?;
         // The index is eventually consistent; the items are read from the table, so drop any that
@@ -490,7 +485,7 @@ impl Store {
         sk_prefix: Option<String>,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<Product>, AppError> {
+    ) -> Result<Page<Product>, StoreError> {
         let start = cursor
             .map(|c| cursor::decode(c, &[keys::PK, keys::SK, index.pk(), index.sk()], index.pk(), &partition))
             .transpose()?;
@@ -523,7 +518,12 @@ impl Store {
 
     /// Applies a patch; moving category adjusts both categories' counts, and an absolute
     /// `current_inventory` writes an `adjustment` ledger entry, all in one transaction.
-    pub async fn update_product(&self, id: i64, patch: &ProductPatch, now: DateTime<Utc>) -> Result<Product, AppError> {
+    pub async fn update_product(
+        &self,
+        id: i64,
+        patch: &ProductPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Product, StoreError> {
         let table = self.table().to_owned();
         optimistic("the product", || async {
             let current = self.find_product(id, true).await?.ok_or_else(|| product_not_found(id))?;
@@ -563,57 +563,36 @@ impl Store {
         .await
     }
 
-    /// Records a restock, return or adjustment: the product and its ledger entry in one write.
-    pub async fn change_stock(
+    /// Writes a restock, return or adjustment: the product on condition that it is still at
+    /// `read_version`, and its ledger entry, in one transaction. [`Attempt::Retry`] when the
+    /// product moved on since it was read.
+    pub async fn write_stock_change(
         &self,
-        id: i64,
-        change: &StockChange,
-        now: DateTime<Utc>,
-    ) -> Result<StockChanged, AppError> {
-        let table = self.table().to_owned();
-        optimistic("the product's stock", || async {
-            let current = self.find_product(id, true).await?.ok_or_else(|| product_not_found(id))?;
-            let after = change.apply_to(current.current_inventory)?;
-            if after == current.current_inventory {
-                // Only a `set` to the current quantity gets here (a `change` is never 0).
-                let latest = self.list_ledger(id, 1, None).await?.items.into_iter().next();
-                let entry = latest.unwrap_or(LedgerEntry {
-                    at: current.updated_at,
-                    change: 0,
-                    quantity_after: after,
-                    reason: change.reason,
-                    sale_id: None,
-                });
-                return Ok(Attempt::Done(StockChanged::Unchanged(entry)));
+        product_after: &Product,
+        read_version: i64,
+        entry: &LedgerEntry,
+    ) -> Result<Attempt<()>, StoreError> {
+        let table = self.table();
+        let items = vec![
+            put_product_if_version(table, product_after, read_version),
+            put_new(table, ledger_item(product_after.id, product_after.version, entry)),
+        ];
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(Attempt::Done(())),
+            TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
+                Ok(Attempt::Retry)
             }
-            let mut next = current.clone();
-            next.current_inventory = after;
-            next.version += 1;
-            next.updated_at = now;
-            let entry = LedgerEntry {
-                at: now,
-                change: after - current.current_inventory,
-                quantity_after: after,
-                reason: change.reason,
-                sale_id: None,
-            };
-            let items = vec![
-                put_product_if_version(&table, &next, current.version),
-                put_new(&table, ledger_item(id, next.version, &entry)),
-            ];
-            match self.transact(items).await? {
-                TxOutcome::Committed => Ok(Attempt::Done(StockChanged::Written(entry))),
-                TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
-                    Ok(Attempt::Retry)
-                }
-                TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),
-            }
-        })
-        .await
+            TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),
+        }
     }
 
     /// The stock ledger of a product, newest first.
-    pub async fn list_ledger(&self, id: i64, limit: i32, cursor: Option<&str>) -> Result<Page<LedgerEntry>, AppError> {
+    pub async fn list_ledger(
+        &self,
+        id: i64,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<LedgerEntry>, StoreError> {
         let pk = keys::product_pk(id);
         let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &pk)).transpose()?;
         if start.is_none() && self.find_product(id, false).await?.is_none() {
@@ -637,8 +616,8 @@ impl Store {
     }
 }
 
-pub fn product_not_found(id: i64) -> AppError {
-    AppError::NotFound(format!("no product with id {id}"))
+pub fn product_not_found(id: i64) -> StoreError {
+    StoreError::NotFound(Missing::Product(id))
 }
 
 /// The key of a product, for callers that build their own transactions (sales).

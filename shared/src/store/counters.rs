@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::keys::{self, Index};
-use super::{Item, Store, StoreError, TxOutcome, backoff, key_item, n, put_new, s};
+use backon::BackoffBuilder;
+
+use super::{Item, Store, StoreError, TxOutcome, key_item, n, put_new, retry_delays, s};
 use crate::domain::aggregate::{Board, Bucket, CounterKey, Fact, Grain, Run, Scope, Totals, fold};
 use crate::time;
 
@@ -40,7 +42,7 @@ impl LatestCounted {
 }
 
 /// The most attempts to apply one chunk before its records are reported as failed.
-const MAX_APPLY_ATTEMPTS: u32 = 12;
+const MAX_APPLY_ATTEMPTS: usize = 12;
 
 /// What applying a chunk did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -222,7 +224,11 @@ impl Store {
         let mut pending: Vec<Fact> = sales.to_vec();
         let mut keep_last: HashSet<CounterKey> = HashSet::new();
         let mut applied = Applied::default();
-        for attempt in 0..MAX_APPLY_ATTEMPTS {
+        // A chunk is retried at once when a condition taught it something (facts already
+        // counted, a `last_sold_at` not to raise), after a backoff when it only conflicted or was
+        // throttled.
+        let mut delays = retry_delays().build();
+        for _ in 0..MAX_APPLY_ATTEMPTS {
             if pending.is_empty() {
                 return Ok(applied);
             }
@@ -285,8 +291,9 @@ impl Store {
                             .map(|(_, f)| f)
                             .collect();
                     }
-                    if retry_now || (already.is_empty() && reasons.iter().all(|r| !r.condition_failed())) {
-                        tokio::time::sleep(backoff(attempt)).await;
+                    let backoff = retry_now || (already.is_empty() && reasons.iter().all(|r| !r.condition_failed()));
+                    if backoff && let Some(delay) = delays.next() {
+                        tokio::time::sleep(delay).await;
                     }
                 }
             }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::AppError;
+use super::StoreError;
 
 pub type KeyMap = HashMap<String, AttributeValue>;
 
@@ -27,8 +27,8 @@ pub fn decode(
     attributes: &[&str],
     partition_attr: &str,
     partition_value: &str,
-) -> Result<KeyMap, AppError> {
-    let bad = || AppError::bad_field("cursor", "is not a cursor this list returned");
+) -> Result<KeyMap, StoreError> {
+    let bad = || StoreError::BadCursor;
     if cursor.len() > 2048 {
         return Err(bad());
     }

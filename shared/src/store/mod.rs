@@ -1,6 +1,5 @@
 //! The DynamoDB access layer: one `Store` per process, built once, cheap to clone.
 
-pub mod analytics;
 pub mod catalogue;
 pub mod counters;
 pub mod cursor;
@@ -19,21 +18,70 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
-use rand::Rng;
-
-use crate::error::AppError;
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 
 pub type Item = HashMap<String, AttributeValue>;
 
-/// Failures of the storage layer itself (not business rules).
-#[derive(Debug, thiserror::Error)]
+/// What the store answers besides success: outcomes of the table (an item missing, a condition
+/// that failed and why, a cursor that is not ours, a race lost too often) and failures (throttled,
+/// an unreadable item, the SDK). No HTTP here: the API layer maps each to its problem.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
+    /// The item an operation needs does not exist.
+    #[error("{0} does not exist")]
+    NotFound(Missing),
+    /// A write's condition failed, for this reason.
+    #[error("refused: {0}")]
+    ConditionFailed(Refusal),
+    /// A list cursor that no listing of this partition and index returned (forged or foreign).
+    #[error("the cursor is not one this list returned")]
+    BadCursor,
+    /// An optimistic write lost its race on every attempt.
+    #[error("{what} is being changed by many requests at once")]
+    Contended { what: &'static str },
     #[error("DynamoDB {operation} failed: {message}")]
     Request { operation: &'static str, message: String },
     #[error("DynamoDB throttled {0}")]
     Throttled(&'static str),
     #[error("stored item could not be read: {0}")]
     Corrupt(String),
+}
+
+/// The item that was not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    Category(String),
+    Product(i64),
+    Sale(String),
+    DailyReport(String),
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Category(name) => write!(f, "category {name:?}"),
+            Missing::Product(id) => write!(f, "product {id}"),
+            Missing::Sale(id) => write!(f, "sale {id}"),
+            Missing::DailyReport(date) => write!(f, "the daily report of {date}"),
+        }
+    }
+}
+
+/// Why a conditional write was refused (its condition read the table and said no).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// A product names a category that does not exist.
+    #[error("no category named {0:?}")]
+    UnknownCategory(String),
+    #[error("category {0:?} already exists")]
+    CategoryExists(String),
+    /// A category that products still use cannot be deleted.
+    #[error("category {name:?} is used by {products} product(s)")]
+    CategoryInUse { name: String, products: i64 },
+    /// The idempotency key this write was to complete was taken over by a retry after its lease
+    /// expired: the retry's answer stands, this write is cancelled.
+    #[error("the idempotency key was taken over by a retry")]
+    IdempotencyKeyTakenOver,
 }
 
 impl StoreError {
@@ -170,7 +218,7 @@ impl Store {
         let order: Vec<(String, String)> = keys.iter().filter_map(key_of).collect();
         let mut found: HashMap<(String, String), Item> = HashMap::new();
         let mut pending = keys;
-        let mut attempt = 0u32;
+        let mut delays = retry_delays().with_max_times(MAX_UNPROCESSED_RETRIES).build();
         while !pending.is_empty() {
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(pending))
@@ -190,11 +238,8 @@ impl Store {
             }
             pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
             if !pending.is_empty() {
-                attempt += 1;
-                if attempt > 8 {
-                    return Err(StoreError::Throttled("BatchGetItem"));
-                }
-                tokio::time::sleep(backoff(attempt)).await;
+                let Some(delay) = delays.next() else { return Err(StoreError::Throttled("BatchGetItem")) };
+                tokio::time::sleep(delay).await;
             }
         }
         Ok(order.into_iter().filter_map(|k| found.remove(&k)).collect())
@@ -264,37 +309,90 @@ pub fn key_item(key: &keys::Key) -> Item {
     ])
 }
 
-/// Exponential backoff with full jitter, 4 ms doubling to at most 256 ms.
-pub fn backoff(attempt: u32) -> Duration {
-    let cap_ms = 4u64 << attempt.min(6);
-    Duration::from_millis(rand::rng().random_range(1..=cap_ms))
+/// The delays between retries of a lost race or of unprocessed keys: exponential from 2 ms,
+/// doubling to at most 128 ms, each plus a random jitter of up to as much again, so that
+/// contenders spread out instead of colliding again.
+pub fn retry_delays() -> ExponentialBuilder {
+    ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(2))
+        .with_factor(2.0)
+        .with_max_delay(Duration::from_millis(128))
+        .with_jitter()
+        .without_max_times()
 }
 
-/// The most attempts of one optimistic write before giving up with a 409.
-pub const MAX_ATTEMPTS: u32 = 50;
+/// The most attempts of one optimistic write before giving up ([`StoreError::Contended`]).
+pub const MAX_ATTEMPTS: usize = 50;
 
-/// Runs a read-modify-write step until it is done or the retry budget is spent.
-/// Every retry means another writer won a race; backoff spreads the contenders out.
-pub async fn optimistic<T, F, Fut>(what: &str, mut step: F) -> Result<T, AppError>
+/// How often unprocessed keys of a BatchGetItem are asked again before it counts as throttled.
+const MAX_UNPROCESSED_RETRIES: usize = 8;
+
+/// Runs a read-modify-write step until it is done, fails, or the retry budget is spent
+/// ([`StoreError::Contended`]). Every retry means another writer won a race; the backoff spreads
+/// the contenders out. `E` is the caller's error, so a step may also stop on a rule it checked.
+pub async fn optimistic<T, E, F, Fut>(what: &'static str, mut step: F) -> Result<T, E>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Attempt<T>, AppError>>,
+    Fut: Future<Output = Result<Attempt<T>, E>>,
+    E: From<StoreError>,
 {
-    for attempt in 0..MAX_ATTEMPTS {
-        match step().await? {
-            Attempt::Done(v) => return Ok(v),
-            Attempt::Retry => {
-                tracing::debug!(what, attempt, "write raced with another; retrying");
-                tokio::time::sleep(backoff(attempt)).await;
+    enum Stop<E> {
+        Raced,
+        Failed(E),
+    }
+    let attempt = || {
+        let step = step();
+        async move {
+            match step.await {
+                Ok(Attempt::Done(v)) => Ok(v),
+                Ok(Attempt::Retry) => Err(Stop::Raced),
+                Err(e) => Err(Stop::Failed(e)),
             }
         }
+    };
+    let outcome = attempt
+        .retry(retry_delays().with_max_times(MAX_ATTEMPTS - 1))
+        .when(|stop| matches!(stop, Stop::Raced))
+        .notify(|_, delay| tracing::debug!(what, ?delay, "write raced with another; retrying"))
+        .await;
+    match outcome {
+        Ok(v) => Ok(v),
+        Err(Stop::Failed(e)) => Err(e),
+        Err(Stop::Raced) => Err(StoreError::Contended { what }.into()),
     }
-    Err(AppError::Conflict(format!("{what} is being changed by many requests at once; retry shortly")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_delays_grow_to_a_cap_and_stop_after_the_budget() {
+        let delays: Vec<Duration> = retry_delays().with_max_times(MAX_ATTEMPTS - 1).build().collect();
+        assert_eq!(delays.len(), MAX_ATTEMPTS - 1, "one delay between two attempts");
+        assert!(delays.iter().all(|d| *d >= Duration::from_millis(2) && *d < Duration::from_millis(256)), "{delays:?}");
+        assert!(delays[0] < Duration::from_millis(4));
+    }
+
+    #[tokio::test]
+    async fn an_optimistic_write_retries_races_and_stops_on_a_failure() {
+        let mut races = 2;
+        let done: Result<&str, StoreError> = optimistic("the thing", || {
+            let raced = races > 0;
+            races -= 1;
+            async move { Ok(if raced { Attempt::Retry } else { Attempt::Done("written") }) }
+        })
+        .await;
+        assert_eq!(done.unwrap(), "written");
+        let mut attempts = 0;
+        let failed: Result<(), StoreError> = optimistic("the thing", || {
+            attempts += 1;
+            async { Err(StoreError::BadCursor) }
+        })
+        .await;
+        assert!(matches!(failed, Err(StoreError::BadCursor)));
+        assert_eq!(attempts, 1, "a failure is not retried");
+    }
 
     #[test]
     fn item_size_follows_dynamodb_rules() {

@@ -4,8 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use super::catalogue::Page;
-use super::{Store, StoreError, cursor, key_item, keys};
-use crate::error::AppError;
+use super::{Missing, Store, StoreError, cursor, key_item, keys};
 
 impl Store {
     /// Writes (or rewrites) the report of `date`.
@@ -24,7 +23,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_daily_report(&self, date: &str) -> Result<Value, AppError> {
+    pub async fn get_daily_report(&self, date: &str) -> Result<Value, StoreError> {
         let out = self
             .client()
             .get_item()
@@ -33,12 +32,12 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        let item = out.item.ok_or_else(|| AppError::NotFound(format!("no daily report for {date}")))?;
-        report_of(&item).map_err(AppError::from)
+        let item = out.item.ok_or_else(|| StoreError::NotFound(Missing::DailyReport(date.to_owned())))?;
+        report_of(&item)
     }
 
     /// Reports, newest first.
-    pub async fn list_daily_reports(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Value>, AppError> {
+    pub async fn list_daily_reports(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Value>, StoreError> {
         let start =
             cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::DAILY_REPORTS_PK)).transpose()?;
         let out = self

@@ -6,11 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::catalogue::{Page, ledger_item, product_not_found};
+use super::catalogue::{Page, ledger_item};
 use super::keys::{self, Index};
-use super::{Attempt, CancelReason, Item, Store, StoreError, TxOutcome, cursor, key_item, optimistic, put_new};
-use crate::domain::{LedgerEntry, LedgerReason, NewReturn, NewSale, ProductStatus, Sale, SaleReturn};
-use crate::error::{AppError, INSUFFICIENT_STOCK, NOT_RETURNABLE, OUT_OF_STOCK, PRODUCT_INACTIVE};
+use super::{Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, key_item, put_new};
+use crate::domain::{Restock, Sale, SaleOfProduct, SaleReturn};
 use crate::money::Money;
 use crate::time;
 
@@ -95,10 +94,6 @@ pub struct SaleWithReturns {
 }
 
 impl SaleWithReturns {
-    pub fn returnable(&self) -> i64 {
-        self.sale.units_sold - self.units_returned
-    }
-
     /// The API's sale with `units_returned`.
     pub fn to_json(&self, tz: Option<chrono_tz::Tz>) -> Value {
         let mut body = serde_json::to_value(self.sale.view(tz)).expect("sale serializes");
@@ -199,10 +194,15 @@ pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
 /// How long a claimed key stays "in flight" before a retry may take it over (a crashed request).
 pub const IDEMPOTENCY_LEASE_SECS: i64 = 30;
 
-enum Claim {
+/// What claiming an idempotency key found.
+pub enum Claim {
+    /// The key is ours, under this owner token.
     Acquired { token: String },
+    /// The first request with this key and body finished: its response.
     Replay(StoredResponse),
+    /// The first request with this key is still running.
     InFlight,
+    /// The key was used with another body.
     Mismatch,
 }
 
@@ -215,162 +215,54 @@ pub struct SalesFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-impl Store {
-    /// Records a sale exactly once per idempotency key: a retry with the same body gets the
-    /// first response (status and body, so the same sale id), with another body a 422, and
-    /// while the first is still running a 409. Without a key every call records a sale.
-    pub async fn record_sale_once(
-        &self,
-        new: &NewSale,
-        idempotency: Option<&IdempotencyKey>,
-        now: DateTime<Utc>,
-    ) -> Result<StoredResponse, AppError> {
-        self.once(idempotency, now, |claim| async move {
-            let claim = claim.as_ref().map(|(k, t)| (k.as_str(), t.as_str()));
-            let sale = self.record_sale(new, now, claim).await?;
-            Ok(StoredResponse { status: 201, body: sale_body(&sale) })
-        })
-        .await
-    }
+/// The completion of a claimed idempotency key, written in the same transaction as the write it
+/// answers, so that the key can never say "done" without the write.
+#[derive(Debug, Clone)]
+pub struct Completion<'a> {
+    pub key: &'a str,
+    /// The claim's owner token: completing is conditioned on still owning the key.
+    pub token: &'a str,
+    pub response: StoredResponse,
+}
 
-    /// Runs a write at most once per idempotency key. `write` gets the claim (key, owner token)
-    /// when there is a key, and must complete the key in its own transaction
-    /// ([`idempotency_completion`]) so that the key can never say "done" without the write. A
-    /// retry with the same body gets the first response (status and body); with another body a
-    /// 422; while the first is still running a 409. Definite failures (404, 422) are kept as the
-    /// response; transient ones free the key for a retry. Without a key, `write` just runs.
-    pub async fn once<F, Fut>(
+impl Store {
+    /// Writes one sale in one transaction: the product's stock update on condition that it is
+    /// still at `read_version` (the version `made` was computed from), the sale (new), its
+    /// `sale` ledger entry (new), the idempotency key's completion when given, and the sale's
+    /// lookup by id. [`Attempt::Retry`] when the product moved on since it was read.
+    pub async fn write_sale(
         &self,
-        idempotency: Option<&IdempotencyKey>,
+        made: &SaleOfProduct,
+        read_version: i64,
+        completion: Option<&Completion<'_>>,
         now: DateTime<Utc>,
-        write: F,
-    ) -> Result<StoredResponse, AppError>
-    where
-        F: FnOnce(Option<(String, String)>) -> Fut,
-        Fut: std::future::Future<Output = Result<StoredResponse, AppError>>,
-    {
-        let Some(idem) = idempotency else {
-            return write(None).await;
-        };
-        let token = match self.claim_idempotency_key(idem, now).await? {
-            Claim::Acquired { token } => token,
-            Claim::Replay(response) => return Ok(response),
-            Claim::Mismatch => {
-                return Err(AppError::invalid("Idempotency-Key", "was already used with a different request body"));
-            }
-            Claim::InFlight => {
-                return Err(AppError::Conflict(
-                    "a request with this Idempotency-Key is still in progress; retry shortly".into(),
-                ));
-            }
-        };
-        match write(Some((idem.key.clone(), token.clone()))).await {
-            Ok(response) => Ok(response),
-            // A definite answer about this request (unknown product or sale, stock, returnable,
-            // inactive) is the response every retry must get; keep it.
-            Err(e) if matches!(e.status().as_u16(), 404 | 422) => {
-                let response = StoredResponse { status: e.status().as_u16(), body: e.problem() };
-                self.complete_idempotency_key(&idem.key, &token, &response, now).await?;
-                Err(e)
-            }
-            // Anything transient: free the key so a retry can try again.
-            Err(e) => {
-                if let Err(release) = self.release_idempotency_key(&idem.key, &token).await {
-                    tracing::warn!(error = %release, "could not release an idempotency key; it frees itself when its lease ends");
-                }
-                Err(e)
+    ) -> Result<Attempt<()>, StoreError> {
+        let table = self.table();
+        let sale = &made.sale;
+        let mut items = vec![
+            sale_stock_update(table, &made.product_after, read_version),
+            put_new(table, sale_item(sale, now)),
+            put_new(table, ledger_item(sale.product_id, made.product_after.version, &made.ledger_entry)),
+        ];
+        let completion_at = items.len();
+        if let Some(completion) = completion {
+            items.push(TransactWriteItem::builder().update(idempotency_completion(table, completion)).build());
+        }
+        // The lookup by id, last: the idempotency completion stays the fourth item.
+        items.push(put_new(table, sale_ref_item(sale, 0)));
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(Attempt::Done(())),
+            // The product moved on since it was read: read again.
+            TxOutcome::Cancelled(reasons) => {
+                let raced = reasons.first().is_some_and(CancelReason::condition_failed);
+                after_cancel(&reasons, completion.is_some().then_some(completion_at), raced, "sale")
             }
         }
     }
 
-    /// Records one sale: stock decrement on condition, the sale at the product's current price and
-    /// category, and the `sale` ledger entry, in one transaction (plus the idempotency record's
-    /// completion when `claim` is given, so the key can never say "done" without the sale).
-    pub async fn record_sale(
-        &self,
-        new: &NewSale,
-        now: DateTime<Utc>,
-        claim: Option<(&str, &str)>,
-    ) -> Result<Sale, AppError> {
-        let table = self.table().to_owned();
-        // Chosen once, so every retry of the optimistic loop writes the same sale.
-        let sale_id = ulid::Ulid::from_datetime(now.into()).to_string();
-        optimistic("the product's stock", || async {
-            let product =
-                self.find_product(new.product_id, true).await?.ok_or_else(|| product_not_found(new.product_id))?;
-            if product.status != ProductStatus::Active {
-                return Err(AppError::rule(
-                    PRODUCT_INACTIVE,
-                    format!("product {} is inactive and cannot be sold", product.id),
-                ));
-            }
-            if product.current_inventory == 0 {
-                return Err(AppError::rule(OUT_OF_STOCK, format!("product {} is out of stock", product.id)));
-            }
-            if product.current_inventory < new.units_sold {
-                let mut err = AppError::rule(
-                    INSUFFICIENT_STOCK,
-                    format!(
-                        "product {} has {} in stock; {} requested",
-                        product.id, product.current_inventory, new.units_sold
-                    ),
-                );
-                if let AppError::Rule { extensions, .. } = &mut err {
-                    extensions.insert("available".into(), product.current_inventory.into());
-                }
-                return Err(err);
-            }
-            let total = product
-                .price
-                .checked_mul(new.units_sold)
-                .filter(|t| *t <= Money::MAX_FIELD)
-                .ok_or_else(|| AppError::invalid("units_sold", "the sale total is too large"))?;
-            let sale = Sale {
-                id: sale_id.clone(),
-                product_id: product.id,
-                category_name: product.category_name.clone(),
-                units_sold: new.units_sold,
-                unit_price: product.price,
-                total_price: total,
-                sold_at: new.sold_at,
-            };
-            let mut next = product.clone();
-            next.current_inventory -= new.units_sold;
-            next.version += 1;
-            next.updated_at = now;
-            let entry = LedgerEntry {
-                at: now,
-                change: -new.units_sold,
-                quantity_after: next.current_inventory,
-                reason: LedgerReason::Sale,
-                sale_id: Some(sale.id.clone()),
-            };
-            let mut items = vec![
-                sale_stock_update(&table, &next, product.version),
-                put_new(&table, sale_item(&sale, now)),
-                put_new(&table, ledger_item(product.id, next.version, &entry)),
-            ];
-            if let Some((key, token)) = claim {
-                let response = StoredResponse { status: 201, body: sale_body(&sale) };
-                items.push(
-                    TransactWriteItem::builder().update(idempotency_completion(&table, key, token, &response)).build(),
-                );
-            }
-            // The lookup by id, last: the idempotency completion stays the fourth item.
-            items.push(put_new(&table, sale_ref_item(&sale, 0)));
-            match self.transact(items).await? {
-                TxOutcome::Committed => Ok(Attempt::Done(sale)),
-                // The product moved on since it was read: read again.
-                TxOutcome::Cancelled(r) => {
-                    let raced = r.first().is_some_and(CancelReason::condition_failed);
-                    after_cancel(r, claim.is_some().then_some(3), raced, "sale")
-                }
-            }
-        })
-        .await
-    }
-
-    async fn claim_idempotency_key(&self, idem: &IdempotencyKey, now: DateTime<Utc>) -> Result<Claim, AppError> {
+    /// Claims an idempotency key for a write: free (or expired, or in flight past its lease) it
+    /// is ours; otherwise what the first request with it says.
+    pub async fn claim_idempotency_key(&self, idem: &IdempotencyKey, now: DateTime<Utc>) -> Result<Claim, StoreError> {
         let token = uuid::Uuid::new_v4().to_string();
         let epoch = now.timestamp();
         let mut item = key_item(&keys::idempotency(&idem.key));
@@ -401,7 +293,7 @@ impl Store {
                 Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
                     c.item.clone().unwrap_or_default()
                 }
-                _ => return Err(StoreError::from_sdk("PutItem", e).into()),
+                _ => return Err(StoreError::from_sdk("PutItem", e)),
             },
         };
         let text = |name: &str| existing.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
@@ -415,18 +307,14 @@ impl Store {
         let body = serde_json::from_str(&text("response_body")).ok();
         match (status, body) {
             (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse { status, body })),
-            _ => Err(StoreError::Corrupt(format!("idempotency record {:?}", idem.key)).into()),
+            _ => Err(StoreError::Corrupt(format!("idempotency record {:?}", idem.key))),
         }
     }
 
-    async fn complete_idempotency_key(
-        &self,
-        key: &str,
-        token: &str,
-        response: &StoredResponse,
-        _now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        let update = idempotency_completion(self.table(), key, token, response);
+    /// Completes a claimed key with the response of a write that wrote nothing (a definite
+    /// refusal), on condition that we still own it.
+    pub async fn complete_idempotency_key(&self, completion: &Completion<'_>) -> Result<(), StoreError> {
+        let update = idempotency_completion(self.table(), completion);
         let result = self
             .client()
             .update_item()
@@ -442,11 +330,12 @@ impl Store {
             Ok(_) => Ok(()),
             // Our lease ran out and a retry owns the key now; its answer will stand.
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e).into()),
+            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
         }
     }
 
-    async fn release_idempotency_key(&self, key: &str, token: &str) -> Result<(), StoreError> {
+    /// Frees a claimed key after a transient failure, so that a retry can try again.
+    pub async fn release_idempotency_key(&self, key: &str, token: &str) -> Result<(), StoreError> {
         let result = self
             .client()
             .delete_item()
@@ -472,7 +361,7 @@ impl Store {
         filter: &SalesFilter,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<Sale>, AppError> {
+    ) -> Result<Page<Sale>, StoreError> {
         let (index, partition, prefix) = match (filter.product_id, &filter.category_name) {
             (None, None) => (Some(Index::Gsi1), keys::ALL_SALES.to_owned(), ""),
             (Some(p), None) => (None, keys::product_sales_pk(p), keys::SALE_SK_PREFIX),
@@ -521,25 +410,23 @@ impl Store {
     }
 }
 
-/// What a cancelled sale or return transaction means: the idempotency claim (at `claim_at`) was
-/// taken over after its lease expired (409); a race (`raced`, or a transaction conflict) to
-/// retry on fresh reads; or anything else, a failure.
-fn after_cancel<T>(
-    reasons: Vec<CancelReason>,
-    claim_at: Option<usize>,
+/// What a cancelled sale or return transaction means: the idempotency completion (at
+/// `completion_at`) was refused because a retry took the key over after its lease expired; a race
+/// (`raced`, or a transaction conflict) to retry on fresh reads; or anything else, a failure.
+fn after_cancel(
+    reasons: &[CancelReason],
+    completion_at: Option<usize>,
     raced: bool,
     what: &str,
-) -> Result<Attempt<T>, AppError> {
-    if claim_at.is_some_and(|i| reasons.get(i).is_some_and(CancelReason::condition_failed)) {
-        return Err(AppError::Conflict(
-            "this Idempotency-Key was taken over by a retry after its lease expired".into(),
-        ));
+) -> Result<Attempt<()>, StoreError> {
+    if completion_at.and_then(|i| reasons.get(i)).is_some_and(CancelReason::condition_failed) {
+        return Err(StoreError::ConditionFailed(Refusal::IdempotencyKeyTakenOver));
     }
     if raced || reasons.iter().any(|r| r.code == "TransactionConflict") {
         return Ok(Attempt::Retry);
     }
-    let codes: Vec<String> = reasons.into_iter().map(|r| r.code).collect();
-    Err(StoreError::Request { operation: "TransactWriteItems", message: format!("{what} cancelled: {codes:?}") }.into())
+    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+    Err(StoreError::Request { operation: "TransactWriteItems", message: format!("{what} cancelled: {codes:?}") })
 }
 
 /// What a sale changes in its product: the stock, the version and `updated_at` (as any stock
@@ -580,12 +467,9 @@ pub fn sale_stock_update(table: &str, after: &crate::domain::Product, expected_v
     TransactWriteItem::builder().update(update).build()
 }
 
-fn sale_body(sale: &Sale) -> Value {
-    serde_json::to_value(sale.view(None)).expect("sale serializes")
-}
-
 /// Marks a claimed key completed with its response, on condition that we still own it.
-fn idempotency_completion(table: &str, key: &str, token: &str, response: &StoredResponse) -> Update {
+fn idempotency_completion(table: &str, completion: &Completion<'_>) -> Update {
+    let Completion { key, token, response } = completion;
     Update::builder()
         .table_name(table)
         .set_key(Some(key_item(&keys::idempotency(key))))
@@ -597,7 +481,7 @@ fn idempotency_completion(table: &str, key: &str, token: &str, response: &Stored
         .expression_attribute_names("#owner", "owner")
         .expression_attribute_values(":completed", AttributeValue::S("completed".into()))
         .expression_attribute_values(":in_flight", AttributeValue::S("in_flight".into()))
-        .expression_attribute_values(":token", AttributeValue::S(token.into()))
+        .expression_attribute_values(":token", AttributeValue::S((*token).to_owned()))
         .expression_attribute_values(":status", AttributeValue::N(response.status.to_string()))
         .expression_attribute_values(":body", AttributeValue::S(response.body.to_string()))
         .build()
@@ -613,143 +497,65 @@ pub type ReturnsFilter = SalesFilter;
 /// The most index pages a `has_returns` listing reads to fill one page of results.
 const HAS_RETURNS_MAX_PAGES: usize = 5;
 
-pub fn sale_not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no sale with id {id}"))
-}
-
 impl Store {
     /// A sale by id, with its units returned (one GetItem of its lookup item).
-    pub async fn find_sale(&self, sale_id: &str, consistent: bool) -> Result<Option<SaleWithReturns>, AppError> {
-        Ok(self.get(&keys::sale_ref(sale_id), consistent).await?.map(sale_ref_from_item).transpose()?)
+    pub async fn find_sale(&self, sale_id: &str, consistent: bool) -> Result<Option<SaleWithReturns>, StoreError> {
+        self.get(&keys::sale_ref(sale_id), consistent).await?.map(sale_ref_from_item).transpose()
     }
 
-    /// Records a return exactly once per idempotency key (as [`Store::record_sale_once`]). The
-    /// key is scoped to the sale: the same key on another sale is another request.
-    pub async fn record_return_once(
-        &self,
-        sale_id: &str,
-        new: &NewReturn,
-        idempotency: Option<&IdempotencyKey>,
-        now: DateTime<Utc>,
-    ) -> Result<StoredResponse, AppError> {
-        // A space cannot be in a client's key (visible ASCII only), so this never meets one.
-        let scoped = idempotency
-            .map(|i| IdempotencyKey { key: format!("RETURN {sale_id} {}", i.key), fingerprint: i.fingerprint.clone() });
-        self.once(scoped.as_ref(), now, |claim| async move {
-            let claim = claim.as_ref().map(|(k, t)| (k.as_str(), t.as_str()));
-            let r = self.record_return(sale_id, new, now, claim).await?;
-            Ok(StoredResponse { status: 201, body: return_body(&r) })
-        })
-        .await
-    }
-
-    /// Records one return in one transaction: the sale's `units_returned` raised on condition
+    /// Writes one return in one transaction: the sale's `units_returned` raised on condition
     /// that it stays within `units_sold` (so concurrent returns never exceed the sale), the
-    /// return (new), and, when restocking, the product's stock increment (on condition of its
-    /// version) with a `return` ledger entry carrying the sale id (plus the idempotency record's
-    /// completion when `claim` is given). A lost race is retried on fresh reads.
-    pub async fn record_return(
+    /// return (new), and, with `restock`, the product's stock increment on condition that it is
+    /// still at the version read, with its `return` ledger entry (plus the idempotency key's
+    /// completion when given). [`Attempt::Retry`] when another return took units or the stock
+    /// moved since they were read.
+    pub async fn write_return(
         &self,
-        sale_id: &str,
-        new: &NewReturn,
+        sale: &Sale,
+        returned: &SaleReturn,
+        restock: Option<(&Restock, i64)>,
+        completion: Option<&Completion<'_>>,
         now: DateTime<Utc>,
-        claim: Option<(&str, &str)>,
-    ) -> Result<SaleReturn, AppError> {
-        let table = self.table().to_owned();
-        let return_id = ulid::Ulid::from_datetime(now.into()).to_string();
-        optimistic("the sale's returns", || async {
-            let found = self.find_sale(sale_id, true).await?.ok_or_else(|| sale_not_found(sale_id))?;
-            let sale = &found.sale;
-            if new.returned_at < sale.sold_at {
-                return Err(AppError::invalid(
-                    "returned_at",
-                    format!("is before the sale ({})", time::to_api(sale.sold_at, None)),
-                ));
+    ) -> Result<Attempt<()>, StoreError> {
+        let table = self.table();
+        let units_returned_raise = Update::builder()
+            .table_name(table)
+            .set_key(Some(key_item(&keys::sale_ref(&sale.id))))
+            .update_expression("SET units_returned = if_not_exists(units_returned, :zero) + :units")
+            // units_returned + units <= units_sold, written without arithmetic.
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(units_returned) OR units_returned <= :most)",
+            )
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":units", AttributeValue::N(returned.units.to_string()))
+            .expression_attribute_values(
+                ":most",
+                AttributeValue::N(sale.units_sold.saturating_sub(returned.units).to_string()),
+            )
+            .build()
+            .expect("table, key and expression are set");
+        let mut items = vec![
+            TransactWriteItem::builder().update(units_returned_raise).build(),
+            put_new(table, return_item(returned, now)),
+        ];
+        if let Some((restock, read_version)) = restock {
+            let after = &restock.product_after;
+            items.push(return_stock_update(table, after, read_version));
+            items.push(put_new(table, ledger_item(after.id, after.version, &restock.ledger_entry)));
+        }
+        let completion_at = items.len();
+        if let Some(completion) = completion {
+            items.push(TransactWriteItem::builder().update(idempotency_completion(table, completion)).build());
+        }
+        match self.transact(items).await? {
+            TxOutcome::Committed => Ok(Attempt::Done(())),
+            // Another return took units (re-read: it may now be refused), or the stock moved.
+            TxOutcome::Cancelled(reasons) => {
+                let raced = reasons.first().is_some_and(CancelReason::condition_failed)
+                    || (restock.is_some() && reasons.get(2).is_some_and(CancelReason::condition_failed));
+                after_cancel(&reasons, completion.is_some().then_some(completion_at), raced, "return")
             }
-            let returnable = found.returnable();
-            if new.units > returnable {
-                let mut err = AppError::rule(
-                    NOT_RETURNABLE,
-                    format!(
-                        "sale {} has {returnable} of {} units left to return; {} requested",
-                        sale.id, sale.units_sold, new.units
-                    ),
-                );
-                if let AppError::Rule { extensions, .. } = &mut err {
-                    extensions.insert("returnable".into(), returnable.into());
-                }
-                return Err(err);
-            }
-            let refund = sale
-                .unit_price
-                .checked_mul(new.units)
-                .ok_or_else(|| AppError::invalid("units", "the refund is too large"))?;
-            let ret = SaleReturn {
-                id: return_id.clone(),
-                sale_id: sale.id.clone(),
-                product_id: sale.product_id,
-                category_name: sale.category_name.clone(),
-                units: new.units,
-                refund,
-                reason: new.reason.clone(),
-                restocked: new.restock,
-                returned_at: new.returned_at,
-            };
-            let returned = Update::builder()
-                .table_name(&table)
-                .set_key(Some(key_item(&keys::sale_ref(&sale.id))))
-                .update_expression("SET units_returned = if_not_exists(units_returned, :zero) + :units")
-                // units_returned + units <= units_sold, written without arithmetic.
-                .condition_expression(
-                    "attribute_exists(PK) AND (attribute_not_exists(units_returned) OR units_returned <= :most)",
-                )
-                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-                .expression_attribute_values(":units", AttributeValue::N(new.units.to_string()))
-                .expression_attribute_values(":most", AttributeValue::N((sale.units_sold - new.units).to_string()))
-                .build()
-                .expect("table, key and expression are set");
-            let mut items =
-                vec![TransactWriteItem::builder().update(returned).build(), put_new(&table, return_item(&ret, now))];
-            if new.restock {
-                let product = self
-                    .find_product(sale.product_id, true)
-                    .await?
-                    .ok_or_else(|| product_not_found(sale.product_id))?;
-                let mut next = product.clone();
-                next.current_inventory = product
-                    .current_inventory
-                    .checked_add(new.units)
-                    .ok_or_else(|| AppError::invalid("units", "the stock would be too large"))?;
-                next.version += 1;
-                next.updated_at = now;
-                let entry = LedgerEntry {
-                    at: now,
-                    change: new.units,
-                    quantity_after: next.current_inventory,
-                    reason: LedgerReason::Return,
-                    sale_id: Some(sale.id.clone()),
-                };
-                items.push(return_stock_update(&table, &next, product.version));
-                items.push(put_new(&table, ledger_item(product.id, next.version, &entry)));
-            }
-            let claim_at = items.len();
-            if let Some((key, token)) = claim {
-                let response = StoredResponse { status: 201, body: return_body(&ret) };
-                items.push(
-                    TransactWriteItem::builder().update(idempotency_completion(&table, key, token, &response)).build(),
-                );
-            }
-            match self.transact(items).await? {
-                TxOutcome::Committed => Ok(Attempt::Done(ret)),
-                // Another return took units (re-read: it may now be 422), or the stock moved.
-                TxOutcome::Cancelled(r) => {
-                    let raced = r.first().is_some_and(CancelReason::condition_failed)
-                        || (new.restock && r.get(2).is_some_and(CancelReason::condition_failed));
-                    after_cancel(r, claim.is_some().then_some(claim_at), raced, "return")
-                }
-            }
-        })
-        .await
+        }
     }
 
     /// A sale's returns, newest first (one Query of its id partition).
@@ -758,9 +564,9 @@ impl Store {
         sale_id: &str,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<SaleReturn>, AppError> {
+    ) -> Result<Page<SaleReturn>, StoreError> {
         if self.find_sale(sale_id, false).await?.is_none() {
-            return Err(sale_not_found(sale_id));
+            return Err(StoreError::NotFound(Missing::Sale(sale_id.to_owned())));
         }
         let partition = keys::sale_id_pk(sale_id);
         let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &partition)).transpose()?;
@@ -785,7 +591,7 @@ impl Store {
     /// its bounds, oldest first: a Query of the returns-by-time index (GSI1 all, GSI2 by
     /// category, GSI3 by category and product; by product alone, GSI1 filtered on the projected
     /// `product_id`), then the items (BatchGetItem). For a summary's edges: at most two hours.
-    pub async fn returns_between(&self, filter: &ReturnsFilter) -> Result<Vec<SaleReturn>, AppError> {
+    pub async fn returns_between(&self, filter: &ReturnsFilter) -> Result<Vec<SaleReturn>, StoreError> {
         let (index, partition) = match &filter.category_name {
             None => (Index::Gsi1, keys::ALL_RETURNS.to_owned()),
             Some(c) => match filter.product_id {
@@ -851,7 +657,7 @@ impl Store {
         has_returns: bool,
         limit: i32,
         cursor: Option<&str>,
-    ) -> Result<Page<SaleWithReturns>, AppError> {
+    ) -> Result<Page<SaleWithReturns>, StoreError> {
         let mut out = Vec::new();
         let mut cursor = cursor.map(str::to_owned);
         for _ in 0..HAS_RETURNS_MAX_PAGES {
@@ -910,10 +716,6 @@ impl Store {
     }
 }
 
-fn return_body(r: &SaleReturn) -> Value {
-    serde_json::to_value(r.view(None)).expect("return serializes")
-}
-
 /// What a restocking return changes in its product: the stock, the version and `updated_at`,
 /// and the low-stock index attributes (set while at or below the threshold, removed above it),
 /// on condition that the product is still at the version read. Never a full `Put`.
@@ -947,7 +749,7 @@ pub fn return_stock_update(table: &str, after: &crate::domain::Product, expected
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Product;
+    use crate::domain::{Product, ProductStatus};
 
     fn product(stock: i64, threshold: i64) -> Product {
         let at = time::from_stored("2023-10-08T12:00:00.000000Z").unwrap();
