@@ -64,7 +64,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 /// The body, within the limit `finish` sets (`DefaultBodyLimit`): over it is 413; anything else
 /// (a body that ends before its Content-Length, a broken chunked encoding) is malformed.
-async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
     Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(MAX_BODY_BYTES),
         _ => AppError::bad_request(format!("the request body could not be read: {}", rejection.body_text())),

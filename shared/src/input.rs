@@ -12,26 +12,7 @@ use serde_json::value::RawValue;
 use crate::error::{AppError, FieldError};
 use crate::money::Money;
 
-/// A member that may be absent, explicitly `null`, or present.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field<T> {
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<T> Field<T> {
-    pub fn value(self) -> Option<T> {
-        match self {
-            Field::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Field::Absent)
-    }
-}
+pub use crate::wire::Field;
 
 /// The top-level members of a JSON object body, read field by field.
 pub struct JsonObject {
@@ -58,15 +39,7 @@ impl JsonObject {
     /// escaped), so key order, white space and spelling do not matter. Used to tell an idempotent
     /// retry (same body) from a reused key (different body).
     pub fn fingerprint(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let mut hasher = Sha256::new();
-        for (name, value) in &self.members {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(canonical_json(value.get().trim()).as_bytes());
-            hasher.update([0]);
-        }
-        hex::encode(hasher.finalize())
+        crate::wire::fingerprint(&self.members)
     }
 
     fn raw(&mut self, name: &str) -> Field<&str> {
@@ -109,7 +82,7 @@ impl JsonObject {
     /// are the same integer; `5.5` is not one.
     pub fn integer(&mut self, name: &str) -> Field<i64> {
         match self.raw(name) {
-            Field::Value(raw) => match whole_json_number(raw) {
+            Field::Value(raw) => match crate::wire::whole_json_number(raw) {
                 Some(n) => Field::Value(n),
                 None => {
                     self.error(name, "must be a whole number");
@@ -167,46 +140,6 @@ impl JsonObject {
         }
         if self.errors.is_empty() { Ok(()) } else { Err(AppError::Validation(self.errors)) }
     }
-}
-
-/// The value of a JSON number's text if it is a whole number that fits an i64, computed from its
-/// digits (never through a float, so `9007199254740993` stays exact).
-fn whole_json_number(raw: &str) -> Option<i64> {
-    let (negative, unsigned) = match raw.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, raw),
-    };
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
-        None => (unsigned, None),
-    };
-    let (whole, fraction) = match mantissa.split_once('.') {
-        Some((_, "")) => return None,
-        Some((w, f)) => (w, f),
-        None => (mantissa, ""),
-    };
-    if whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let digits = format!("{whole}{fraction}");
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
-        return Some(0); // zero, whatever the exponent
-    }
-    // An exponent too large for an i64 makes the value far outside i64 (or below 1).
-    let exponent: i64 = match exponent {
-        Some(text) => text.parse().ok()?,
-        None => 0,
-    };
-    // value = significant x 10^scale; trailing zeros move into the scale.
-    let significant = digits.trim_end_matches('0');
-    let scale = exponent.checked_sub(fraction.len() as i64)?.checked_add((digits.len() - significant.len()) as i64)?;
-    // i64::MAX has 19 digits: anything longer, or any fraction left, is not an i64 integer.
-    if !(0..=18).contains(&scale) || significant.len() > 19 || significant.len() as i64 + scale > 19 {
-        return None;
-    }
-    let value = significant.parse::<i128>().ok()?.checked_mul(10i128.checked_pow(scale as u32)?)?;
-    i64::try_from(if negative { -value } else { value }).ok()
 }
 
 /// Query-string parameters, each allowed at most once; unknown names are a 400.
@@ -291,45 +224,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn whole_numbers_in_any_json_spelling() {
-        for (text, value) in [
-            ("5", Some(5)),
-            ("-5", Some(-5)),
-            ("5.0", Some(5)),
-            ("389.000", Some(389)),
-            ("5e0", Some(5)),
-            ("1E3", Some(1000)),
-            ("1.5e1", Some(15)),
-            ("2500e-2", Some(25)),
-            ("0.0", Some(0)),
-            ("-0", Some(0)),
-            ("0e-7", Some(0)),
-            ("9223372036854775807", Some(i64::MAX)),
-            ("-9223372036854775808", Some(i64::MIN)),
-            ("9007199254740993", Some(9_007_199_254_740_993)),
-            ("5.5", None),
-            ("1e-1", None),
-            ("9223372036854775808", None),
-            ("1e19", None),
-            ("1e999999999999", None),
-            ("1e9223372036854775807", None),
-            ("12e9223372036854775806", None),
-            ("1e-9223372036854775808", None),
-            ("1e99999999999999999999", None),
-            ("0e99999999999999999999", Some(0)),
-            ("100000000000000000000e-2", Some(1_000_000_000_000_000_000)),
-            ("100000000000000000000e-1", None),
-            ("1000000000000000000e-1", Some(100_000_000_000_000_000)),
-            ("1.", None),
-            (".5", None),
-            ("\"5\"", None),
-            ("true", None),
-        ] {
-            assert_eq!(whole_json_number(text), value, "{text}");
-        }
-    }
-
-    #[test]
     fn money_from_number_and_string_without_floats() {
         let mut body = JsonObject::parse(br#"{"a": 19.99, "b": "20.10", "c": 0.1, "d": 1e2, "e": true}"#).unwrap();
         assert_eq!(body.money("a"), Field::Value(Money::from_minor(1999)));
@@ -391,72 +285,5 @@ mod tests {
         assert!(q.finish().is_err());
         assert!(QueryParams::parse(Some("a=1&a=2")).is_err());
         assert!(QueryParams::parse(Some("a=%zz")).is_err());
-    }
-}
-
-/// A JSON value's text in a canonical form: a number as `[-]digits e exponent` with no leading or
-/// trailing zeros in the digits, a string re-encoded, anything else as parsed and re-serialized.
-fn canonical_json(text: &str) -> String {
-    if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-        return canonical_number(text).unwrap_or_else(|| text.to_owned());
-    }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::String(s)) => serde_json::Value::String(s).to_string(),
-        _ => text.to_owned(),
-    }
-}
-
-fn canonical_number(text: &str) -> Option<String> {
-    let (negative, rest) = match text.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, text),
-    };
-    let (mantissa, exponent) = match rest.find(['e', 'E']) {
-        Some(i) => (&rest[..i], rest[i + 1..].trim_start_matches('+').parse::<i64>().ok()?),
-        None => (rest, 0),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let digits = format!("{whole}{fraction}");
-    let digits = digits.trim_start_matches('0');
-    if digits.is_empty() {
-        return Some("0".into());
-    }
-    let significant = digits.trim_end_matches('0');
-    let trailing = i64::try_from(digits.len() - significant.len()).ok()?;
-    let exponent = exponent.checked_sub(i64::try_from(fraction.len()).ok()?)?.checked_add(trailing)?;
-    Some(format!("{}{significant}e{exponent}", if negative { "-" } else { "" }))
-}
-
-#[cfg(test)]
-mod fingerprint_tests {
-    use super::*;
-
-    fn fp(json: &str) -> String {
-        JsonObject::parse(json.as_bytes()).unwrap().fingerprint()
-    }
-
-    #[test]
-    fn bodies_that_mean_the_same_have_the_same_fingerprint() {
-        let base = fp(r#"{"product_id":1,"units_sold":2}"#);
-        for same in [
-            r#"{"units_sold":2,"product_id":1}"#,
-            r#"{"product_id":1,"units_sold":2.0}"#,
-            r#"{"product_id":1.00,"units_sold":2e0}"#,
-            r#"{"product_id":1, "units_sold":20e-1}"#,
-            r#"{"product_id":1,"units_sold":0.2E1}"#,
-        ] {
-            assert_eq!(fp(same), base, "{same}");
-        }
-        for different in
-            [r#"{"product_id":1,"units_sold":3}"#, r#"{"product_id":1,"units_sold":"2"}"#, r#"{"product_id":1}"#]
-        {
-            assert_ne!(fp(different), base, "{different}");
-        }
-        assert_eq!(fp(r#"{"sold_at":"2023-10-08T12:00:00Z"}"#), fp(r#"{"sold_at":"2023-10-08T12:00:00\u005a"}"#));
-        assert_eq!(canonical_number("-0.0"), Some("0".into()));
-        assert_eq!(canonical_number("1e99999999999999999999"), None, "an exponent past i64 is left as written");
     }
 }

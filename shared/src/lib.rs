@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod wire;
 
 pub use config::Config;
 pub use error::{AppError, FieldError};

@@ -12,11 +12,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
-use crate::domain::{LedgerReason, ProductStatus};
+use crate::domain::LedgerReason;
 use crate::error::FieldError;
 use crate::money::Money;
+use crate::wire::{CategoryName, MoneyInput};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -37,7 +38,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     ),
     paths(crate::http::health, openapi_json),
     components(
-        schemas(Problem, FieldError, Money, MoneyInput, LedgerReason),
+        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, LedgerReason),
         responses(BadRequest, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unauthorized, Forbidden)
     ),
     modifiers(&BearerAuth),
@@ -136,36 +137,6 @@ pub struct Problem {
     pub available: Option<i64>,
 }
 
-/// An amount in a request: a JSON number or a decimal string, 0 to 999999999999.99, with
-/// at most two decimals (an amount with more is rejected, never rounded).
-pub struct MoneyInput;
-
-impl utoipa::PartialSchema for MoneyInput {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(r"^0*[0-9]{1,12}(\.[0-9]{1,2})?$"))
-                    .examples(["1999.99"]),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Number)
-                    .minimum(Some(0))
-                    .maximum(Some(999_999_999_999.99))
-                    .examples([1999.99]),
-            )
-            .description(Some(
-                "A JSON number or a decimal string with at most two decimals; more decimals are \
-                 rejected, never rounded.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for MoneyInput {}
-
 /// Declares the reusable problem responses: each a problem+json body with a description.
 macro_rules! problem_responses {
     ($($(#[$doc:meta])* $name:ident => $description:expr;)+) => {$(
@@ -195,134 +166,6 @@ problem_responses! {
 }
 
 // ---- request bodies -------------------------------------------------------------------------
-
-/// `POST /categories`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "electronics", "description": "Phones, laptops and accessories"}))]
-pub struct NewCategoryBody {
-    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    pub name: String,
-    #[schema(max_length = 2000)]
-    pub description: Option<String>,
-}
-
-/// `PATCH /categories/{name}`: the new description (`null` clears it).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"description": "Everything with a plug"}))]
-pub struct CategoryPatchBody {
-    #[schema(max_length = 2000, required = true)]
-    pub description: Option<String>,
-}
-
-/// `POST /products`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": "Laptop Pro 14", "description": "14-inch, 32 GB", "price": "1999.99",
-    "image": "https://example.com/laptop.png", "category_name": "electronics",
-    "current_inventory": 25, "low_stock_alert_threshold": 5
-}))]
-pub struct NewProductBody {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
-    #[schema(max_length = 2000)]
-    pub description: Option<String>,
-    #[schema(value_type = MoneyInput)]
-    pub price: String,
-    /// An http(s) URL.
-    #[schema(max_length = 2048, pattern = r"^https?://\S*$")]
-    pub image: Option<String>,
-    /// An existing category (422 otherwise).
-    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    pub category_name: String,
-    /// Default `active`.
-    #[serde(default)]
-    #[schema(value_type = ProductStatus)]
-    pub status: String,
-    /// Default 0; recorded as the `initial` ledger entry.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
-    pub current_inventory: i64,
-    /// Default 10.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
-    pub low_stock_alert_threshold: i64,
-}
-
-/// `PATCH /products/{id}`: the members to change (at least one). `description` and `image` may
-/// be `null` to clear them; `current_inventory` is an absolute set recorded as an `adjustment`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(min_properties = 1, example = json!({"price": "1899.00", "current_inventory": 40}))]
-pub struct ProductPatchBody {
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
-    #[schema(max_length = 2000)]
-    pub description: Option<String>,
-    #[serde(default)]
-    #[schema(value_type = MoneyInput)]
-    pub price: String,
-    #[schema(max_length = 2048, pattern = r"^https?://\S*$")]
-    pub image: Option<String>,
-    #[serde(default)]
-    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    pub category_name: String,
-    #[serde(default)]
-    #[schema(value_type = ProductStatus)]
-    pub status: String,
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
-    pub low_stock_alert_threshold: i64,
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
-    pub current_inventory: i64,
-}
-
-/// `POST /products/{id}/inventory`: a relative `change` or an absolute `set`, not both.
-#[derive(Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum InventoryChangeBody {
-    Change(StockDelta),
-    Set(StockLevel),
-}
-
-/// A relative change of stock.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"change": 20, "reason": "restock"}))]
-pub struct StockDelta {
-    /// Non-zero; negative removes stock.
-    #[schema(minimum = -1_000_000_000, maximum = 1_000_000_000)]
-    pub change: i64,
-    /// Default `restock` for a positive change, `adjustment` otherwise.
-    #[schema(value_type = Option<StockChangeReason>)]
-    pub reason: Option<String>,
-}
-
-/// An absolute stock level.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"set": 12, "reason": "adjustment"}))]
-pub struct StockLevel {
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
-    pub set: i64,
-    /// Default `adjustment`.
-    #[schema(value_type = Option<StockChangeReason>)]
-    pub reason: Option<String>,
-}
-
-/// The reasons a client may give for a stock change (`initial` and `sale` are written by the
-/// service itself).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum StockChangeReason {
-    Restock,
-    Adjustment,
-    Return,
-}
 
 /// `POST /sales`.
 #[derive(Deserialize, ToSchema)]

@@ -5,23 +5,21 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared::app::catalogue::{StockChanged, change_stock};
-use shared::domain::{
-    Category, LedgerEntry, NewCategory, NewProduct, Product, ProductPatch, ProductStatus, StockChange,
-    category_description_patch, parse_category_path, parse_product_id,
-};
+use shared::domain::{Category, LedgerEntry, Product, ProductStatus, parse_category_path, parse_product_id};
 use shared::error::AppError;
-use shared::http::{AppState, JsonBody, PathParam, Query, created, ok};
-use shared::openapi::{
-    BadRequest, CategoryPatchBody, Conflict, InventoryChangeBody, NewCategoryBody, NewProductBody, NotFound,
-    PageParams, ProductPatchBody, Unprocessable,
-};
+use shared::http::{AppState, PathParam, Query, created, ok};
+use shared::openapi::{BadRequest, Conflict, NotFound, PageParams, Unprocessable};
 use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
+use shared::wire::ValidJson;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod docs;
+pub mod wire;
+
+use wire::{CategoryPatchBody, NewCategoryBody, NewProductBody, ProductPatchBody, StockChangeBody};
 
 /// The catalogue routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, which takes it from its handler's `#[utoipa::path]`,
@@ -73,8 +71,11 @@ struct StatusQuery {
         (status = 422, response = Unprocessable),
     )
 )]
-async fn create_category(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
-    let new = NewCategory::from_json(body)?;
+async fn create_category(
+    State(state): State<AppState>,
+    body: ValidJson<NewCategoryBody>,
+) -> Result<Response, AppError> {
+    let new = body.into_domain(())?;
     let category = state.store.create_category(new, time::now()).await?;
     Ok(created(&category))
 }
@@ -118,10 +119,10 @@ async fn get_category(State(state): State<AppState>, PathParam(name): PathParam)
 async fn patch_category(
     State(state): State<AppState>,
     PathParam(name): PathParam,
-    JsonBody(body): JsonBody,
+    body: ValidJson<CategoryPatchBody>,
 ) -> Result<Response, AppError> {
     let name = parse_category_path(&name)?;
-    let description = category_description_patch(body)?;
+    let description = body.into_domain(())?;
     Ok(ok(&state.store.update_category(&name, description).await?))
 }
 
@@ -153,8 +154,8 @@ async fn delete_category(State(state): State<AppState>, PathParam(name): PathPar
         (status = 422, response = Unprocessable),
     )
 )]
-async fn create_product(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, AppError> {
-    let new = NewProduct::from_json(body)?;
+async fn create_product(State(state): State<AppState>, body: ValidJson<NewProductBody>) -> Result<Response, AppError> {
+    let new = body.into_domain(())?;
     Ok(created(&state.store.create_product(new, time::now()).await?))
 }
 
@@ -205,10 +206,10 @@ async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) ->
 async fn patch_product(
     State(state): State<AppState>,
     PathParam(id): PathParam,
-    JsonBody(body): JsonBody,
+    body: ValidJson<ProductPatchBody>,
 ) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
-    let patch = ProductPatch::from_json(body)?;
+    let patch = body.into_domain(())?;
     Ok(ok(&state.store.update_product(id, &patch, time::now()).await?))
 }
 
@@ -218,7 +219,7 @@ async fn patch_product(
 #[utoipa::path(
     post, path = "/products/{id}/inventory", tag = "inventory",
     params(("id" = i64, Path, minimum = 1, example = 1)),
-    request_body = InventoryChangeBody,
+    request_body = StockChangeBody,
     responses(
         (status = 201, description = "The ledger entry written", body = LedgerEntry),
         (status = 200, description = "`set` to the current quantity: nothing written; the latest entry", body = LedgerEntry),
@@ -231,10 +232,10 @@ async fn patch_product(
 async fn change_inventory(
     State(state): State<AppState>,
     PathParam(id): PathParam,
-    JsonBody(body): JsonBody,
+    body: ValidJson<StockChangeBody>,
 ) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
-    let change = StockChange::from_json(body)?;
+    let change = body.into_domain(())?;
     Ok(match change_stock(&state.store, id, &change, time::now()).await? {
         StockChanged::Written(entry) => created(&entry),
         StockChanged::Unchanged(entry) => ok(&entry),

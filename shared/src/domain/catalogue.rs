@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::AppError;
-use crate::input::{Field, JsonObject};
+use crate::error::{AppError, FieldError};
 use crate::money::Money;
 use crate::time::serialize_utc;
 
@@ -15,7 +14,10 @@ pub const MAX_IMAGE_LEN: usize = 2048;
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 10;
 
-/// `^[a-z0-9][a-z0-9_-]{0,39}$`, checked by hand (no regex engine needed for this).
+/// What a category name looks like (`is_valid_category_name` checks it).
+pub const CATEGORY_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9_-]{0,39}$";
+
+/// `CATEGORY_NAME_PATTERN`, checked by hand (no regex engine needed for this).
 pub fn is_valid_category_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
@@ -190,35 +192,6 @@ pub struct NewCategory {
     pub description: Option<String>,
 }
 
-impl NewCategory {
-    pub fn from_json(mut body: JsonObject) -> Result<Self, AppError> {
-        let name = match body.string("name") {
-            Field::Value(n) if is_valid_category_name(&n) => Some(n),
-            Field::Value(_) => {
-                body.error("name", "must match ^[a-z0-9][a-z0-9_-]{0,39}$ (lowercase letters, digits, _ and -)");
-                None
-            }
-            _ => {
-                body.error("name", "is required");
-                None
-            }
-        };
-        let description = optional_text(&mut body, "description", MAX_DESCRIPTION_LEN);
-        body.finish()?;
-        Ok(NewCategory { name: name.expect("checked by finish"), description: description.value().flatten() })
-    }
-}
-
-/// `PATCH /categories/{name}`: the description (null clears it).
-pub fn category_description_patch(mut body: JsonObject) -> Result<Option<String>, AppError> {
-    let description = optional_text(&mut body, "description", MAX_DESCRIPTION_LEN);
-    if description.is_absent() && !body.has_errors() {
-        body.error("description", "is required");
-    }
-    body.finish()?;
-    Ok(description.value().flatten())
-}
-
 /// `POST /products`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProduct {
@@ -230,31 +203,6 @@ pub struct NewProduct {
     pub status: ProductStatus,
     pub current_inventory: i64,
     pub low_stock_alert_threshold: i64,
-}
-
-impl NewProduct {
-    pub fn from_json(mut body: JsonObject) -> Result<Self, AppError> {
-        let name = required(&mut body, "name", product_name);
-        let description = optional_text(&mut body, "description", MAX_DESCRIPTION_LEN).value().flatten();
-        let price = required(&mut body, "price", price);
-        let image = image(&mut body).value().flatten();
-        let category_name = required(&mut body, "category_name", category_ref);
-        let status = optional(&mut body, "status", status).unwrap_or(ProductStatus::Active);
-        let current_inventory = optional(&mut body, "current_inventory", quantity).unwrap_or(0);
-        let low_stock_alert_threshold =
-            optional(&mut body, "low_stock_alert_threshold", quantity).unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD);
-        body.finish()?;
-        Ok(NewProduct {
-            name: name.expect("checked by finish"),
-            description,
-            price: price.expect("checked by finish"),
-            image,
-            category_name: category_name.expect("checked by finish"),
-            status,
-            current_inventory,
-            low_stock_alert_threshold,
-        })
-    }
 }
 
 /// `PATCH /products/{id}`: each member present is changed; `description` and `image` may be
@@ -273,24 +221,6 @@ pub struct ProductPatch {
 }
 
 impl ProductPatch {
-    pub fn from_json(mut body: JsonObject) -> Result<Self, AppError> {
-        let patch = ProductPatch {
-            name: optional(&mut body, "name", product_name),
-            description: nullable(optional_text(&mut body, "description", MAX_DESCRIPTION_LEN)),
-            price: optional(&mut body, "price", price),
-            image: nullable(image(&mut body)),
-            category_name: optional(&mut body, "category_name", category_ref),
-            status: optional(&mut body, "status", status),
-            low_stock_alert_threshold: optional(&mut body, "low_stock_alert_threshold", quantity),
-            current_inventory: optional(&mut body, "current_inventory", quantity),
-        };
-        if patch == ProductPatch::default() && !body.has_errors() {
-            body.error("body", "names no field to change");
-        }
-        body.finish()?;
-        Ok(patch)
-    }
-
     /// Applies the patch; returns whether anything changed.
     pub fn apply(&self, product: &mut Product) -> bool {
         let before = product.clone();
@@ -336,52 +266,36 @@ pub enum StockChangeKind {
 }
 
 impl StockChange {
-    pub fn from_json(mut body: JsonObject) -> Result<Self, AppError> {
-        let change = body.integer("change");
-        let set = body.integer("set");
-        let reason = body.string("reason");
+    /// A client's stock change: exactly one of a relative `change` and an absolute `set`, and a
+    /// reason a client may give (`restock` for a positive change and `adjustment` otherwise by
+    /// default). Errors name the field.
+    pub fn new(change: Option<i64>, set: Option<i64>, reason: Option<&str>) -> Result<Self, FieldError> {
         let kind = match (change, set) {
-            (Field::Value(c), Field::Absent) if c != 0 && c.unsigned_abs() <= MAX_QUANTITY.unsigned_abs() => {
-                Some(StockChangeKind::Change(c))
-            }
-            (Field::Value(_), Field::Absent) => {
-                body.error(
+            (Some(c), None) if c != 0 && c.unsigned_abs() <= MAX_QUANTITY.unsigned_abs() => StockChangeKind::Change(c),
+            (Some(_), None) => {
+                return Err(FieldError::new(
                     "change",
                     format!("must be a non-zero whole number between -{MAX_QUANTITY} and {MAX_QUANTITY}"),
-                );
-                None
+                ));
             }
-            (Field::Absent, Field::Value(s)) if (0..=MAX_QUANTITY).contains(&s) => Some(StockChangeKind::Set(s)),
-            (Field::Absent, Field::Value(_)) => {
-                body.error("set", format!("must be a whole number from 0 to {MAX_QUANTITY}"));
-                None
+            (None, Some(s)) if (0..=MAX_QUANTITY).contains(&s) => StockChangeKind::Set(s),
+            (None, Some(_)) => {
+                return Err(FieldError::new("set", format!("must be a whole number from 0 to {MAX_QUANTITY}")));
             }
-            (Field::Absent, Field::Absent) | (Field::Null, _) | (_, Field::Null) => {
-                if !body.has_errors() {
-                    body.error("change", "one of change or set is required");
-                }
-                None
-            }
-            _ => {
-                body.error("set", "give either change or set, not both");
-                None
-            }
+            (None, None) => return Err(FieldError::new("change", "one of change or set is required")),
+            (Some(_), Some(_)) => return Err(FieldError::new("set", "give either change or set, not both")),
         };
         let reason = match reason {
-            Field::Absent | Field::Null => match kind {
-                Some(StockChangeKind::Change(c)) if c > 0 => LedgerReason::Restock,
+            None => match kind {
+                StockChangeKind::Change(c) if c > 0 => LedgerReason::Restock,
                 _ => LedgerReason::Adjustment,
             },
-            Field::Value(r) => match LedgerReason::parse(&r) {
+            Some(r) => match LedgerReason::parse(r) {
                 Some(reason @ (LedgerReason::Restock | LedgerReason::Adjustment | LedgerReason::Return)) => reason,
-                _ => {
-                    body.error("reason", "must be one of restock, adjustment, return");
-                    LedgerReason::Adjustment
-                }
+                _ => return Err(FieldError::new("reason", "must be one of restock, adjustment, return")),
             },
         };
-        body.finish()?;
-        Ok(StockChange { kind: kind.expect("checked by finish"), reason })
+        Ok(StockChange { kind, reason })
     }
 
     /// The stock after the change, or the rule it breaks.
@@ -409,60 +323,21 @@ pub enum StockRejected {
     AboveMaximum,
 }
 
-// ---- field rules -------------------------------------------------------------------------
+// ---- field rules: each returns the value to keep, or the message of the rule broken --------
 
-type Rule<T> = fn(&mut JsonObject, &str) -> Option<T>;
-
-fn required<T>(body: &mut JsonObject, name: &str, rule: Rule<T>) -> Option<T> {
-    let errors_before = body.error_count();
-    let value = rule(body, name);
-    // A rule that rejected the value has said why; "is required" is only for a missing value.
-    if value.is_none() && body.error_count() == errors_before {
-        body.error(name, "is required");
-    }
-    value
-}
-
-fn optional<T>(body: &mut JsonObject, name: &str, rule: Rule<T>) -> Option<T> {
-    rule(body, name)
-}
-
-fn nullable<T>(field: Field<Option<T>>) -> Option<Option<T>> {
-    match field {
-        Field::Absent => None,
-        Field::Null => Some(None),
-        Field::Value(v) => Some(v),
-    }
-}
-
-fn non_null<T>(body: &mut JsonObject, name: &str, field: Field<T>) -> Option<T> {
-    match field {
-        Field::Value(v) => Some(v),
-        Field::Null => {
-            body.error(name, "must not be null");
-            None
-        }
-        Field::Absent => None,
-    }
-}
-
-fn product_name(body: &mut JsonObject, name: &str) -> Option<String> {
-    let field = body.string(name);
-    let value = non_null(body, name, field)?;
+/// A product name: trimmed, 1 to `MAX_NAME_LEN` characters, no controls, something visible.
+pub fn product_name(value: &str) -> Result<String, String> {
     let trimmed = value.trim();
     if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_LEN {
-        body.error(name, format!("must be 1 to {MAX_NAME_LEN} characters"));
-        return None;
+        return Err(format!("must be 1 to {MAX_NAME_LEN} characters"));
     }
     if trimmed.chars().any(char::is_control) {
-        body.error(name, "must not contain control characters");
-        return None;
+        return Err("must not contain control characters".into());
     }
     if !trimmed.chars().any(is_visible) {
-        body.error(name, "must contain a visible character");
-        return None;
+        return Err("must contain a visible character".into());
     }
-    Some(trimmed.to_owned())
+    Ok(trimmed.to_owned())
 }
 
 /// A character that shows: not white space, not a control, not an invisible format character
@@ -476,90 +351,54 @@ pub fn is_visible(c: char) -> bool {
     !(c.is_whitespace() || c.is_control() || invisible)
 }
 
-/// Free text that may be null; returns `Field::Null` for null, `Field::Value(Some)` for text.
-fn optional_text(body: &mut JsonObject, name: &str, max: usize) -> Field<Option<String>> {
-    match body.string(name) {
-        Field::Value(text) if text.chars().count() > max => {
-            body.error(name, format!("must be at most {max} characters"));
-            Field::Absent
-        }
-        // Line breaks and tabs are text; other controls (NUL, escape sequences) are not.
-        Field::Value(text) if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
-            body.error(name, "must not contain control characters other than line breaks and tabs");
-            Field::Absent
-        }
-        Field::Value(text) => Field::Value(Some(text)),
-        Field::Null => Field::Null,
-        Field::Absent => Field::Absent,
+/// Free text of at most `max` characters. Line breaks and tabs are text; other controls (NUL,
+/// escape sequences) are not.
+pub fn free_text(text: String, max: usize) -> Result<String, String> {
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
     }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err("must not contain control characters other than line breaks and tabs".into());
+    }
+    Ok(text)
 }
 
-fn image(body: &mut JsonObject) -> Field<Option<String>> {
-    match optional_text(body, "image", MAX_IMAGE_LEN) {
-        Field::Value(Some(url))
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) =>
-        {
-            body.error("image", "must be an http(s) URL");
-            Field::Absent
-        }
-        other => other,
-    }
+/// A product or category description.
+pub fn description(text: String) -> Result<String, String> {
+    free_text(text, MAX_DESCRIPTION_LEN)
 }
 
-fn price(body: &mut JsonObject, name: &str) -> Option<Money> {
-    let field = body.money(name);
-    let value = non_null(body, name, field)?;
+/// A product image: an http(s) URL without white space.
+pub fn image_url(text: String) -> Result<String, String> {
+    let url = free_text(text, MAX_IMAGE_LEN)?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+        return Err("must be an http(s) URL".into());
+    }
+    Ok(url)
+}
+
+pub fn price(value: Money) -> Result<Money, String> {
     if value.is_negative() || value > Money::MAX_FIELD {
-        body.error(name, format!("must be from 0.00 to {}", Money::MAX_FIELD));
-        return None;
+        return Err(format!("must be from 0.00 to {}", Money::MAX_FIELD));
     }
-    Some(value)
+    Ok(value)
 }
 
-fn category_ref(body: &mut JsonObject, name: &str) -> Option<String> {
-    let field = body.string(name);
-    let value = non_null(body, name, field)?;
-    if !is_valid_category_name(&value) {
-        body.error(name, "must match ^[a-z0-9][a-z0-9_-]{0,39}$");
-        return None;
-    }
-    Some(value)
+pub fn product_status(value: &str) -> Result<ProductStatus, String> {
+    ProductStatus::parse(value).ok_or_else(|| "must be active or inactive".to_owned())
 }
 
-fn status(body: &mut JsonObject, name: &str) -> Option<ProductStatus> {
-    let field = body.string(name);
-    let value = non_null(body, name, field)?;
-    let status = ProductStatus::parse(&value);
-    if status.is_none() {
-        body.error(name, "must be active or inactive");
-    }
-    status
-}
-
-fn quantity(body: &mut JsonObject, name: &str) -> Option<i64> {
-    let field = body.integer(name);
-    let value = non_null(body, name, field)?;
+/// A stock level or an alert threshold.
+pub fn quantity(value: i64) -> Result<i64, String> {
     if !(0..=MAX_QUANTITY).contains(&value) {
-        body.error(name, format!("must be a whole number from 0 to {MAX_QUANTITY}"));
-        return None;
+        return Err(format!("must be a whole number from 0 to {MAX_QUANTITY}"));
     }
-    Some(value)
+    Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(json: &str) -> JsonObject {
-        JsonObject::parse(json.as_bytes()).unwrap()
-    }
-
-    fn fields(err: AppError) -> Vec<String> {
-        match err {
-            AppError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
-            other => panic!("expected validation error, got {other:?}"),
-        }
-    }
 
     #[test]
     fn category_names_follow_the_contract_pattern() {
@@ -569,51 +408,6 @@ mod tests {
         for bad in ["", "-a", "_a", "Electronics", "a b", "a#b", &"a".repeat(41), "é"] {
             assert!(!is_valid_category_name(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn new_product_defaults() {
-        let p =
-            NewProduct::from_json(body(r#"{"name":" Phone ","price":"19.90","category_name":"electronics"}"#)).unwrap();
-        assert_eq!(p.name, "Phone");
-        assert_eq!(p.price, Money::from_minor(1990));
-        assert_eq!(p.status, ProductStatus::Active);
-        assert_eq!(p.current_inventory, 0);
-        assert_eq!(p.low_stock_alert_threshold, 10);
-    }
-
-    #[test]
-    fn new_product_reports_every_bad_field_once() {
-        let err = NewProduct::from_json(body(
-            r#"{"price":-1,"category_name":"Bad Name","current_inventory":-5,"image":"ftp://x","extra":1}"#,
-        ))
-        .unwrap_err();
-        assert_eq!(fields(err), ["name", "price", "image", "category_name", "current_inventory", "extra"]);
-    }
-
-    #[test]
-    fn patch_requires_a_field_and_allows_clearing() {
-        assert_eq!(fields(ProductPatch::from_json(body("{}")).unwrap_err()), ["body"]);
-        let p = ProductPatch::from_json(body(r#"{"description":null,"current_inventory":3}"#)).unwrap();
-        assert_eq!(p.description, Some(None));
-        assert_eq!(p.current_inventory, Some(3));
-        assert_eq!(fields(ProductPatch::from_json(body(r#"{"name":null}"#)).unwrap_err()), ["name"]);
-    }
-
-    #[test]
-    fn stock_change_rules() {
-        let c = StockChange::from_json(body(r#"{"change":5}"#)).unwrap();
-        assert_eq!((c.kind, c.reason), (StockChangeKind::Change(5), LedgerReason::Restock));
-        let c = StockChange::from_json(body(r#"{"set":0,"reason":"adjustment"}"#)).unwrap();
-        assert_eq!(c.kind, StockChangeKind::Set(0));
-        assert_eq!(c.apply_to(7).unwrap(), 0);
-        assert!(StockChange::from_json(body(r#"{"change":0}"#)).is_err());
-        assert!(StockChange::from_json(body(r#"{"change":1,"set":1}"#)).is_err());
-        assert!(StockChange::from_json(body(r#"{"set":-1}"#)).is_err());
-        assert!(StockChange::from_json(body(r#"{"change":1,"reason":"sale"}"#)).is_err());
-        let c = StockChange::from_json(body(r#"{"change":-5}"#)).unwrap();
-        assert!(matches!(c.apply_to(4), Err(StockRejected::BelowZero { .. })));
-        assert_eq!(c.apply_to(5).unwrap(), 0);
     }
 
     #[test]
