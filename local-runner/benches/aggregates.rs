@@ -44,7 +44,7 @@ fn record(f: &SaleFact, seq: usize) -> EventRecord {
     let mut r = EventRecord::default();
     r.event_name = "INSERT".into();
     r.change.sequence_number = Some(format!("{seq:021}"));
-    r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(f), f.sold_at));
+    r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(f), f.sold_at).unwrap());
     r
 }
 
@@ -133,7 +133,7 @@ async fn summary_versus_raw(n: usize) {
     // the aggregator would keep for them (the fold it is property-tested to equal), both with
     // BatchWriteItem because the emulator is too slow to aggregate 100,000 sales one
     // transaction at a time.
-    let sale_items: Vec<Item> = sales.iter().map(|f| sale_item(&sale_of(f), f.sold_at)).collect();
+    let sale_items: Vec<Item> = sales.iter().map(|f| sale_item(&sale_of(f), f.sold_at).unwrap()).collect();
     let counter_items: Vec<Item> = fold(&sales, TZ)
         .iter()
         .map(|(key, totals)| {
@@ -236,7 +236,7 @@ async fn summary_versus_raw(n: usize) {
         .collect();
     assert_eq!(from_counters, raw, "counters and raw sales agree");
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let raw_bytes: usize = item_size(&sale_item(&sale_of(&sales[0]), sales[0].sold_at));
+    let raw_bytes: usize = item_size(&sale_item(&sale_of(&sales[0]), sales[0].sold_at).unwrap());
     println!(
         "  from counters: {:>6} items read (~{} KB), {:>8.1} ms on the emulator, {} rows",
         summary.items_read,

@@ -111,11 +111,11 @@ async fn print_write_units(state: &shared::http::AppState) {
         reason: LedgerReason::Sale,
         sale_id: Some(sale.id.clone()),
     };
-    let sale_item = sale_item(&sale, sale.sold_at);
+    let sale_item = sale_item(&sale, sale.sold_at).unwrap();
     let sizes = [
-        ("product", item_size(&product_item(&product))),
+        ("product", item_size(&product_item(&product).unwrap())),
         ("sale", item_size(&sale_item)),
-        ("ledger entry", item_size(&ledger_item(1, 2, &entry))),
+        ("ledger entry", item_size(&ledger_item(1, 2, &entry).unwrap())),
     ];
     println!("\nDynamoDB write units per sale (sizes by DynamoDB's rules):");
     let mut total = 0;

@@ -186,7 +186,10 @@ impl From<StoreError> for AppError {
             StoreError::Contended { what } => {
                 AppError::Conflict(format!("{what} is being changed by many requests at once; retry shortly"))
             }
-            e @ (StoreError::Throttled(_) | StoreError::Corrupt(_) | StoreError::Request { .. }) => AppError::Store(e),
+            e @ (StoreError::Throttled(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Encode(_)
+            | StoreError::Request { .. }) => AppError::Store(e),
         }
     }
 }

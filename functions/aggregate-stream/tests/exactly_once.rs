@@ -58,7 +58,7 @@ fn record(fact: &SaleFact, sequence: u64) -> EventRecord {
     r.event_name = "INSERT".into();
     r.event_id = format!("event-{sequence}");
     r.change.sequence_number = Some(format!("{sequence:021}"));
-    r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(fact), fact.sold_at));
+    r.change.new_image = serde_dynamo::Item::from(sale_item(&sale_of(fact), fact.sold_at).unwrap());
     r
 }
 
@@ -82,7 +82,7 @@ fn fact_record(fact: &Fact, sequence: u64) -> EventRecord {
                 restocked: f.units % 2 == 0,
                 returned_at: f.returned_at,
             };
-            r.change.new_image = serde_dynamo::Item::from(return_item(&ret, f.returned_at));
+            r.change.new_image = serde_dynamo::Item::from(return_item(&ret, f.returned_at).unwrap());
             r
         }
     }
@@ -111,7 +111,8 @@ fn poison(sequence: u64) -> EventRecord {
             sold_at: Utc::now(),
         }),
         Utc::now(),
-    );
+    )
+    .unwrap();
     item.insert("total_minor".into(), AttributeValue::S("lots".into()));
     r.change.new_image = serde_dynamo::Item::from(item);
     r

@@ -420,7 +420,9 @@ struct TopParams {
 )]
 async fn top(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
     let by_text = q.get("by").ok_or_else(|| AppError::bad_field("by", "is required"))?;
-    let kind = group_kind("by", Some(by_text), false)?.expect("product or category");
+    let Some(kind) = group_kind("by", Some(by_text), false)? else {
+        return Err(AppError::bad_field("by", "must be product or category"));
+    };
     let grain: Grain =
         parse_period_grain("period", &q.get("period").ok_or_else(|| AppError::bad_field("period", "is required"))?)?;
     let at_text = q.get("at").ok_or_else(|| AppError::bad_field("at", "is required"))?;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::{self, Index, Key};
 use super::{
-    Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, key_item, n, optimistic,
-    put_new, s,
+    Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, encode, key_item, n,
+    optimistic, put_new, s,
 };
 use crate::domain::{
     Category, LedgerEntry, LedgerReason, NewCategory, NewProduct, Product, ProductPatch, ProductStatus,
@@ -96,18 +96,14 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     time::from_stored(text).ok_or_else(|| StoreError::Corrupt(format!("bad timestamp {text:?}")))
 }
 
-fn to_item<T: Serialize>(value: &T) -> Item {
-    serde_dynamo::to_item(value).expect("stored shapes serialize")
-}
-
 fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The full stored item of a product, including its index attributes.
-pub fn product_item(p: &Product) -> Item {
+pub fn product_item(p: &Product) -> Result<Item, StoreError> {
     let key = keys::product(p.id);
-    let mut item = to_item(&ProductItem {
+    let mut item = encode(&ProductItem {
         pk: key.pk,
         sk: key.sk,
         entity: "product".into(),
@@ -123,11 +119,11 @@ pub fn product_item(p: &Product) -> Item {
         created_at: time::to_stored(p.created_at),
         updated_at: time::to_stored(p.updated_at),
         version: p.version,
-    });
+    })?;
     for (name, value) in keys::product_index_attributes(p) {
         item.insert(name.to_owned(), AttributeValue::S(value));
     }
-    item
+    Ok(item)
 }
 
 pub fn product_from_item(item: Item) -> Result<Product, StoreError> {
@@ -148,9 +144,9 @@ pub fn product_from_item(item: Item) -> Result<Product, StoreError> {
     })
 }
 
-pub fn ledger_item(product_id: i64, version: i64, entry: &LedgerEntry) -> Item {
+pub fn ledger_item(product_id: i64, version: i64, entry: &LedgerEntry) -> Result<Item, StoreError> {
     let key = keys::ledger(product_id, version);
-    to_item(&LedgerItem {
+    encode(&LedgerItem {
         pk: key.pk,
         sk: key.sk,
         entity: "ledger".into(),
@@ -177,19 +173,23 @@ fn ledger_from_item(item: Item) -> Result<LedgerEntry, StoreError> {
 // ---- transaction item builders -------------------------------------------------------------
 
 /// A full replacement of a product, on condition that nobody wrote it since we read `expected_version`.
-pub fn put_product_if_version(table: &str, product: &Product, expected_version: i64) -> TransactWriteItem {
-    TransactWriteItem::builder()
+pub fn put_product_if_version(
+    table: &str,
+    product: &Product,
+    expected_version: i64,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
         .put(
             Put::builder()
                 .table_name(table)
-                .set_item(Some(product_item(product)))
+                .set_item(Some(product_item(product)?))
                 .condition_expression("version = :expected")
                 .expression_attribute_values(":expected", n(expected_version))
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
                 .expect("table and item are set"),
         )
-        .build()
+        .build())
 }
 
 /// Adds `delta` to a category's product count; the category must exist.
@@ -246,7 +246,7 @@ impl Store {
             .client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(to_item(&item)))
+            .set_item(Some(encode(&item)?))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
@@ -408,9 +408,9 @@ impl Store {
                 .expect("table, key and expression are set");
             let items = vec![
                 TransactWriteItem::builder().update(sequence).build(),
-                put_new(&table, product_item(&product)),
+                put_new(&table, product_item(&product)?),
                 bump_category(&table, &product.category_name, 1),
-                put_new(&table, ledger_item(product.id, product.version, &initial)),
+                put_new(&table, ledger_item(product.id, product.version, &initial)?),
             ];
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(product)),
@@ -533,7 +533,7 @@ impl Store {
             }
             next.version = current.version + 1;
             next.updated_at = now;
-            let mut items = vec![put_product_if_version(&table, &next, current.version)];
+            let mut items = vec![put_product_if_version(&table, &next, current.version)?];
             let moved = next.category_name != current.category_name;
             if moved {
                 items.push(bump_category(&table, &next.category_name, 1));
@@ -547,7 +547,7 @@ impl Store {
                     reason: LedgerReason::Adjustment,
                     sale_id: None,
                 };
-                items.push(put_new(&table, ledger_item(id, next.version, &entry)));
+                items.push(put_new(&table, ledger_item(id, next.version, &entry)?));
             }
             match self.transact(items).await? {
                 TxOutcome::Committed => Ok(Attempt::Done(next)),
@@ -574,8 +574,8 @@ impl Store {
     ) -> Result<Attempt<()>, StoreError> {
         let table = self.table();
         let items = vec![
-            put_product_if_version(table, product_after, read_version),
-            put_new(table, ledger_item(product_after.id, product_after.version, entry)),
+            put_product_if_version(table, product_after, read_version)?,
+            put_new(table, ledger_item(product_after.id, product_after.version, entry)?),
         ];
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(Attempt::Done(())),

@@ -45,6 +45,8 @@ pub enum StoreError {
     Throttled(&'static str),
     #[error("stored item could not be read: {0}")]
     Corrupt(String),
+    #[error("item could not be encoded: {0}")]
+    Encode(String),
 }
 
 /// The item that was not there.
@@ -162,24 +164,20 @@ impl Store {
         debug_assert!(items.len() <= 100, "DynamoDB allows at most 100 items per transaction");
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(TxOutcome::Committed),
-            Err(SdkError::ServiceError(ctx))
-                if matches!(ctx.err(), TransactWriteItemsError::TransactionCanceledException(_)) =>
-            {
-                let TransactWriteItemsError::TransactionCanceledException(e) = ctx.into_err() else { unreachable!() };
-                let reasons = e
-                    .cancellation_reasons
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| CancelReason { code: r.code.unwrap_or_else(|| "None".into()), item: r.item })
-                    .collect();
-                Ok(TxOutcome::Cancelled(reasons))
-            }
-            Err(SdkError::ServiceError(ctx))
-                if matches!(ctx.err(), TransactWriteItemsError::TransactionInProgressException(_)) =>
-            {
-                Ok(TxOutcome::Cancelled(vec![CancelReason { code: "TransactionConflict".into(), item: None }]))
-            }
-            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+            Err(e) => match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    let reasons = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| CancelReason { code: r.code().unwrap_or("None").to_owned(), item: r.item().cloned() })
+                        .collect();
+                    Ok(TxOutcome::Cancelled(reasons))
+                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    Ok(TxOutcome::Cancelled(vec![CancelReason { code: "TransactionConflict".into(), item: None }]))
+                }
+                _ => Err(StoreError::from_sdk("TransactWriteItems", e)),
+            },
         }
     }
 
@@ -275,6 +273,11 @@ fn value_size(value: &AttributeValue) -> usize {
 /// Write units of one write of `size` bytes (standard; double it inside a transaction).
 pub fn write_units(size: usize) -> usize {
     size.div_ceil(1024).max(1)
+}
+
+/// The item of a stored shape (a codec's record).
+pub fn encode<T: serde::Serialize>(record: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(record).map_err(|e| StoreError::Encode(e.to_string()))
 }
 
 /// A string attribute value.

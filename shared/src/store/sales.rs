@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::catalogue::{Page, ledger_item};
 use super::keys::{self, Index};
-use super::{Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, key_item, put_new};
+use super::{
+    Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, encode, key_item, put_new,
+};
 use crate::domain::{Restock, Sale, SaleOfProduct, SaleReturn};
 use crate::money::Money;
 use crate::time;
@@ -56,8 +58,8 @@ impl SaleRecord {
 }
 
 /// The full stored item of a sale: keys, index attributes, the sale, when it was recorded.
-pub fn sale_item(sale: &Sale, recorded_at: DateTime<Utc>) -> Item {
-    let mut item: Item = serde_dynamo::to_item(SaleRecord::from_sale(sale)).expect("sale serializes");
+pub fn sale_item(sale: &Sale, recorded_at: DateTime<Utc>) -> Result<Item, StoreError> {
+    let mut item = encode(&SaleRecord::from_sale(sale))?;
     let key = keys::sale(sale.product_id, sale.sold_at, &sale.id);
     item.insert(keys::PK.into(), AttributeValue::S(key.pk));
     item.insert(keys::SK.into(), AttributeValue::S(key.sk));
@@ -65,7 +67,7 @@ pub fn sale_item(sale: &Sale, recorded_at: DateTime<Utc>) -> Item {
         item.insert(name.into(), AttributeValue::S(value));
     }
     item.insert("recorded_at".into(), AttributeValue::S(time::to_stored(recorded_at)));
-    item
+    Ok(item)
 }
 
 pub fn sale_from_item(item: Item) -> Result<Sale, StoreError> {
@@ -75,15 +77,15 @@ pub fn sale_from_item(item: Item) -> Result<Sale, StoreError> {
 /// The lookup item of a sale by id (`SALEID#{id}` / `SALE`): a copy of the sale under another
 /// entity name (the aggregator counts only `sale` items) with no index attributes, plus
 /// `units_returned`, which its returns raise on condition.
-pub fn sale_ref_item(sale: &Sale, units_returned: i64) -> Item {
+pub fn sale_ref_item(sale: &Sale, units_returned: i64) -> Result<Item, StoreError> {
     let mut record = SaleRecord::from_sale(sale);
     record.entity = "sale_ref".into();
-    let mut item: Item = serde_dynamo::to_item(record).expect("sale serializes");
+    let mut item = encode(&record)?;
     let key = keys::sale_ref(&sale.id);
     item.insert(keys::PK.into(), AttributeValue::S(key.pk));
     item.insert(keys::SK.into(), AttributeValue::S(key.sk));
     item.insert("units_returned".into(), AttributeValue::N(units_returned.to_string()));
-    item
+    Ok(item)
 }
 
 /// A sale read by id, with the units returned so far.
@@ -159,8 +161,8 @@ impl ReturnRecord {
 
 /// The full stored item of a return: keys (in its sale's id partition), index attributes (by
 /// time), the return, when it was recorded.
-pub fn return_item(r: &SaleReturn, recorded_at: DateTime<Utc>) -> Item {
-    let mut item: Item = serde_dynamo::to_item(ReturnRecord::from_return(r)).expect("return serializes");
+pub fn return_item(r: &SaleReturn, recorded_at: DateTime<Utc>) -> Result<Item, StoreError> {
+    let mut item = encode(&ReturnRecord::from_return(r))?;
     let key = keys::sale_return(&r.sale_id, r.returned_at, &r.id);
     item.insert(keys::PK.into(), AttributeValue::S(key.pk));
     item.insert(keys::SK.into(), AttributeValue::S(key.sk));
@@ -168,7 +170,7 @@ pub fn return_item(r: &SaleReturn, recorded_at: DateTime<Utc>) -> Item {
         item.insert(name.into(), AttributeValue::S(value));
     }
     item.insert("recorded_at".into(), AttributeValue::S(time::to_stored(recorded_at)));
-    item
+    Ok(item)
 }
 
 pub fn return_from_item(item: Item) -> Result<SaleReturn, StoreError> {
@@ -241,15 +243,15 @@ impl Store {
         let sale = &made.sale;
         let mut items = vec![
             sale_stock_update(table, &made.product_after, read_version),
-            put_new(table, sale_item(sale, now)),
-            put_new(table, ledger_item(sale.product_id, made.product_after.version, &made.ledger_entry)),
+            put_new(table, sale_item(sale, now)?),
+            put_new(table, ledger_item(sale.product_id, made.product_after.version, &made.ledger_entry)?),
         ];
         let completion_at = items.len();
         if let Some(completion) = completion {
             items.push(TransactWriteItem::builder().update(idempotency_completion(table, completion)).build());
         }
         // The lookup by id, last: the idempotency completion stays the fourth item.
-        items.push(put_new(table, sale_ref_item(sale, 0)));
+        items.push(put_new(table, sale_ref_item(sale, 0)?));
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(Attempt::Done(())),
             // The product moved on since it was read: read again.
@@ -536,12 +538,12 @@ impl Store {
             .expect("table, key and expression are set");
         let mut items = vec![
             TransactWriteItem::builder().update(units_returned_raise).build(),
-            put_new(table, return_item(returned, now)),
+            put_new(table, return_item(returned, now)?),
         ];
         if let Some((restock, read_version)) = restock {
             let after = &restock.product_after;
             items.push(return_stock_update(table, after, read_version));
-            items.push(put_new(table, ledger_item(after.id, after.version, &restock.ledger_entry)));
+            items.push(put_new(table, ledger_item(after.id, after.version, &restock.ledger_entry)?));
         }
         let completion_at = items.len();
         if let Some(completion) = completion {
@@ -701,7 +703,7 @@ impl Store {
                     .client()
                     .put_item()
                     .table_name(self.table())
-                    .set_item(Some(sale_ref_item(sale, 0)))
+                    .set_item(Some(sale_ref_item(sale, 0)?))
                     .condition_expression("attribute_not_exists(PK)")
                     .send()
                     .await;
