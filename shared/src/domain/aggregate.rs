@@ -209,14 +209,29 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Adds `other`. Counters come from the table: sums saturate rather than overflow (no
+    /// real store comes near; a corrupted counter must not panic a request).
     pub fn add(&mut self, other: &Totals) {
-        self.units += other.units;
-        self.revenue_minor += other.revenue_minor;
-        self.sales_count += other.sales_count;
+        self.units = self.units.saturating_add(other.units);
+        self.revenue_minor = self.revenue_minor.saturating_add(other.revenue_minor);
+        self.sales_count = self.sales_count.saturating_add(other.sales_count);
         self.last_sold_at = self.last_sold_at.max(other.last_sold_at);
-        self.units_returned += other.units_returned;
-        self.refunded_minor += other.refunded_minor;
-        self.returns_count += other.returns_count;
+        self.units_returned = self.units_returned.saturating_add(other.units_returned);
+        self.refunded_minor = self.refunded_minor.saturating_add(other.refunded_minor);
+        self.returns_count = self.returns_count.saturating_add(other.returns_count);
+    }
+
+    /// What changed from `previous` to this (no `last_sold_at`), saturating as [`Totals::add`].
+    pub fn change_from(&self, previous: &Totals) -> Totals {
+        Totals {
+            units: self.units.saturating_sub(previous.units),
+            revenue_minor: self.revenue_minor.saturating_sub(previous.revenue_minor),
+            sales_count: self.sales_count.saturating_sub(previous.sales_count),
+            last_sold_at: None,
+            units_returned: self.units_returned.saturating_sub(previous.units_returned),
+            refunded_minor: self.refunded_minor.saturating_sub(previous.refunded_minor),
+            returns_count: self.returns_count.saturating_sub(previous.returns_count),
+        }
     }
 
     pub fn of_sale(fact: &SaleFact) -> Totals {
@@ -235,7 +250,7 @@ impl Totals {
 
     /// Revenue minus refunds.
     pub fn net_minor(&self) -> i64 {
-        self.revenue_minor - self.refunded_minor
+        self.revenue_minor.saturating_sub(self.refunded_minor)
     }
 
     /// No sale and no return.
@@ -657,6 +672,20 @@ pub fn split_window(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Window {
 mod tests {
     use super::*;
     use crate::time::parse_rfc3339;
+
+    #[test]
+    fn totals_from_the_table_never_overflow() {
+        let huge = Totals { units: i64::MAX, revenue_minor: i64::MAX, refunded_minor: i64::MIN, ..Totals::default() };
+        let mut sum = huge;
+        sum.add(&huge);
+        assert_eq!((sum.units, sum.revenue_minor, sum.refunded_minor), (i64::MAX, i64::MAX, i64::MIN));
+        assert_eq!(huge.net_minor(), i64::MAX);
+        let change = Totals::default().change_from(&huge);
+        assert_eq!((change.units, change.refunded_minor), (-i64::MAX, i64::MAX));
+        let small = Totals { units: 5, revenue_minor: 700, sales_count: 2, ..Totals::default() };
+        let change = small.change_from(&Totals { units: 2, revenue_minor: 1000, sales_count: 1, ..Totals::default() });
+        assert_eq!((change.units, change.revenue_minor, change.sales_count), (3, -300, 1));
+    }
 
     fn fact(id: &str, product: i64, category: &str, at: &str, units: i64, revenue: i64) -> SaleFact {
         SaleFact {

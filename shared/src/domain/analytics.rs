@@ -1,5 +1,5 @@
 //! The dashboard's questions (summary, compare, top) and their answers. Pure: parsing and
-//! shaping; the reads are in `store::analytics`.
+//! shaping; the reads are in `app::analytics`.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -153,16 +153,7 @@ pub fn compare_row(key: Option<(&str, Value)>, current: &Totals, previous: &Tota
     }
     row.insert("current".into(), totals_json(current));
     row.insert("previous".into(), totals_json(previous));
-    let change = Totals {
-        units: current.units - previous.units,
-        revenue_minor: current.revenue_minor - previous.revenue_minor,
-        sales_count: current.sales_count - previous.sales_count,
-        last_sold_at: None,
-        units_returned: current.units_returned - previous.units_returned,
-        refunded_minor: current.refunded_minor - previous.refunded_minor,
-        returns_count: current.returns_count - previous.returns_count,
-    };
-    row.insert("change".into(), totals_json(&change));
+    row.insert("change".into(), totals_json(&current.change_from(previous)));
     row.insert(
         "revenue_change_pct".into(),
         revenue_change_pct(current.revenue_minor, previous.revenue_minor).map_or(Value::Null, Value::from),

@@ -373,8 +373,10 @@ impl Store {
         let table = self.table().to_owned();
         optimistic("the product id sequence", || async {
             let last = self.read_sequence().await?;
+            let id =
+                last.checked_add(1).ok_or_else(|| StoreError::Corrupt(format!("product id sequence at {last}")))?;
             let product = Product {
-                id: last + 1,
+                id,
                 name: new.name.clone(),
                 description: new.description.clone(),
                 price: new.price,
@@ -400,9 +402,9 @@ impl Store {
                 .update_expression("SET last_value = :next")
                 .condition_expression(if last == 0 { "attribute_not_exists(PK)" } else { "last_value = :last" })
                 .set_expression_attribute_values(Some(if last == 0 {
-                    [(":next".to_owned(), n(last + 1))].into()
+                    [(":next".to_owned(), n(id))].into()
                 } else {
-                    [(":next".to_owned(), n(last + 1)), (":last".to_owned(), n(last))].into()
+                    [(":next".to_owned(), n(id)), (":last".to_owned(), n(last))].into()
                 }))
                 .build()
                 .expect("table, key and expression are set");
@@ -531,7 +533,7 @@ impl Store {
             if !patch.apply(&mut next) {
                 return Ok(Attempt::Done(current));
             }
-            next.version = current.version + 1;
+            next.version = current.version.checked_add(1).ok_or_else(|| corrupt_version(&current))?;
             next.updated_at = now;
             let mut items = vec![put_product_if_version(&table, &next, current.version)?];
             let moved = next.category_name != current.category_name;
@@ -542,7 +544,9 @@ impl Store {
             if next.current_inventory != current.current_inventory {
                 let entry = LedgerEntry {
                     at: now,
-                    change: next.current_inventory - current.current_inventory,
+                    change: next.current_inventory.checked_sub(current.current_inventory).ok_or_else(|| {
+                        StoreError::Corrupt(format!("product {id} has a stock of {}", current.current_inventory))
+                    })?,
                     quantity_after: next.current_inventory,
                     reason: LedgerReason::Adjustment,
                     sale_id: None,
@@ -614,6 +618,10 @@ impl Store {
         let items = out.items.unwrap_or_default().into_iter().map(ledger_from_item).collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
     }
+}
+
+fn corrupt_version(product: &Product) -> StoreError {
+    StoreError::Corrupt(format!("product {} is at version {}", product.id, product.version))
 }
 
 pub fn product_not_found(id: i64) -> StoreError {
