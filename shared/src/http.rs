@@ -19,7 +19,7 @@ use tracing::Span;
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::input::{JsonObject, QueryParams};
+use crate::input::QueryParams;
 use crate::store::Store;
 
 /// What every handler gets: the store (one client, built once) and the configuration.
@@ -47,20 +47,6 @@ impl AppState {
 
 /// The largest request body accepted (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// A JSON object body, read within the size limit, members available field by field.
-pub struct JsonBody(pub JsonObject);
-
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        // The content type is not checked: `curl -d` sends a form type with a JSON body, and
-        // the body itself is what must be JSON (400 otherwise).
-        let bytes = body_bytes(req, state).await?;
-        Ok(JsonBody(JsonObject::parse(&bytes)?))
-    }
-}
 
 /// The body, within the limit `finish` sets (`DefaultBodyLimit`): over it is 413; anything else
 /// (a body that ends before its Content-Length, a broken chunked encoding) is malformed.

@@ -167,38 +167,6 @@ problem_responses! {
 
 // ---- request bodies -------------------------------------------------------------------------
 
-/// `POST /sales`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"product_id": 1, "units_sold": 2, "sold_at": "2023-10-08T12:48:25Z"}))]
-pub struct NewSaleBody {
-    /// An existing, active product (404 / 422 otherwise).
-    #[schema(minimum = 1)]
-    pub product_id: i64,
-    #[schema(minimum = 1, maximum = 10000)]
-    pub units_sold: i64,
-    /// Default now; a past time back-dates the sale; more than 5 minutes ahead is 422.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub sold_at: Option<String>,
-}
-
-/// `POST /sales/{id}/returns`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"units": 1, "reason": "damaged", "restock": true}))]
-pub struct NewReturnBody {
-    /// 1 up to the units of the sale not yet returned (422 with `returnable` otherwise).
-    #[schema(minimum = 1, maximum = 10000)]
-    pub units: i64,
-    #[schema(max_length = 500)]
-    pub reason: Option<String>,
-    /// Put the units back in stock with a `return` ledger entry (default true).
-    pub restock: Option<bool>,
-    /// Default now; before the sale or more than 5 minutes ahead is 422.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub returned_at: Option<String>,
-}
-
 // ---- responses without a Rust type of their own ---------------------------------------------
 
 /// A sale with the units returned so far.

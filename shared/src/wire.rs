@@ -527,6 +527,77 @@ fn canonical_number(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A wire type with one member of each kind, for the tests of reading.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Members {
+        a: Field<MoneyInput>,
+        b: Field<MoneyInput>,
+        c: Field<Whole>,
+        d: Field<Whole>,
+        e: Field<Text>,
+    }
+
+    impl IntoDomain for Members {
+        type Domain = Members;
+        fn into_domain(self, (): (), _: &mut FieldErrors) -> Option<Members> {
+            Some(self)
+        }
+    }
+
+    fn read(json: &str) -> Result<Members, AppError> {
+        ValidJson::<Members>::parse(json.as_bytes())?.into_domain(())
+    }
+
+    fn fields(err: AppError) -> Vec<String> {
+        let AppError::Validation(errors) = err else { panic!("expected validation, got {err:?}") };
+        errors.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn money_from_number_and_string_without_floats() {
+        let m = read(r#"{"a": 19.99, "b": "20.10"}"#).unwrap();
+        assert_eq!(
+            (m.a, m.b),
+            (Field::Value(MoneyInput(Money::from_minor(1999))), Field::Value(MoneyInput(Money::from_minor(2010))))
+        );
+        assert_eq!(read(r#"{"a": 0.1}"#).unwrap().a, Field::Value(MoneyInput(Money::from_minor(10))));
+        assert_eq!(fields(read(r#"{"a": 1e2, "b": true}"#).unwrap_err()), ["a", "b"]);
+    }
+
+    #[test]
+    fn integers_reject_fractions_and_strings() {
+        let m = read(r#"{"c": 5.0, "d": null}"#).unwrap();
+        assert_eq!((m.c, m.d), (Field::Value(Whole(5)), Field::Null));
+        assert_eq!(fields(read(r#"{"c": 5.5, "d": "5"}"#).unwrap_err()), ["c", "d"]);
+    }
+
+    #[test]
+    fn absent_null_and_present_are_told_apart() {
+        let m = read(r#"{"e": null}"#).unwrap();
+        assert_eq!((m.a, m.e), (Field::Absent, Field::Null));
+        assert_eq!(read(r#"{"e": "x"}"#).unwrap().e, Field::Value(Text("x".into())));
+    }
+
+    #[test]
+    fn fingerprint_ignores_member_order_and_spacing_only() {
+        let fp = |json: &str| ValidJson::<Members>::parse(json.as_bytes()).unwrap().fingerprint;
+        assert_eq!(fp(r#"{"c": 1, "d": 2}"#), fp(r#"{"d":2,"c":1}"#));
+        assert_ne!(fp(r#"{"c": 1, "d": 2}"#), fp(r#"{"d":3,"c":1}"#));
+    }
+
+    #[test]
+    fn unknown_members_are_errors_listed_last() {
+        assert_eq!(fields(read(r#"{"nmae": "y", "e": 5, "a": "x"}"#).unwrap_err()), ["a", "e", "nmae"]);
+    }
+
+    #[test]
+    fn malformed_or_non_object_bodies_are_bad_requests() {
+        for body in [&b"{"[..], b"[1]", b"\"x\"", b"", b"  "] {
+            assert!(matches!(ValidJson::<Members>::parse(body), Err(AppError::BadRequest { .. })), "{body:?}");
+        }
+    }
+
     #[test]
     fn whole_numbers_in_any_json_spelling() {
         for (text, value) in [

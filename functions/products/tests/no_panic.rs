@@ -4,8 +4,7 @@
 use chrono::{TimeZone, Utc};
 use products::wire::{CategoryPatchBody, NewCategoryBody, NewProductBody, ProductPatchBody, StockChangeBody};
 use proptest::prelude::*;
-use shared::domain::sales::NewSale;
-use shared::input::JsonObject;
+use sales::wire::{NewReturnBody, NewSaleBody, SaleClock};
 use shared::wire::ValidJson;
 
 /// JSON-ish text: real JSON values of every kind, huge and tiny numbers, and noise.
@@ -58,7 +57,8 @@ proptest! {
         let now = Utc::now();
         let opened = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
         for bytes in [body.as_bytes(), raw.as_slice()] {
-            if let Ok(o) = JsonObject::parse(bytes) { let _ = o.fingerprint(); let _ = NewSale::from_json(o, now, opened); }
+            if let Ok(b) = ValidJson::<NewSaleBody>::parse(bytes) { let _ = b.into_domain(SaleClock { now, opened }); }
+            if let Ok(b) = ValidJson::<NewReturnBody>::parse(bytes) { let _ = b.into_domain(now); }
             if let Ok(b) = ValidJson::<NewProductBody>::parse(bytes) { let _ = b.into_domain(()); }
             if let Ok(b) = ValidJson::<ProductPatchBody>::parse(bytes) { let _ = b.into_domain(()); }
             if let Ok(b) = ValidJson::<NewCategoryBody>::parse(bytes) { let _ = b.into_domain(()); }

@@ -9,22 +9,23 @@ use shared::app::analytics::{self, History, SummaryQuery};
 use shared::app::sales::{record_return_once, record_sale_once};
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
-use shared::domain::{
-    NewReturn, NewSale, ReturnView as Return, SaleView as Sale, is_sale_id, is_valid_category_name, parse_product_id,
-};
+use shared::domain::{ReturnView as Return, SaleView as Sale, is_sale_id, is_valid_category_name, parse_product_id};
 use shared::error::AppError;
-use shared::http::{AppState, JsonBody, PathParam, Query, ok};
-use shared::openapi::{
-    BadRequest, Comparison, Conflict, NewReturnBody, NewSaleBody, PageParams, Ranking, SaleWithReturns, Unprocessable,
-};
+use shared::http::{AppState, PathParam, Query, ok};
+use shared::openapi::{BadRequest, Comparison, Conflict, PageParams, Ranking, SaleWithReturns, Unprocessable};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric as RankMetric;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
 use shared::store::{Missing, StoreError};
 use shared::time;
+use shared::wire::ValidJson;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+pub mod wire;
+
+use wire::{NewReturnBody, NewSaleBody, SaleClock};
 
 /// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
@@ -65,13 +66,13 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 async fn record_sale(
     State(state): State<AppState>,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    body: ValidJson<NewSaleBody>,
 ) -> Result<Response, AppError> {
     let key = idempotency_key(&headers)?;
-    let fingerprint = body.fingerprint();
+    let fingerprint = body.fingerprint().to_owned();
     let now = time::now();
     let opened = shared::time::start_of_day(state.config.store_opened, state.config.store_timezone);
-    let new = NewSale::from_json(body, now, opened)?;
+    let new = body.into_domain(SaleClock { now, opened })?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
     let response = record_sale_once(&state.store, &new, idempotency.as_ref(), now).await?;
     Ok(stored_response(response))
@@ -509,13 +510,13 @@ async fn record_return(
     State(state): State<AppState>,
     path: PathParam,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    body: ValidJson<NewReturnBody>,
 ) -> Result<Response, AppError> {
     let id = sale_id(path)?;
     let key = idempotency_key(&headers)?;
-    let fingerprint = body.fingerprint();
+    let fingerprint = body.fingerprint().to_owned();
     let now = time::now();
-    let new = NewReturn::from_json(body, now)?;
+    let new = body.into_domain(now)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
     let response = record_return_once(&state.store, &id, &new, idempotency.as_ref(), now).await?;
     Ok(stored_response(response))

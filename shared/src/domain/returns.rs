@@ -5,9 +5,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::catalogue::{LedgerEntry, LedgerReason, Product};
-use super::sales::{MAX_FUTURE_SKEW, MAX_UNITS_PER_SALE, Sale};
-use crate::error::AppError;
-use crate::input::{Field, JsonObject};
+use super::sales::{MAX_FUTURE_SKEW, Sale};
 use crate::money::Money;
 use crate::time;
 
@@ -76,59 +74,19 @@ pub struct NewReturn {
     pub returned_at: DateTime<Utc>,
 }
 
-impl NewReturn {
-    /// Reads the body; `returned_at` defaults to `now` and may be at most 5 minutes after it.
-    pub fn from_json(mut body: JsonObject, now: DateTime<Utc>) -> Result<Self, AppError> {
-        let before = body.error_count();
-        let units = match body.integer("units") {
-            Field::Value(u) if (1..=MAX_UNITS_PER_SALE).contains(&u) => Some(u),
-            Field::Value(_) => {
-                body.error("units", format!("must be a whole number from 1 to {MAX_UNITS_PER_SALE}"));
-                None
-            }
-            _ => {
-                if body.error_count() == before {
-                    body.error("units", "is required");
-                }
-                None
-            }
-        };
-        let reason = match body.string("reason") {
-            Field::Value(text) if text.chars().count() > MAX_REASON_LEN => {
-                body.error("reason", format!("must be at most {MAX_REASON_LEN} characters"));
-                None
-            }
-            Field::Value(text) if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
-                body.error("reason", "must not contain control characters other than line breaks and tabs");
-                None
-            }
-            Field::Value(text) if text.trim().is_empty() => None,
-            Field::Value(text) => Some(text),
-            Field::Null | Field::Absent => None,
-        };
-        let restock = match body.boolean("restock") {
-            Field::Value(b) => b,
-            Field::Null | Field::Absent => true,
-        };
-        let returned_at = match body.string("returned_at") {
-            Field::Absent | Field::Null => Some(now),
-            Field::Value(text) => match time::parse_rfc3339(&text) {
-                Some(at) if at > now + MAX_FUTURE_SKEW => {
-                    body.error("returned_at", "is more than 5 minutes in the future");
-                    None
-                }
-                Some(at) => Some(at),
-                None => {
-                    body.error("returned_at", "must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z");
-                    None
-                }
-            },
-        };
-        body.finish()?;
-        match (units, returned_at) {
-            (Some(units), Some(returned_at)) => Ok(NewReturn { units, reason, restock, returned_at }),
-            _ => Err(AppError::Internal("a return field was neither read nor reported".into())),
-        }
+/// A return's reason: free text of at most `MAX_REASON_LEN` characters; blank is no reason.
+pub fn return_reason(text: String) -> Result<Option<String>, String> {
+    let text = super::catalogue::free_text(text, MAX_REASON_LEN)?;
+    Ok(if text.trim().is_empty() { None } else { Some(text) })
+}
+
+/// When units were returned: at most 5 minutes after `now` (the sale's time is checked when the
+/// sale is read).
+pub fn returned_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    match time::parse_rfc3339(text) {
+        Some(at) if at > now + MAX_FUTURE_SKEW => Err("is more than 5 minutes in the future".into()),
+        Some(at) => Ok(at),
+        None => Err("must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z".into()),
     }
 }
 
@@ -210,41 +168,6 @@ pub fn is_sale_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(json: &str) -> Result<NewReturn, AppError> {
-        let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
-        NewReturn::from_json(JsonObject::parse(json.as_bytes()).unwrap(), now)
-    }
-
-    fn fields(json: &str) -> Vec<String> {
-        match parse(json) {
-            Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn defaults() {
-        let r = parse(r#"{"units":2}"#).unwrap();
-        assert_eq!((r.units, r.restock, r.reason), (2, true, None));
-        assert_eq!(time::to_api(r.returned_at, None), "2024-01-01T12:00:00Z");
-        let r =
-            parse(r#"{"units":1,"restock":false,"reason":"damaged","returned_at":"2023-05-01T00:00:00Z"}"#).unwrap();
-        assert_eq!((r.restock, r.reason.as_deref()), (false, Some("damaged")));
-        assert_eq!(time::to_api(r.returned_at, None), "2023-05-01T00:00:00Z");
-    }
-
-    #[test]
-    fn rejects_each_bad_field() {
-        assert_eq!(fields(r#"{}"#), ["units"]);
-        assert_eq!(fields(r#"{"units":0}"#), ["units"]);
-        assert_eq!(fields(r#"{"units":1.5}"#), ["units"]);
-        assert_eq!(fields(r#"{"units":1,"restock":"yes"}"#), ["restock"]);
-        assert_eq!(fields(r#"{"units":1,"returned_at":"2024-01-01T12:05:01Z"}"#), ["returned_at"]);
-        assert_eq!(fields(r#"{"units":1,"returned_at":"soon"}"#), ["returned_at"]);
-        assert_eq!(fields(r#"{"units":1,"reason":"\u0000"}"#), ["reason"]);
-        assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
-    }
 
     fn sale() -> Sale {
         Sale {
