@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::Error;
 use crate::domain::aggregate::{
-    Board, Bucket, Grain, ReturnFact, Run, SaleFact, Scope, Totals, cover_runs, split_window,
+    Board, Bucket, Grain, ReturnFact, Run, SaleFact, Scope, Totals, cover_runs, extend_to_period_end, split_window,
 };
 use crate::domain::analytics::{GroupBy, GroupKind, Summary, SummaryRow, compare_row};
 use crate::store::Store;
@@ -119,8 +119,15 @@ pub async fn summary_within(
     let to =
         q.to.and_then(|t| t.checked_add_signed(Duration::microseconds(1)))
             .map_or(history.horizon, |t| t.min(history.horizon));
-    let window = split_window(from, to, tz);
+    let mut window = split_window(from, to, tz);
     let grain = group_by.period;
+    if to == history.horizon
+        && let Some(core) = window.core.as_mut()
+    {
+        // Up to the horizon (no bound, or one past it): no sale is dated after it, so the rest of
+        // its month or year is empty, and whole months or years are fewer counters to read.
+        *core = extend_to_period_end(*core, grain.unwrap_or(Grain::All));
+    }
     let period_of = |b: &Bucket| -> Option<String> {
         let g = grain?;
         b.start().map(|start| Bucket::containing(g, start).period)

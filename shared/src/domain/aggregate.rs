@@ -562,6 +562,16 @@ fn ceil_to(grain: Grain, t: NaiveDateTime) -> NaiveDateTime {
     if floor == t { t } else { next_start(grain, floor) }
 }
 
+/// `range` with its end moved forward to the end of its period of the coarsest grain
+/// [`cover_runs`] may use (`max`, a year at most). For a range that ends where sales end (a
+/// summary's horizon: no sale is dated after it) the buckets added are empty, so every total is
+/// the same, and fewer, coarser runs cover it: a summary up to today reads this month's counter
+/// rather than the counters of its days.
+pub fn extend_to_period_end(range: LocalRange, max: Grain) -> LocalRange {
+    let coarsest = max.min(Grain::Year);
+    LocalRange { start: range.start, end: ceil_to(coarsest, range.end).max(range.end) }
+}
+
 /// Consecutive buckets of one grain, `first..=last`: one Query of a counter partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
@@ -672,6 +682,20 @@ pub fn split_window(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> Window {
 mod tests {
     use super::*;
     use crate::time::parse_rfc3339;
+
+    #[test]
+    fn a_range_ending_at_the_horizon_is_covered_by_whole_periods() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        let range = LocalRange { start: at("2024-12-01T00:00"), end: at("2026-11-27T00:00") };
+        assert_eq!(cover_runs(range, Grain::Month).len(), 2, "months, then the days of November");
+        let months = cover_runs(extend_to_period_end(range, Grain::Month), Grain::Month);
+        assert_eq!(months.len(), 1);
+        assert_eq!((months[0].first.period.as_str(), months[0].last.period.as_str()), ("2024-12", "2026-11"));
+        let years = extend_to_period_end(range, Grain::All);
+        assert_eq!(years.end, at("2027-01-01T00:00"));
+        assert_eq!(extend_to_period_end(range, Grain::Day), range, "already a whole day");
+        assert_eq!(extend_to_period_end(range, Grain::Hour), range);
+    }
 
     #[test]
     fn totals_from_the_table_never_overflow() {
