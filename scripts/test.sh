@@ -8,6 +8,17 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# Runs one part of the tests and says how long it took: the parts run side by side, and the
+# slowest one is the time of `make test`.
+timed() {
+  local name=$1 start=$SECONDS status=0
+  shift
+  "$@" || status=$?
+  echo "== $name: $([[ $status -eq 0 ]] && echo passed || echo FAILED) in $((SECONDS - start)) s"
+  return "$status"
+}
+
+started=$SECONDS
 ensure_chromium
 local_aws_env
 
@@ -16,23 +27,24 @@ local_aws_env
 # (a black-box test of every operation), the deployment template (cfn-lint,
 # `sam validate --lint`, checkov), and the dashboard (lint, build, browser tests).
 mkdir -p .local
-build_runner
-scripts/api-check.sh >.local/api-check.log 2>&1 &
+timed "build the runner" build_runner
+timed schemathesis scripts/api-check.sh >.local/api-check.log 2>&1 &
 API_CHECK_PID=$!
-scripts/lint-template.sh >.local/lint-template.log 2>&1 &
+timed "template lint" scripts/lint-template.sh >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 
 source scripts/dashboard.sh
-dashboard_test >.local/dashboard-test.log 2>&1 &
+timed dashboard dashboard_test >.local/dashboard-test.log 2>&1 &
 DASHBOARD_PID=$!
 
-cargo test --workspace --locked "$@"
-
 status=0
+timed "cargo test" cargo test --workspace --locked "$@" || status=1
+
 wait "$DASHBOARD_PID" || status=1
 cat .local/dashboard-test.log
 wait "$API_CHECK_PID" || status=1
 cat .local/api-check.log
 wait "$LINT_PID" || status=1
 cat .local/lint-template.log
+echo "== make test: $([[ $status -eq 0 ]] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit "$status"
