@@ -3,8 +3,10 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatCount, formatMoney } from '../money';
-import { TableWrap } from './ui';
+import type { Totals } from '../api';
+import { chartNumber, formatCount, formatMoney } from '../money';
+import { productName } from '../store';
+import { DataTable } from './tables';
 
 export interface SeriesPoint {
   key: string;
@@ -90,30 +92,17 @@ export function TimeChart({ points, title }: { points: SeriesPoint[]; title: str
       <div ref={host} class="chart-canvas" role="img" aria-label={`${title}: ${points.length} periods`} data-testid="time-chart" />
       <details class="chart-data">
         <summary>Data table</summary>
-        <TableWrap label={`${title} data`}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Period</th>
-                <th scope="col" class="num">
-                  Revenue
-                </th>
-                <th scope="col" class="num">
-                  Units
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p) => (
-                <tr key={p.key}>
-                  <td>{p.label}</td>
-                  <td class="num">{formatMoney(p.revenueText)}</td>
-                  <td class="num">{formatCount(p.units)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label={`${title} data`}
+          cardsOnPhone={false}
+          rows={points}
+          rowKey={(p) => p.key}
+          columns={[
+            { label: 'Period', cell: (p) => p.label },
+            { label: 'Revenue', num: true, cell: (p) => formatMoney(p.revenueText) },
+            { label: 'Units', num: true, cell: (p) => formatCount(p.units) },
+          ]}
+        />
       </details>
     </figure>
   );
@@ -155,5 +144,39 @@ export function BarList({ bars, label }: { bars: Bar[]; label: string }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Revenue by category, as given (largest first). */
+export function CategoryBars({ rows }: { rows: (Totals & { category_name?: string })[] }) {
+  return (
+    <BarList
+      label="Revenue by category"
+      bars={rows.map((r) => ({
+        key: r.category_name ?? '',
+        label: r.category_name ?? '',
+        text: formatMoney(r.total_revenue),
+        value: chartNumber(r.total_revenue),
+        sub: `${formatCount(r.total_units_sold)} units · ${formatCount(r.sales_count)} orders`,
+      }))}
+    />
+  );
+}
+
+export type TopMetric = 'revenue' | 'units';
+
+/** Products ranked by revenue or units, with the other figure under each. */
+export function TopBars({ rows, metric, label = `Top products by ${metric}` }: { rows: (Totals & { rank: number; product_id?: number })[]; metric: TopMetric; label?: string }) {
+  return (
+    <BarList
+      label={label}
+      bars={rows.map((r) => ({
+        key: String(r.product_id),
+        label: `${r.rank}. ${productName(r.product_id)}`,
+        text: metric === 'revenue' ? formatMoney(r.total_revenue) : `${formatCount(r.total_units_sold)} units`,
+        value: metric === 'revenue' ? chartNumber(r.total_revenue) : r.total_units_sold,
+        sub: metric === 'revenue' ? `${formatCount(r.total_units_sold)} units` : formatMoney(r.total_revenue),
+      }))}
+    />
   );
 }

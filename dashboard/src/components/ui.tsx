@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import { ApiError } from '../api';
+import type { Async } from '../hooks';
 import { href, linkClick } from '../router';
 
 export function Link(props: { to: string; params?: Record<string, string | null | undefined> | URLSearchParams } & Omit<JSX.IntrinsicElements['a'], 'href'>) {
@@ -94,4 +95,15 @@ export function splitErrors(error: unknown, fields: string[]): { byField: Record
   });
   if (unmatched.length === 0) return { byField, rest: null };
   return { byField, rest: new ApiError(error.status, { ...error.body, errors: unmatched }) };
+}
+
+/**
+ * What a load shows: its error (with a retry), a spinner until its first data, then `children`
+ * of the data when `has` it, else the `empty` message.
+ */
+export function Loaded<T>(props: { of: Async<T>; loading?: string; has: (data: T) => boolean; empty: ComponentChildren; children: (data: T) => ComponentChildren }) {
+  const { of, loading, has, empty, children } = props;
+  if (of.error) return <Banner error={of.error} onRetry={of.reload} />;
+  if (of.loading && !of.data) return <Loading label={loading} />;
+  return of.data !== undefined && has(of.data) ? <>{children(of.data)}</> : <Empty>{empty}</Empty>;
 }

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Category, type LedgerEntry, type Product } from '../api';
-import { Banner, Empty, Field, Link, Loading, splitErrors, TableWrap } from '../components/ui';
+import { api, type Category, type Product } from '../api';
+import { DataTable, outOfStock, type Column } from '../components/tables';
+import { Banner, Empty, Field, Link, Loading, splitErrors } from '../components/ui';
 import { formatInstant } from '../dates';
+import { usePaged } from '../hooks';
 import { formatCount, formatMoney } from '../money';
 import { setParams, type Location } from '../router';
 import { displayTz, loadCatalogue, useAppState } from '../store';
@@ -90,31 +92,14 @@ export function Catalogue({ loc }: { loc: Location }) {
         ) : products.length === 0 ? (
           <Empty>No products match these filters.</Empty>
         ) : (
-          <TableWrap label="Products">
-            <table class="cards-on-phone" data-testid="products-table">
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col">Category</th>
-                  <th scope="col" class="num">
-                    Price
-                  </th>
-                  <th scope="col" class="num">
-                    Stock
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {products.map((p) => (
-                  <ProductRow key={p.id} product={p} selected={p.id === selectedId} onChanged={reload} onError={setError} />
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable
+            label="Products"
+            data-testid="products-table"
+            rows={products}
+            rowKey={(p) => p.id}
+            rowAttributes={(p) => ({ class: p.id === selectedId ? 'selected' : '', 'data-product-id': p.id })}
+            columns={productColumns(selectedId, reload, setError)}
+          />
         )}
       </div>
 
@@ -125,9 +110,36 @@ export function Catalogue({ loc }: { loc: Location }) {
   );
 }
 
-function ProductRow({ product: p, selected, onChanged, onError }: { product: Product; selected: boolean; onChanged: () => void; onError: (e: unknown) => void }) {
+function productColumns(selectedId: number | null, onChanged: () => void, onError: (e: unknown) => void): Column<Product>[] {
+  return [
+    {
+      label: 'Product',
+      cell: (p) => (
+        <span>
+          <strong>{p.name}</strong> <span class="muted small">#{p.id}</span>
+        </span>
+      ),
+    },
+    { label: 'Category', cell: (p) => p.category_name },
+    { label: 'Price', num: true, cell: (p) => formatMoney(p.price) },
+    {
+      label: 'Stock',
+      num: true,
+      cellClass: (p) => outOfStock(p.current_inventory),
+      cell: (p) => (
+        <span>
+          {formatCount(p.current_inventory)}
+          {p.current_inventory <= p.low_stock_alert_threshold && p.status === 'active' && <span class="muted small"> (low)</span>}
+        </span>
+      ),
+    },
+    { label: 'Status', cell: (p) => <span class={`badge ${p.status}`}>{p.status}</span> },
+    { label: 'Actions', hideLabel: true, cell: (p) => <ProductActions product={p} selected={p.id === selectedId} onChanged={onChanged} onError={onError} /> },
+  ];
+}
+
+function ProductActions({ product: p, selected, onChanged, onError }: { product: Product; selected: boolean; onChanged: () => void; onError: (e: unknown) => void }) {
   const [busy, setBusy] = useState(false);
-  const low = p.current_inventory <= p.low_stock_alert_threshold;
   const toggle = async () => {
     setBusy(true);
     try {
@@ -140,39 +152,17 @@ function ProductRow({ product: p, selected, onChanged, onError }: { product: Pro
     }
   };
   return (
-    <tr class={selected ? 'selected' : ''} data-product-id={p.id}>
-      <td data-label="Product">
-        <span>
-          <strong>{p.name}</strong> <span class="muted small">#{p.id}</span>
-        </span>
-      </td>
-      <td data-label="Category">{p.category_name}</td>
-      <td data-label="Price" class="num">
-        {formatMoney(p.price)}
-      </td>
-      <td data-label="Stock" class={`num${p.current_inventory === 0 ? ' out' : ''}`}>
-        <span>
-          {formatCount(p.current_inventory)}
-          {low && p.status === 'active' && <span class="muted small"> (low)</span>}
-        </span>
-      </td>
-      <td data-label="Status">
-        <span class={`badge ${p.status}`}>{p.status}</span>
-      </td>
-      <td data-label="Actions">
-        <div class="row-actions">
-          <button type="button" class="btn small" aria-label={`Edit ${p.name}`} onClick={() => setParams({ edit: String(p.id), product: null })}>
-            Edit
-          </button>
-          <button type="button" class="btn small" aria-label={`Stock of ${p.name}`} aria-pressed={selected} onClick={() => setParams({ product: selected ? null : String(p.id), edit: null })}>
-            Stock
-          </button>
-          <button type="button" class={`btn small${p.status === 'active' ? ' danger' : ''}`} disabled={busy} aria-label={`${p.status === 'active' ? 'Deactivate' : 'Activate'} ${p.name}`} onClick={() => void toggle()}>
-            {p.status === 'active' ? 'Deactivate' : 'Activate'}
-          </button>
-        </div>
-      </td>
-    </tr>
+    <div class="row-actions">
+      <button type="button" class="btn small" aria-label={`Edit ${p.name}`} onClick={() => setParams({ edit: String(p.id), product: null })}>
+        Edit
+      </button>
+      <button type="button" class="btn small" aria-label={`Stock of ${p.name}`} aria-pressed={selected} onClick={() => setParams({ product: selected ? null : String(p.id), edit: null })}>
+        Stock
+      </button>
+      <button type="button" class={`btn small${p.status === 'active' ? ' danger' : ''}`} disabled={busy} aria-label={`${p.status === 'active' ? 'Deactivate' : 'Activate'} ${p.name}`} onClick={() => void toggle()}>
+        {p.status === 'active' ? 'Deactivate' : 'Activate'}
+      </button>
+    </div>
   );
 }
 
@@ -272,39 +262,14 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [entries, setEntries] = useState<LedgerEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [ledgerError, setLedgerError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
+  const ledger = usePaged(String(product.id), (cursor, signal) => api.ledger(product.id, cursor, signal));
+  const entries = ledger.items;
   const { byField, rest } = splitErrors(error, ['change', 'set', 'reason']);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     heading.current?.scrollIntoView({ block: 'start' });
     heading.current?.focus({ preventScroll: true });
   }, []);
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setLedgerError(null);
-    api.ledger(product.id, null, ctrl.signal).then(
-      (page) => {
-        setEntries(page.items);
-        setCursor(page.next_cursor);
-      },
-      (e: unknown) => !ctrl.signal.aborted && setLedgerError(e),
-    );
-    return () => ctrl.abort();
-  }, [product.id, tick]);
-
-  const more = async () => {
-    try {
-      const page = await api.ledger(product.id, cursor);
-      setEntries((old) => [...(old ?? []), ...page.items]);
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setLedgerError(e);
-    }
-  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -317,7 +282,7 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
       if (reason) body.reason = reason;
       await api.adjustStock(product.id, body);
       setAmount('');
-      setTick((t) => t + 1);
+      ledger.reload();
       onChanged();
     } catch (err) {
       setError(err);
@@ -373,51 +338,36 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
       </form>
       <Banner error={rest} />
       <h3>History</h3>
-      <Banner error={ledgerError} onRetry={() => setTick((t) => t + 1)} />
+      <Banner error={ledger.error} onRetry={ledger.reload} />
       {entries === null ? (
-        ledgerError ? null : <Loading label="Loading the history…" />
+        ledger.error ? null : <Loading label="Loading the history…" />
       ) : entries.length === 0 ? (
         <Empty>No stock movements yet.</Empty>
       ) : (
-        <TableWrap label="Stock history">
-          <table class="cards-on-phone" data-testid="ledger">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Reason</th>
-                <th scope="col" class="num">
-                  Change
-                </th>
-                <th scope="col" class="num">
-                  Stock after
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e, i) => (
-                <tr key={`${e.at}-${i}`}>
-                  <td data-label="When">{formatInstant(e.at, tz)}</td>
-                  <td data-label="Reason">
-                    <span>
-                      {e.reason}
-                      {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
-                    </span>
-                  </td>
-                  <td data-label="Change" class="num">
-                    {e.change > 0 ? `+${e.change}` : e.change}
-                  </td>
-                  <td data-label="Stock after" class="num">
-                    {formatCount(e.quantity_after)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label="Stock history"
+          data-testid="ledger"
+          rows={entries}
+          rowKey={(e, i) => `${e.at}-${i}`}
+          columns={[
+            { label: 'When', cell: (e) => formatInstant(e.at, tz) },
+            {
+              label: 'Reason',
+              cell: (e) => (
+                <span>
+                  {e.reason}
+                  {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+                </span>
+              ),
+            },
+            { label: 'Change', num: true, cell: (e) => (e.change > 0 ? `+${e.change}` : e.change) },
+            { label: 'Stock after', num: true, cell: (e) => formatCount(e.quantity_after) },
+          ]}
+        />
       )}
-      {cursor && (
+      {ledger.cursor && (
         <div class="pager">
-          <button type="button" class="btn" onClick={() => void more()}>
+          <button type="button" class="btn" onClick={() => void ledger.more()}>
             Load more
           </button>
         </div>
@@ -470,75 +420,67 @@ function Categories({ categories, onChanged }: { categories: Category[] | null; 
       ) : categories.length === 0 ? (
         <Empty>No categories yet: create the first one below.</Empty>
       ) : (
-        <TableWrap label="Categories">
-          <table class="cards-on-phone" data-testid="categories-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Description</th>
-                <th scope="col" class="num">
-                  Products
-                </th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {categories.map((c) => (
-                <tr key={c.name}>
-                  <td data-label="Name">
-                    <Link to="/catalogue" params={{ category: c.name }}>
-                      {c.name}
-                    </Link>
-                  </td>
-                  <td data-label="Description">
-                    {editing === c.name ? (
-                      <form
-                        class="filters"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          void save(c.name);
-                        }}
-                      >
-                        <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
-                          {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}
-                        </Field>
-                        <button type="submit" class="btn small primary">
-                          Save
-                        </button>
-                        <button type="button" class="btn small" onClick={() => setEditing(null)}>
-                          Cancel
-                        </button>
-                      </form>
-                    ) : (
-                      (c.description ?? '')
-                    )}
-                  </td>
-                  <td data-label="Products" class="num">
-                    {c.product_count === undefined ? '–' : formatCount(c.product_count)}
-                  </td>
-                  <td data-label="Actions">
-                    {editing !== c.name && (
-                      <button
-                        type="button"
-                        class="btn small"
-                        aria-label={`Edit description of ${c.name}`}
-                        onClick={() => {
-                          setEditing(c.name);
-                          setEditText(c.description ?? '');
-                          setEditError(null);
-                        }}
-                      >
-                        Edit
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label="Categories"
+          data-testid="categories-table"
+          rows={categories}
+          rowKey={(c) => c.name}
+          columns={[
+            {
+              label: 'Name',
+              cell: (c) => (
+                <Link to="/catalogue" params={{ category: c.name }}>
+                  {c.name}
+                </Link>
+              ),
+            },
+            {
+              label: 'Description',
+              cell: (c) =>
+                editing === c.name ? (
+                  <form
+                    class="filters"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void save(c.name);
+                    }}
+                  >
+                    <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
+                      {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}
+                    </Field>
+                    <button type="submit" class="btn small primary">
+                      Save
+                    </button>
+                    <button type="button" class="btn small" onClick={() => setEditing(null)}>
+                      Cancel
+                    </button>
+                  </form>
+                ) : (
+                  (c.description ?? '')
+                ),
+            },
+            { label: 'Products', num: true, cell: (c) => (c.product_count === undefined ? '–' : formatCount(c.product_count)) },
+            {
+              label: 'Actions',
+              hideLabel: true,
+              cell: (c) =>
+                editing !== c.name && (
+                  <button
+                    type="button"
+                    class="btn small"
+                    aria-label={`Edit description of ${c.name}`}
+                    onClick={() => {
+                      setEditing(c.name);
+                      setEditText(c.description ?? '');
+                      setEditError(null);
+                    }}
+                  >
+                    Edit
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
       <form class="subform" onSubmit={(e) => void create(e)} aria-labelledby="new-cat-title">
         <h3 id="new-cat-title">New category</h3>

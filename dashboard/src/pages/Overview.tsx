@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Summary, type Totals } from '../api';
-import { BarList, TimeChart, type SeriesPoint } from '../components/charts';
-import { Banner, Empty, Link, Loading, TableWrap } from '../components/ui';
+import { CategoryBars, TimeChart, TopBars, type SeriesPoint, type TopMetric } from '../components/charts';
+import { LowStockTable } from '../components/tables';
+import { Banner, Link, Loaded, Loading } from '../components/ui';
 import {
   calendarPeriod,
   daysInRange,
@@ -20,7 +21,7 @@ import {
 import { useAsync } from '../hooks';
 import { changePct, chartNumber, divideCents, formatCount, formatMoney, formatPct, toCents } from '../money';
 import { setParams, type Location } from '../router';
-import { loadCatalogue, productName, storeToday, useAppState } from '../store';
+import { loadCatalogue, storeToday, useAppState } from '../store';
 
 const MAX_POINTS = 5000;
 
@@ -110,9 +111,9 @@ async function loadSeries(range: Range | null, asked: Grain | null, signal: Abor
   return { grain, points, timezone: summary.timezone };
 }
 
-type Metric = 'revenue' | 'units';
 
-async function loadTop(range: Range | null, metric: Metric, signal: AbortSignal) {
+
+async function loadTop(range: Range | null, metric: TopMetric, signal: AbortSignal) {
   const cal = range ? calendarPeriod(range) : null;
   if (cal) {
     const top = await api.top({ by: 'product', period: cal.period, at: cal.at, metric, limit: 10 }, signal);
@@ -140,7 +141,7 @@ export function Overview({ loc }: { loc: Location }) {
   const range = rangeFromParams(loc.params, todayDate);
   const rangeKey = range ? `${range.from}..${range.to}` : 'all';
   const askedGrain = GRAINS.find((g) => g === loc.params.get('grain')) ?? null;
-  const metric: Metric = loc.params.get('top') === 'units' ? 'units' : 'revenue';
+  const metric: TopMetric = loc.params.get('top') === 'units' ? 'units' : 'revenue';
   const activePreset = loc.params.get('range') === 'all' ? 'all' : PRESETS.find((p) => {
     const r = p.range(todayDate);
     return r !== null && r.from === range?.from && r.to === range.to;
@@ -236,39 +237,16 @@ export function Overview({ loc }: { loc: Location }) {
               </select>
             </label>
           </div>
-          {series.error ? (
-            <Banner error={series.error} onRetry={series.reload} />
-          ) : series.loading && !series.data ? (
-            <Loading label="Loading the chart…" />
-          ) : series.data && series.data.points.length > 0 && series.data.points.some((p) => p.units > 0 || p.revenue > 0) ? (
-            <TimeChart points={series.data.points} title="Revenue and units" />
-          ) : (
-            <Empty>No sales in this range.</Empty>
-          )}
+          <Loaded of={series} loading="Loading the chart…" has={(d) => d.points.length > 0 && d.points.some((p) => p.units > 0 || p.revenue > 0)} empty="No sales in this range.">
+            {(d) => <TimeChart points={d.points} title="Revenue and units" />}
+          </Loaded>
         </article>
 
         <article class="card" aria-labelledby="cat-title" data-testid="categories">
           <h2 id="cat-title">Revenue by category</h2>
-          {categories.error ? (
-            <Banner error={categories.error} onRetry={categories.reload} />
-          ) : categories.loading && !categories.data ? (
-            <Loading />
-          ) : categories.data && categories.data.rows.length > 0 ? (
-            <BarList
-              label="Revenue by category"
-              bars={[...categories.data.rows]
-                .sort((a, b) => chartNumber(b.total_revenue) - chartNumber(a.total_revenue))
-                .map((r) => ({
-                  key: r.category_name ?? '',
-                  label: r.category_name ?? '',
-                  text: formatMoney(r.total_revenue),
-                  value: chartNumber(r.total_revenue),
-                  sub: `${formatCount(r.total_units_sold)} units · ${formatCount(r.sales_count)} orders`,
-                }))}
-            />
-          ) : (
-            <Empty>No sales in this range.</Empty>
-          )}
+          <Loaded of={categories} has={(d) => d.rows.length > 0} empty="No sales in this range.">
+            {(d) => <CategoryBars rows={[...d.rows].sort((x, y) => chartNumber(y.total_revenue) - chartNumber(x.total_revenue))} />}
+          </Loaded>
         </article>
 
         <article class="card" aria-labelledby="top-title" data-testid="top-products">
@@ -282,70 +260,16 @@ export function Overview({ loc }: { loc: Location }) {
               ))}
             </div>
           </div>
-          {top.error ? (
-            <Banner error={top.error} onRetry={top.reload} />
-          ) : top.loading && !top.data ? (
-            <Loading />
-          ) : top.data && top.data.length > 0 ? (
-            <BarList
-              label={`Top products by ${metric}`}
-              bars={top.data.map((r) => ({
-                key: String(r.product_id),
-                label: `${r.rank}. ${productName(r.product_id)}`,
-                text: metric === 'revenue' ? formatMoney(r.total_revenue) : `${formatCount(r.total_units_sold)} units`,
-                value: metric === 'revenue' ? chartNumber(r.total_revenue) : r.total_units_sold,
-                sub: metric === 'revenue' ? `${formatCount(r.total_units_sold)} units` : formatMoney(r.total_revenue),
-              }))}
-            />
-          ) : (
-            <Empty>No sales in this range.</Empty>
-          )}
+          <Loaded of={top} has={(d) => d.length > 0} empty="No sales in this range.">
+            {(d) => <TopBars rows={d} metric={metric} />}
+          </Loaded>
         </article>
 
         <article class="card wide" aria-labelledby="low-title">
           <h2 id="low-title">Low stock</h2>
-          {lowStock.error ? (
-            <Banner error={lowStock.error} onRetry={lowStock.reload} />
-          ) : lowStock.loading && !lowStock.data ? (
-            <Loading />
-          ) : lowStock.data && lowStock.data.length > 0 ? (
-            <TableWrap label="Low-stock products">
-              <table class="cards-on-phone">
-                <thead>
-                  <tr>
-                    <th scope="col">Product</th>
-                    <th scope="col">Category</th>
-                    <th scope="col" class="num">
-                      In stock
-                    </th>
-                    <th scope="col" class="num">
-                      Alert at
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {lowStock.data.map((p) => (
-                    <tr key={p.id}>
-                      <td data-label="Product">
-                        <Link to="/catalogue" params={{ product: String(p.id) }}>
-                          {p.name}
-                        </Link>
-                      </td>
-                      <td data-label="Category">{p.category_name}</td>
-                      <td data-label="In stock" class={`num${p.current_inventory === 0 ? ' out' : ''}`}>
-                        {formatCount(p.current_inventory)}
-                      </td>
-                      <td data-label="Alert at" class="num">
-                        {formatCount(p.low_stock_alert_threshold)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          ) : (
-            <Empty>No product is low on stock.</Empty>
-          )}
+          <Loaded of={lowStock} has={(d) => d.length > 0} empty="No product is low on stock.">
+            {(d) => <LowStockTable label="Low-stock products" items={d} linked />}
+          </Loaded>
         </article>
       </div>
       <p class="muted small">

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type DailyReport, type DayChange } from '../api';
-import { BarList } from '../components/charts';
-import { Banner, Empty, Link, Loading, TableWrap } from '../components/ui';
+import { ApiError, api, type DayChange } from '../api';
+import { CategoryBars, TopBars } from '../components/charts';
+import { DataTable, LowStockTable } from '../components/tables';
+import { Banner, Empty, Link, Loading } from '../components/ui';
 import { formatDate, formatInstant, isDate } from '../dates';
-import { useAsync } from '../hooks';
-import { chartNumber, divideCents, formatCount, formatMoney, formatPct, toCents } from '../money';
+import { useAsync, usePaged } from '../hooks';
+import { divideCents, formatCount, formatMoney, formatPct, toCents } from '../money';
 import { navigate, href, type Location } from '../router';
-import { displayTz, loadCatalogue, productName, useAppState } from '../store';
+import { displayTz, loadCatalogue, useAppState } from '../store';
 
 export function Reports({ loc }: { loc: Location }) {
   const date = loc.path.split('/')[2];
@@ -14,44 +15,9 @@ export function Reports({ loc }: { loc: Location }) {
 }
 
 function ReportList() {
-  const [items, setItems] = useState<DailyReport[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
+  const list = usePaged('', (cursor, signal) => api.reports(cursor, signal));
+  const { items, loading } = list;
   const [jump, setJump] = useState('');
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setLoading(true);
-    setError(null);
-    api.reports(null, ctrl.signal).then(
-      (page) => {
-        setItems(page.items);
-        setCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (e: unknown) => {
-        if (ctrl.signal.aborted) return;
-        setError(e);
-        setLoading(false);
-      },
-    );
-    return () => ctrl.abort();
-  }, [tick]);
-
-  const more = async () => {
-    setLoading(true);
-    try {
-      const page = await api.reports(cursor);
-      setItems((old) => [...(old ?? []), ...page.items]);
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
 
   return (
     <section aria-labelledby="reports-title" class="stack">
@@ -74,65 +40,31 @@ function ReportList() {
         </button>
       </form>
       <div class="card">
-        <Banner error={error} onRetry={() => setTick((t) => t + 1)} />
+        <Banner error={list.error} onRetry={list.reload} />
         {items === null ? (
           loading ? <Loading label="Loading reports…" /> : null
         ) : items.length === 0 ? (
           <Empty>No daily reports yet. The first one is written at 00:15 store time (locally also: local-runner report YYYY-MM-DD).</Empty>
         ) : (
-          <TableWrap label="Daily reports">
-            <table class="cards-on-phone" data-testid="reports-table">
-              <thead>
-                <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col" class="num">
-                    Revenue
-                  </th>
-                  <th scope="col" class="num">
-                    Units
-                  </th>
-                  <th scope="col" class="num">
-                    Orders
-                  </th>
-                  <th scope="col" class="num">
-                    vs day before
-                  </th>
-                  <th scope="col" class="num">
-                    vs week before
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <tr key={r.date}>
-                    <td data-label="Day">
-                      <Link to={`/reports/${r.date}`}>{formatDate(r.date)}</Link>
-                    </td>
-                    <td data-label="Revenue" class="num">
-                      {formatMoney(r.totals.total_revenue)}
-                    </td>
-                    <td data-label="Units" class="num">
-                      {formatCount(r.totals.total_units_sold)}
-                    </td>
-                    <td data-label="Orders" class="num">
-                      {formatCount(r.totals.sales_count)}
-                    </td>
-                    <td data-label="vs day before" class="num">
-                      {formatPct(r.change_vs_previous_day.revenue_change_pct)}
-                    </td>
-                    <td data-label="vs week before" class="num">
-                      {formatPct(r.change_vs_same_weekday_last_week.revenue_change_pct)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable
+            label="Daily reports"
+            data-testid="reports-table"
+            rows={items}
+            rowKey={(r) => r.date}
+            columns={[
+              { label: 'Day', cell: (r) => <Link to={`/reports/${r.date}`}>{formatDate(r.date)}</Link> },
+              { label: 'Revenue', num: true, cell: (r) => formatMoney(r.totals.total_revenue) },
+              { label: 'Units', num: true, cell: (r) => formatCount(r.totals.total_units_sold) },
+              { label: 'Orders', num: true, cell: (r) => formatCount(r.totals.sales_count) },
+              { label: 'vs day before', num: true, cell: (r) => formatPct(r.change_vs_previous_day.revenue_change_pct) },
+              { label: 'vs week before', num: true, cell: (r) => formatPct(r.change_vs_same_weekday_last_week.revenue_change_pct) },
+            ]}
+          />
         )}
         {items !== null && loading && <Loading />}
-        {cursor && (
+        {list.cursor && (
           <div class="pager">
-            <button type="button" class="btn" onClick={() => void more()} disabled={loading}>
+            <button type="button" class="btn" onClick={() => void list.more()} disabled={loading}>
               Load more
             </button>
           </div>
@@ -160,7 +92,7 @@ function Change({ label, c }: { label: string; c: DayChange }) {
 }
 
 function OneReport({ date }: { date: string }) {
-  const app = useAppState();
+  useAppState(); // product names once the catalogue is in
   useEffect(() => void loadCatalogue().catch(() => undefined), []);
   const report = useAsync((s) => api.report(date, s), [date]);
   const r = report.data;
@@ -212,16 +144,7 @@ function OneReport({ date }: { date: string }) {
               {r.by_category.length === 0 ? (
                 <Empty>No sales that day.</Empty>
               ) : (
-                <BarList
-                  label="Revenue by category"
-                  bars={r.by_category.map((c) => ({
-                    key: c.category_name,
-                    label: c.category_name,
-                    text: formatMoney(c.total_revenue),
-                    value: chartNumber(c.total_revenue),
-                    sub: `${formatCount(c.total_units_sold)} units · ${formatCount(c.sales_count)} orders`,
-                  }))}
-                />
+                <CategoryBars rows={r.by_category} />
               )}
             </article>
             <article class="card">
@@ -229,16 +152,7 @@ function OneReport({ date }: { date: string }) {
               {r.top_products.length === 0 ? (
                 <Empty>No sales that day.</Empty>
               ) : (
-                <BarList
-                  label="Top products"
-                  bars={r.top_products.map((t) => ({
-                    key: String(t.product_id),
-                    label: `${t.rank}. ${app.products ? productName(t.product_id) : `#${t.product_id}`}`,
-                    text: formatMoney(t.total_revenue),
-                    value: chartNumber(t.total_revenue),
-                    sub: `${formatCount(t.total_units_sold)} units`,
-                  }))}
-                />
+                <TopBars rows={r.top_products} metric="revenue" label="Top products" />
               )}
             </article>
             <article class="card wide">
@@ -246,36 +160,7 @@ function OneReport({ date }: { date: string }) {
               {r.low_stock.length === 0 ? (
                 <Empty>No product was low on stock.</Empty>
               ) : (
-                <TableWrap label="Low stock">
-                  <table class="cards-on-phone">
-                    <thead>
-                      <tr>
-                        <th scope="col">Product</th>
-                        <th scope="col">Category</th>
-                        <th scope="col" class="num">
-                          In stock
-                        </th>
-                        <th scope="col" class="num">
-                          Alert at
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {r.low_stock.map((l) => (
-                        <tr key={l.id}>
-                          <td data-label="Product">{l.name}</td>
-                          <td data-label="Category">{l.category_name}</td>
-                          <td data-label="In stock" class={`num${l.current_inventory === 0 ? ' out' : ''}`}>
-                            {formatCount(l.current_inventory)}
-                          </td>
-                          <td data-label="Alert at" class="num">
-                            {formatCount(l.low_stock_alert_threshold)}
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableWrap>
+                <LowStockTable label="Low stock" items={r.low_stock} />
               )}
             </article>
           </div>

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Query, type Sale } from '../api';
-import { Banner, Empty, Field, Loading, splitErrors, TableWrap } from '../components/ui';
+import { DataTable } from '../components/tables';
+import { Banner, Empty, Field, Loading, splitErrors } from '../components/ui';
 import { browserTimeZone, formatInstant, isDate } from '../dates';
+import { usePaged } from '../hooks';
 import { formatCount, formatMoney } from '../money';
 import { setParams, type Location } from '../router';
 import { displayTz, loadCatalogue, productName, useAppState } from '../store';
@@ -43,54 +45,14 @@ export function Sales({ loc }: { loc: Location }) {
   const filter = filterFrom(loc.params, displayTz());
   const key = JSON.stringify(filter);
   const [draft, setDraft] = useState(filter);
-  const [items, setItems] = useState<Sale[]>([]);
-  // The filter the shown items are for (the table says so, for tests and assistive tech).
-  const [loadedFor, setLoadedFor] = useState('');
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [tick, setTick] = useState(0);
   const [exporting, setExporting] = useState<string | null>(null);
+  // `shownFor`: the filter the shown items are for (the table says so, for tests and assistive tech).
+  const list = usePaged(filterText(filter), (cursor, signal) => api.sales({ ...query(filter), limit: 25, cursor }, signal));
+  const { loading, error, setError } = list;
+  const items = list.items ?? [];
 
   useEffect(() => void loadCatalogue().catch(() => undefined), []);
   useEffect(() => setDraft(filter), [key]);
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setLoading(true);
-    setError(null);
-    api.sales({ ...query(filter), limit: 25 }, ctrl.signal).then(
-      (page) => {
-        setItems(page.items);
-        setLoadedFor(filterText(filter));
-        setCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (e: unknown) => {
-        if (ctrl.signal.aborted) return;
-        setError(e);
-        setItems([]);
-        setLoadedFor(filterText(filter));
-        setCursor(null);
-        setLoading(false);
-      },
-    );
-    return () => ctrl.abort();
-  }, [key, tick]);
-
-  const loadMore = async () => {
-    if (!cursor) return;
-    setLoading(true);
-    try {
-      const page = await api.sales({ ...query(filter), limit: 25, cursor });
-      setItems((old) => [...old, ...page.items]);
-      setCursor(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
 
   const exportCsv = async () => {
     setExporting('Exporting…');
@@ -206,60 +168,41 @@ export function Sales({ loc }: { loc: Location }) {
             {exporting}
           </p>
         )}
-        <Banner error={error} onRetry={() => setTick((t) => t + 1)} />
+        <Banner error={error} onRetry={list.reload} />
         {items.length > 0 ? (
-          <TableWrap label="Sales">
-            <table class="cards-on-phone" data-testid="sales-table" data-filter={loadedFor} aria-busy={loading}>
-              <thead>
-                <tr>
-                  <th scope="col">Sold at</th>
-                  <th scope="col">Product</th>
-                  <th scope="col">Category</th>
-                  <th scope="col" class="num">
-                    Units
-                  </th>
-                  <th scope="col" class="num">
-                    Unit price
-                  </th>
-                  <th scope="col" class="num">
-                    Total
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((s) => (
-                  <tr key={s.id}>
-                    <td data-label="Sold at">
-                      <time dateTime={s.sold_at} title={`sale ${s.id}`}>
-                        {formatInstant(s.sold_at, filter.tz)}
-                      </time>
-                    </td>
-                    <td data-label="Product">{productName(s.product_id)}</td>
-                    <td data-label="Category">{s.category_name}</td>
-                    <td data-label="Units" class="num">
-                      {formatCount(s.units_sold)}
-                    </td>
-                    <td data-label="Unit price" class="num">
-                      {formatMoney(s.unit_price)}
-                    </td>
-                    <td data-label="Total" class="num">
-                      {formatMoney(s.total_price)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable
+            label="Sales"
+            data-testid="sales-table"
+            data-filter={list.shownFor ?? ''}
+            aria-busy={loading}
+            rows={items}
+            rowKey={(s) => s.id}
+            columns={[
+              {
+                label: 'Sold at',
+                cell: (s) => (
+                  <time dateTime={s.sold_at} title={`sale ${s.id}`}>
+                    {formatInstant(s.sold_at, filter.tz)}
+                  </time>
+                ),
+              },
+              { label: 'Product', cell: (s) => productName(s.product_id) },
+              { label: 'Category', cell: (s) => s.category_name },
+              { label: 'Units', num: true, cell: (s) => formatCount(s.units_sold) },
+              { label: 'Unit price', num: true, cell: (s) => formatMoney(s.unit_price) },
+              { label: 'Total', num: true, cell: (s) => formatMoney(s.total_price) },
+            ]}
+          />
         ) : loading ? null : error ? null : (
           <Empty>No sales match these filters.</Empty>
         )}
         {loading && <Loading label="Loading sales…" />}
         <div class="pager">
           <span class="muted small">
-            {formatCount(items.length)} shown{cursor ? ', more available' : ''}
+            {formatCount(items.length)} shown{list.cursor ? ', more available' : ''}
           </span>
-          {cursor && (
-            <button type="button" class="btn" onClick={() => void loadMore()} disabled={loading}>
+          {list.cursor && (
+            <button type="button" class="btn" onClick={() => void list.more()} disabled={loading}>
               Load more
             </button>
           )}
@@ -268,7 +211,7 @@ export function Sales({ loc }: { loc: Location }) {
 
       <RecordSale
         onRecorded={() => {
-          setTick((t) => t + 1);
+          list.reload();
           void loadCatalogue(true).catch(() => undefined);
         }}
       />
