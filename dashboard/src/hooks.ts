@@ -89,3 +89,22 @@ export function usePaged<T>(query: string, load: (cursor: string | null, signal?
   };
   return { ...list, loading: run.loading, error: run.error, setError: run.setError, more, reload: run.reload };
 }
+
+/** A form's submission: `busy` while `action` runs, what it threw in `error`. */
+export function useSubmit(action: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}

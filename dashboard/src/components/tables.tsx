@@ -3,7 +3,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import type { LowStockLine } from '../api';
 import { formatCount } from '../money';
-import { Link, TableWrap } from './ui';
+import { Empty, Link, TableWrap } from './ui';
 
 export interface Column<T> {
   /** The header, and the cell's label when the table becomes cards on a phone. */
@@ -23,14 +23,21 @@ type TableProps<T> = {
   /** The scrollable region's name. */
   label: string;
   columns: Column<T>[];
-  rows: T[];
+  /** The rows; null while they are being read (`pending` shows instead). */
+  rows: T[] | null;
+  /** What shows while `rows` is null. */
+  pending?: ComponentChildren;
+  /** What shows when there are no rows. */
+  empty?: ComponentChildren;
   rowKey: (row: T, index: number) => string | number;
   rowAttributes?: (row: T) => RowAttributes;
   /** One card per row on a phone (the default), each cell labelled with its header. */
   cardsOnPhone?: boolean;
 } & Omit<JSX.IntrinsicElements['table'], 'label' | 'rows'>;
 
-export function DataTable<T>({ label, columns, rows, rowKey, rowAttributes, cardsOnPhone = true, ...table }: TableProps<T>) {
+export function DataTable<T>({ label, columns, rows, pending, empty, rowKey, rowAttributes, cardsOnPhone = true, ...table }: TableProps<T>) {
+  if (rows === null) return <>{pending}</>;
+  if (rows.length === 0 && empty !== undefined) return <Empty>{empty}</Empty>;
   return (
     <TableWrap label={label}>
       <table class={cardsOnPhone ? 'cards-on-phone' : undefined} {...table}>

@@ -1,6 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useId } from 'preact/hooks';
-import { ApiError } from '../api';
+import { ApiError, type Category } from '../api';
 import type { Async } from '../hooks';
 import { href, linkClick } from '../router';
 
@@ -106,4 +106,29 @@ export function Loaded<T>(props: { of: Async<T>; loading?: string; has: (data: T
   if (of.error) return <Banner error={of.error} onRetry={of.reload} />;
   if (of.loading && !of.data) return <Loading label={loading} />;
   return of.data !== undefined && has(of.data) ? <>{children(of.data)}</> : <Empty>{empty}</Empty>;
+}
+
+/** A form's buttons: the primary submit one (disabled and saying `busyLabel` while `busy`), then `children`. */
+export function FormActions({ label, busy = false, busyLabel, children }: { label: string; busy?: boolean; busyLabel?: string; children?: ComponentChildren }) {
+  return (
+    <div class="form-actions">
+      <button type="submit" class="btn primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      {children}
+    </div>
+  );
+}
+
+/** One option a category, for a category select. */
+export function CategoryOptions({ categories }: { categories: Category[] }) {
+  return (
+    <>
+      {categories.map((c) => (
+        <option key={c.name} value={c.name}>
+          {c.name}
+        </option>
+      ))}
+    </>
+  );
 }

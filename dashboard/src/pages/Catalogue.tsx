@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Category, type Product } from '../api';
 import { DataTable, outOfStock, type Column } from '../components/tables';
-import { Banner, Empty, Field, Link, Loading, splitErrors } from '../components/ui';
+import { Banner, CategoryOptions, Field, FormActions, Link, Loading, splitErrors } from '../components/ui';
 import { formatInstant } from '../dates';
-import { usePaged } from '../hooks';
+import { usePaged, useSubmit } from '../hooks';
 import { formatCount, formatMoney } from '../money';
 import { setParams, type Location } from '../router';
 import { displayTz, loadCatalogue, useAppState } from '../store';
@@ -54,11 +54,7 @@ export function Catalogue({ loc }: { loc: Location }) {
             {(id) => (
               <select id={id} name="category" value={categoryFilter} onChange={(e) => setParams({ category: e.currentTarget.value }, { replace: true })}>
                 <option value="">All categories</option>
-                {(app.categories ?? []).map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name}
-                  </option>
-                ))}
+                <CategoryOptions categories={app.categories ?? []} />
               </select>
             )}
           </Field>
@@ -87,20 +83,16 @@ export function Catalogue({ loc }: { loc: Location }) {
           />
         )}
 
-        {app.products === null ? (
-          reloading || !error ? <Loading label="Loading products…" /> : null
-        ) : products.length === 0 ? (
-          <Empty>No products match these filters.</Empty>
-        ) : (
-          <DataTable
-            label="Products"
-            data-testid="products-table"
-            rows={products}
-            rowKey={(p) => p.id}
-            rowAttributes={(p) => ({ class: p.id === selectedId ? 'selected' : '', 'data-product-id': p.id })}
-            columns={productColumns(selectedId, reload, setError)}
-          />
-        )}
+        <DataTable
+          label="Products"
+          data-testid="products-table"
+          rows={app.products === null ? null : products}
+          pending={reloading || !error ? <Loading label="Loading products…" /> : null}
+          empty="No products match these filters."
+          rowKey={(p) => p.id}
+          rowAttributes={(p) => ({ class: p.id === selectedId ? 'selected' : '', 'data-product-id': p.id })}
+          columns={productColumns(selectedId, reload, setError)}
+        />
       </div>
 
       {selected && <StockPanel key={selected.id} product={selected} onChanged={reload} />}
@@ -179,8 +171,18 @@ function ProductForm(props: { product: Product | null; categories: Category[]; d
     current_inventory: '0',
     low_stock_alert_threshold: String(p?.low_stock_alert_threshold ?? 10),
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useSubmit(async () => {
+    const body: Record<string, unknown> = {
+      name: form.name,
+      price: form.price.trim(),
+      category_name: form.category_name,
+      low_stock_alert_threshold: num(form.low_stock_alert_threshold),
+    };
+    if (form.description || p) body.description = form.description;
+    if (form.image || p?.image) body.image = form.image || null;
+    const saved = p ? await api.updateProduct(p.id, body) : await api.createProduct({ ...body, current_inventory: num(form.current_inventory) });
+    props.onDone(saved);
+  });
   const { byField, rest } = splitErrors(error, PRODUCT_FIELDS);
   const formRef = useRef<HTMLFormElement>(null);
   useEffect(() => {
@@ -190,28 +192,6 @@ function ProductForm(props: { product: Product | null; categories: Category[]; d
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
   // Numbers go to the API as typed (the API validates and names the field that is wrong).
   const num = (v: string): number | string => (/^-?\d+$/.test(v.trim()) ? Number(v) : v);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Record<string, unknown> = {
-        name: form.name,
-        price: form.price.trim(),
-        category_name: form.category_name,
-        low_stock_alert_threshold: num(form.low_stock_alert_threshold),
-      };
-      if (form.description || p) body.description = form.description;
-      if (form.image || p?.image) body.image = form.image || null;
-      const saved = p ? await api.updateProduct(p.id, body) : await api.createProduct({ ...body, current_inventory: num(form.current_inventory) });
-      props.onDone(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const input = (k: keyof typeof form, label: string, attrs: Record<string, string | boolean> = {}, hint?: string) => (
     <Field label={label} error={byField[k]} hint={hint}>
@@ -228,11 +208,7 @@ function ProductForm(props: { product: Product | null; categories: Category[]; d
         <Field label="Category" error={byField.category_name}>
           {(id, d) => (
             <select id={id} name="category_name" value={form.category_name} onChange={set('category_name')} aria-describedby={d} aria-invalid={Boolean(byField.category_name)}>
-              {props.categories.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name}
-                </option>
-              ))}
+              <CategoryOptions categories={props.categories} />
             </select>
           )}
         </Field>
@@ -244,14 +220,11 @@ function ProductForm(props: { product: Product | null; categories: Category[]; d
         </Field>
       </div>
       <Banner error={rest} />
-      <div class="form-actions">
-        <button type="submit" class="btn primary" disabled={busy}>
-          {busy ? 'Saving…' : p ? 'Save changes' : 'Create product'}
-        </button>
+      <FormActions label={p ? 'Save changes' : 'Create product'} busy={busy} busyLabel="Saving…">
         <button type="button" class="btn" onClick={() => props.onDone(null)}>
           Cancel
         </button>
-      </div>
+      </FormActions>
     </form>
   );
 }
@@ -260,36 +233,23 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
   const [mode, setMode] = useState<'change' | 'set'>('change');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const ledger = usePaged(String(product.id), (cursor, signal) => api.ledger(product.id, cursor, signal));
-  const entries = ledger.items;
+  const { busy, error, submit } = useSubmit(async () => {
+    const n = /^-?\d+$/.test(amount.trim()) ? Number(amount) : Number.NaN;
+    const body: { change?: number; set?: number; reason?: string } = mode === 'change' ? { change: n } : { set: n };
+    if (Number.isNaN(n)) throw new Error('Enter a whole number.');
+    if (reason) body.reason = reason;
+    await api.adjustStock(product.id, body);
+    setAmount('');
+    ledger.reload();
+    onChanged();
+  });
   const { byField, rest } = splitErrors(error, ['change', 'set', 'reason']);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     heading.current?.scrollIntoView({ block: 'start' });
     heading.current?.focus({ preventScroll: true });
   }, []);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const n = /^-?\d+$/.test(amount.trim()) ? Number(amount) : Number.NaN;
-      const body: { change?: number; set?: number; reason?: string } = mode === 'change' ? { change: n } : { set: n };
-      if (Number.isNaN(n)) throw new Error('Enter a whole number.');
-      if (reason) body.reason = reason;
-      await api.adjustStock(product.id, body);
-      setAmount('');
-      ledger.reload();
-      onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const tz = displayTz();
   return (
@@ -330,41 +290,33 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
             </select>
           )}
         </Field>
-        <div class="form-actions">
-          <button type="submit" class="btn primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Apply'}
-          </button>
-        </div>
+        <FormActions label="Apply" busy={busy} busyLabel="Saving…" />
       </form>
       <Banner error={rest} />
       <h3>History</h3>
       <Banner error={ledger.error} onRetry={ledger.reload} />
-      {entries === null ? (
-        ledger.error ? null : <Loading label="Loading the history…" />
-      ) : entries.length === 0 ? (
-        <Empty>No stock movements yet.</Empty>
-      ) : (
-        <DataTable
-          label="Stock history"
-          data-testid="ledger"
-          rows={entries}
-          rowKey={(e, i) => `${e.at}-${i}`}
-          columns={[
-            { label: 'When', cell: (e) => formatInstant(e.at, tz) },
-            {
-              label: 'Reason',
-              cell: (e) => (
-                <span>
-                  {e.reason}
-                  {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
-                </span>
-              ),
-            },
-            { label: 'Change', num: true, cell: (e) => (e.change > 0 ? `+${e.change}` : e.change) },
-            { label: 'Stock after', num: true, cell: (e) => formatCount(e.quantity_after) },
-          ]}
-        />
-      )}
+      <DataTable
+        label="Stock history"
+        data-testid="ledger"
+        rows={ledger.items}
+        pending={ledger.error ? null : <Loading label="Loading the history…" />}
+        empty="No stock movements yet."
+        rowKey={(e, i) => `${e.at}-${i}`}
+        columns={[
+          { label: 'When', cell: (e) => formatInstant(e.at, tz) },
+          {
+            label: 'Reason',
+            cell: (e) => (
+              <span>
+                {e.reason}
+                {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+              </span>
+            ),
+          },
+          { label: 'Change', num: true, cell: (e) => (e.change > 0 ? `+${e.change}` : e.change) },
+          { label: 'Stock after', num: true, cell: (e) => formatCount(e.quantity_after) },
+        ]}
+      />
       {ledger.cursor && (
         <div class="pager">
           <button type="button" class="btn" onClick={() => void ledger.more()}>
@@ -379,28 +331,16 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
 function Categories({ categories, onChanged }: { categories: Category[] | null; onChanged: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [editText, setEditText] = useState('');
   const [editError, setEditError] = useState<unknown>(null);
+  const { busy, error, submit: create } = useSubmit(async () => {
+    await api.createCategory(description ? { name, description } : { name });
+    setName('');
+    setDescription('');
+    onChanged();
+  });
   const { byField, rest } = splitErrors(error, ['name', 'description']);
-
-  const create = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api.createCategory(description ? { name, description } : { name });
-      setName('');
-      setDescription('');
-      onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const save = async (cat: string) => {
     try {
@@ -415,73 +355,69 @@ function Categories({ categories, onChanged }: { categories: Category[] | null; 
   return (
     <div class="card" aria-labelledby="categories-title">
       <h2 id="categories-title">Categories</h2>
-      {categories === null ? (
-        <Loading />
-      ) : categories.length === 0 ? (
-        <Empty>No categories yet: create the first one below.</Empty>
-      ) : (
-        <DataTable
-          label="Categories"
-          data-testid="categories-table"
-          rows={categories}
-          rowKey={(c) => c.name}
-          columns={[
-            {
-              label: 'Name',
-              cell: (c) => (
-                <Link to="/catalogue" params={{ category: c.name }}>
-                  {c.name}
-                </Link>
-              ),
-            },
-            {
-              label: 'Description',
-              cell: (c) =>
-                editing === c.name ? (
-                  <form
-                    class="filters"
-                    onSubmit={(e) => {
-                      e.preventDefault();
-                      void save(c.name);
-                    }}
-                  >
-                    <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
-                      {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}
-                    </Field>
-                    <button type="submit" class="btn small primary">
-                      Save
-                    </button>
-                    <button type="button" class="btn small" onClick={() => setEditing(null)}>
-                      Cancel
-                    </button>
-                  </form>
-                ) : (
-                  (c.description ?? '')
-                ),
-            },
-            { label: 'Products', num: true, cell: (c) => (c.product_count === undefined ? '–' : formatCount(c.product_count)) },
-            {
-              label: 'Actions',
-              hideLabel: true,
-              cell: (c) =>
-                editing !== c.name && (
-                  <button
-                    type="button"
-                    class="btn small"
-                    aria-label={`Edit description of ${c.name}`}
-                    onClick={() => {
-                      setEditing(c.name);
-                      setEditText(c.description ?? '');
-                      setEditError(null);
-                    }}
-                  >
-                    Edit
+      <DataTable
+        label="Categories"
+        data-testid="categories-table"
+        rows={categories}
+        pending={<Loading />}
+        empty="No categories yet: create the first one below."
+        rowKey={(c) => c.name}
+        columns={[
+          {
+            label: 'Name',
+            cell: (c) => (
+              <Link to="/catalogue" params={{ category: c.name }}>
+                {c.name}
+              </Link>
+            ),
+          },
+          {
+            label: 'Description',
+            cell: (c) =>
+              editing === c.name ? (
+                <form
+                  class="filters"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    void save(c.name);
+                  }}
+                >
+                  <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
+                    {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}
+                  </Field>
+                  <button type="submit" class="btn small primary">
+                    Save
                   </button>
-                ),
-            },
-          ]}
-        />
-      )}
+                  <button type="button" class="btn small" onClick={() => setEditing(null)}>
+                    Cancel
+                  </button>
+                </form>
+              ) : (
+                (c.description ?? '')
+              ),
+          },
+          { label: 'Products', num: true, cell: (c) => (c.product_count === undefined ? '–' : formatCount(c.product_count)) },
+          {
+            label: 'Actions',
+            hideLabel: true,
+            cell: (c) =>
+              editing !== c.name && (
+                <button
+                  type="button"
+                  class="btn small"
+                  aria-label={`Edit description of ${c.name}`}
+                  onClick={() => {
+                    setEditing(c.name);
+                    setEditText(c.description ?? '');
+                    setEditError(null);
+                  }}
+                >
+                  Edit
+                </button>
+              ),
+          },
+        ]}
+      />
       <form class="subform" onSubmit={(e) => void create(e)} aria-labelledby="new-cat-title">
         <h3 id="new-cat-title">New category</h3>
         <div class="form-grid">
@@ -493,11 +429,7 @@ function Categories({ categories, onChanged }: { categories: Category[] | null; 
           </Field>
         </div>
         <Banner error={rest} />
-        <div class="form-actions">
-          <button type="submit" class="btn primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create category'}
-          </button>
-        </div>
+        <FormActions label="Create category" busy={busy} busyLabel="Creating…" />
       </form>
     </div>
   );

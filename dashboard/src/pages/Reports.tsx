@@ -41,26 +41,22 @@ function ReportList() {
       </form>
       <div class="card">
         <Banner error={list.error} onRetry={list.reload} />
-        {items === null ? (
-          loading ? <Loading label="Loading reports…" /> : null
-        ) : items.length === 0 ? (
-          <Empty>No daily reports yet. The first one is written at 00:15 store time (locally also: local-runner report YYYY-MM-DD).</Empty>
-        ) : (
-          <DataTable
-            label="Daily reports"
-            data-testid="reports-table"
-            rows={items}
-            rowKey={(r) => r.date}
-            columns={[
-              { label: 'Day', cell: (r) => <Link to={`/reports/${r.date}`}>{formatDate(r.date)}</Link> },
-              { label: 'Revenue', num: true, cell: (r) => formatMoney(r.totals.total_revenue) },
-              { label: 'Units', num: true, cell: (r) => formatCount(r.totals.total_units_sold) },
-              { label: 'Orders', num: true, cell: (r) => formatCount(r.totals.sales_count) },
-              { label: 'vs day before', num: true, cell: (r) => formatPct(r.change_vs_previous_day.revenue_change_pct) },
-              { label: 'vs week before', num: true, cell: (r) => formatPct(r.change_vs_same_weekday_last_week.revenue_change_pct) },
-            ]}
-          />
-        )}
+        <DataTable
+          label="Daily reports"
+          data-testid="reports-table"
+          rows={items}
+          pending={loading ? <Loading label="Loading reports…" /> : null}
+          empty="No daily reports yet. The first one is written at 00:15 store time (locally also: local-runner report YYYY-MM-DD)."
+          rowKey={(r) => r.date}
+          columns={[
+            { label: 'Day', cell: (r) => <Link to={`/reports/${r.date}`}>{formatDate(r.date)}</Link> },
+            { label: 'Revenue', num: true, cell: (r) => formatMoney(r.totals.total_revenue) },
+            { label: 'Units', num: true, cell: (r) => formatCount(r.totals.total_units_sold) },
+            { label: 'Orders', num: true, cell: (r) => formatCount(r.totals.sales_count) },
+            { label: 'vs day before', num: true, cell: (r) => formatPct(r.change_vs_previous_day.revenue_change_pct) },
+            { label: 'vs week before', num: true, cell: (r) => formatPct(r.change_vs_same_weekday_last_week.revenue_change_pct) },
+          ]}
+        />
         {items !== null && loading && <Loading />}
         {list.cursor && (
           <div class="pager">

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Query, type Sale } from '../api';
 import { DataTable } from '../components/tables';
-import { Banner, Empty, Field, Loading, splitErrors } from '../components/ui';
+import { Banner, CategoryOptions, Empty, Field, FormActions, Loading, splitErrors } from '../components/ui';
 import { browserTimeZone, formatInstant, isDate } from '../dates';
-import { usePaged } from '../hooks';
+import { usePaged, useSubmit } from '../hooks';
 import { formatCount, formatMoney } from '../money';
 import { setParams, type Location } from '../router';
 import { displayTz, loadCatalogue, productName, useAppState } from '../store';
@@ -117,11 +117,7 @@ export function Sales({ loc }: { loc: Location }) {
           {(id) => (
             <select id={id} name="category_name" value={draft.category_name} onChange={(e) => setDraft({ ...draft, category_name: e.currentTarget.value })}>
               <option value="">All categories</option>
-              {categories.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name}
-                </option>
-              ))}
+              <CategoryOptions categories={categories} />
             </select>
           )}
         </Field>
@@ -142,16 +138,13 @@ export function Sales({ loc }: { loc: Location }) {
             </select>
           )}
         </Field>
-        <div class="form-actions">
-          <button type="submit" class="btn primary">
-            Apply
-          </button>
+        <FormActions label="Apply">
           {filtered && (
             <button type="button" class="btn" onClick={() => setParams({ product_id: null, category_name: null, from: null, to: null, tz: null })}>
               Clear
             </button>
           )}
-        </div>
+        </FormActions>
       </form>
 
       <div class="card">
@@ -224,36 +217,24 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
   const [productId, setProductId] = useState('');
   const [units, setUnits] = useState('1');
   const [soldAt, setSoldAt] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<Sale | null>(null);
   const active = (app.products ?? []).filter((p) => p.status === 'active');
-  const { byField, rest } = splitErrors(error, ['product_id', 'units_sold', 'sold_at']);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const { busy, error, submit } = useSubmit(async () => {
     setDone(null);
-    try {
-      const body: { product_id: number; units_sold: number; sold_at?: string } = {
-        product_id: Number(productId),
-        units_sold: Number(units),
-      };
-      const at = localInputToRfc3339(soldAt);
-      if (at) body.sold_at = at;
-      // One key per submission: a retried request of this submission is recorded once.
-      const sale = await api.recordSale(body, newKey());
-      setDone(sale);
-      setUnits('1');
-      setSoldAt('');
-      onRecorded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const body: { product_id: number; units_sold: number; sold_at?: string } = {
+      product_id: Number(productId),
+      units_sold: Number(units),
+    };
+    const at = localInputToRfc3339(soldAt);
+    if (at) body.sold_at = at;
+    // One key per submission: a retried request of this submission is recorded once.
+    const sale = await api.recordSale(body, newKey());
+    setDone(sale);
+    setUnits('1');
+    setSoldAt('');
+    onRecorded();
+  });
+  const { byField, rest } = splitErrors(error, ['product_id', 'units_sold', 'sold_at']);
 
   return (
     <form class="card" aria-labelledby="record-title" onSubmit={(e) => void submit(e)} data-testid="record-sale">
@@ -288,11 +269,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
           Recorded: {done.units_sold} × {productName(done.product_id)} = {formatMoney(done.total_price)} ({formatInstant(done.sold_at, displayTz())}).
         </p>
       )}
-      <div class="form-actions">
-        <button type="submit" class="btn primary" disabled={busy}>
-          {busy ? 'Recording…' : 'Record sale'}
-        </button>
-      </div>
+      <FormActions label="Record sale" busy={busy} busyLabel="Recording…" />
     </form>
   );
 }
