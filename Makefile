@@ -1,5 +1,5 @@
 # The two commands of the project: `make dev` and `make test`. See README.md.
-.PHONY: dev test lint fmt build clean bench lint-template sam-build
+.PHONY: dev test lint fmt build clean bench lambda-sizes lint-template sam-build
 
 dev:
 	@scripts/dev.sh
@@ -23,6 +23,9 @@ clean:
 
 bench:
 	@scripts/bench.sh
+
+lambda-sizes:
+	@scripts/lambda-sizes.sh
 
 lint-template:
 	@scripts/lint-template.sh

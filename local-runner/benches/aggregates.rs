@@ -79,7 +79,7 @@ async fn write_cost_per_batch_size() {
     println!("aggregation write cost (a day of sales of 5 products in 2 categories):");
     let counter_size = |scope_attrs: usize| 160 + scope_attrs;
     for batch in [1usize, 10, 100] {
-        let (state, _dynamodb) = local_runner::testing::fresh_state("bench-agg").await;
+        let (state, _dynamodb) = test_support::fresh_state("bench-agg").await;
         let day = Utc.with_ymd_and_hms(2023, 6, 1, 9, 0, 0).unwrap();
         let sales: Vec<SaleFact> = (0..300)
             .map(|i| SaleFact {
@@ -126,7 +126,7 @@ async fn write_cost_per_batch_size() {
 }
 
 async fn summary_versus_raw(n: usize) {
-    let (state, _dynamodb) = local_runner::testing::fresh_state("bench-sum").await;
+    let (state, _dynamodb) = test_support::fresh_state("bench-sum").await;
     let sales = two_years_of_sales(n);
     let started = Instant::now();
     // Set-up, not what is measured: the raw sales as the sale path writes them, and the counters

@@ -26,8 +26,8 @@ async fn main() {
         .split(',')
         .map(|n| n.trim().parse().expect("LOCAL_STACK_SALES: numbers"))
         .collect();
-    let (state, _dynamodb) = local_runner::testing::fresh_state("bench-stack").await;
-    let base = local_runner::testing::spawn(state.clone()).await;
+    let (state, _dynamodb) = test_support::fresh_state("bench-stack").await;
+    let base = test_support::serve(local_runner::app(state.clone())).await;
     let checkpoints = tempfile::tempdir().unwrap();
     let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.path().into()).await.unwrap();
     let (stop, _) = tokio::sync::watch::channel(false);

@@ -18,8 +18,8 @@ const SALES_PER_CLIENT: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let (state, _dynamodb) = local_runner::testing::fresh_state("bench").await;
-    let base = local_runner::testing::spawn(state.clone()).await;
+    let (state, _dynamodb) = test_support::fresh_state("bench").await;
+    let base = test_support::serve(local_runner::app(state.clone())).await;
     let http = reqwest::Client::new();
     let post = |path: &str, body: String| http.post(format!("{base}{path}")).body(body).send();
     post("/categories", r#"{"name":"bench"}"#.into()).await.unwrap();

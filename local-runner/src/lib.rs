@@ -5,18 +5,38 @@ pub mod dashboard;
 pub mod lambda_mode;
 pub mod seed;
 pub mod stream;
-pub mod testing;
 
 use axum::Router;
 use shared::http::AppState;
 use shared::store::StoreError;
 use shared::store::table::TableDefinition;
+use utoipa_axum::router::OpenApiRouter;
 
-/// All functions' routes behind one router, as API Gateway routes them in AWS.
+/// All functions' routes behind one router, as API Gateway routes them in AWS, with the API's
+/// description as generated from them.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
-    let routes = Router::from(products::docs::all_routes().with_state(state)).merge(products::docs::docs_router());
+    let routes = Router::from(all_routes().with_state(state)).merge(products::docs::docs_router(openapi_json()));
     shared::http::finish_for(routes, &config).merge(dashboard::router())
+}
+
+/// Every function's routes with their documentation; the runner serves them all, and the
+/// document describes them all.
+pub fn all_routes() -> OpenApiRouter<AppState> {
+    products::routes().merge(sales::routes()).merge(reports::routes())
+}
+
+/// The whole API's OpenAPI document, generated from the code.
+pub fn api_document() -> utoipa::openapi::OpenApi {
+    shared::openapi::document([all_routes().into_openapi()])
+}
+
+/// [`api_document`] as the JSON text committed as `docs/openapi.json`
+/// (`products::docs::COMMITTED_DOCUMENT`, which the products Lambda serves).
+pub fn openapi_json() -> String {
+    let mut json = api_document().to_pretty_json().expect("the OpenAPI document serializes");
+    json.push('\n');
+    json
 }
 
 /// Where `make dev` looks for DynamoDB when `AWS_ENDPOINT_URL` is unset (LocalStack's port too).

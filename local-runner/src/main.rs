@@ -15,8 +15,9 @@ async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     if command == "openapi" {
-        // The document needs no table: print it for tools (schemathesis, client generators).
-        println!("{}", products::docs::api_document().to_pretty_json()?);
+        // The document needs no table: print it for tools (schemathesis, client generators) and
+        // for docs/openapi.json (`cargo run -p local-runner -- openapi > docs/openapi.json`).
+        print!("{}", local_runner::openapi_json());
         return Ok(());
     }
     if command == "dynamodb" {

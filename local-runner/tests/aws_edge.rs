@@ -28,7 +28,12 @@ fn lambdas(state: &AppState) -> Vec<(&'static str, axum::Router)> {
     state.config = std::sync::Arc::new(config.clone());
     let wrap = |routes| shared::lambda::with_lambda_request_id(shared::http::finish_for(routes, &config));
     vec![
-        ("products", wrap(products::router(state.clone()).merge(products::docs::docs_router()))),
+        (
+            "products",
+            wrap(
+                products::router(state.clone()).merge(products::docs::docs_router(products::docs::COMMITTED_DOCUMENT)),
+            ),
+        ),
         ("sales", wrap(sales::router(state.clone()))),
         ("reports", wrap(reports::router(state))),
     ]
@@ -87,7 +92,7 @@ fn preflight(origin: &str, path: &str) -> Value {
 
 #[tokio::test]
 async fn a_preflight_from_the_dashboard_is_answered_without_a_token() {
-    let (state, _dynamodb) = local_runner::testing::fresh_state("cors").await;
+    let (state, _dynamodb) = test_support::fresh_state("cors").await;
     for (function, router) in lambdas(&state) {
         for path in ["/products", "/sales", "/reports/daily", "/categories/toys", "/no/such/path"] {
             let (status, headers) = invoke(&router, preflight(DASHBOARD, path)).await;
@@ -111,7 +116,7 @@ async fn a_preflight_from_the_dashboard_is_answered_without_a_token() {
 
 #[tokio::test]
 async fn responses_carry_the_allowed_origin_and_a_token_is_still_required() {
-    let (state, _dynamodb) = local_runner::testing::fresh_state("cors").await;
+    let (state, _dynamodb) = test_support::fresh_state("cors").await;
     let lambdas = lambdas(&state);
     let (_, products) = &lambdas[0];
     let get = |origin: &str, groups: Option<&str>| event("GET", "/categories", &[("origin", origin)], groups);
@@ -144,7 +149,7 @@ async fn stored_product(state: &AppState, id: i64) -> HashMap<String, AttributeV
 
 #[tokio::test]
 async fn a_sale_changes_only_the_stock_of_its_product() {
-    let (state, _dynamodb) = local_runner::testing::fresh_state("sale-update").await;
+    let (state, _dynamodb) = test_support::fresh_state("sale-update").await;
     let store = &state.store;
     let now = Utc::now();
     store.create_category(NewCategory { name: "home".into(), description: None }, now).await.unwrap();

@@ -68,8 +68,17 @@ impl Config {
     /// this config's, not only the process environment's, so one process can talk to several
     /// local emulators (tests). A loopback endpoint is a local emulator, which accepts any
     /// credentials: it needs none in the environment, and no region look-up.
+    ///
+    /// HTTPS is rustls on `ring` rather than the SDK's default `aws-lc-rs`: the same TLS 1.2/1.3
+    /// to DynamoDB, without the post-quantum key exchange aws-lc-rs prefers, and without the
+    /// AWS-LC C library in every Lambda package (docs/benchmarks.md, "Lambda packages").
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https);
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
             if is_loopback(url) {

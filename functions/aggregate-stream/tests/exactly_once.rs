@@ -18,27 +18,7 @@ use shared::domain::{Sale, SaleReturn};
 use shared::money::Money;
 use shared::store::Store;
 use shared::store::sales::{return_item, sale_item};
-use shared::store::table::TableDefinition;
-
-/// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
-async fn fresh_store() -> (Store, LocalDynamoDb) {
-    store_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB")).await
-}
-
-/// A store on a fresh table of `dynamodb` (kept alive with it).
-async fn store_on(dynamodb: LocalDynamoDb) -> (Store, LocalDynamoDb) {
-    let endpoint = dynamodb.endpoint().to_owned();
-    let table = format!("agg-{}", uuid::Uuid::new_v4().simple());
-    let config = shared::Config::from_lookup(|k| match k {
-        "TABLE_NAME" => Some(table.clone()),
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-        _ => None,
-    })
-    .unwrap();
-    let client = config.dynamodb_client().await;
-    TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
-    (Store::new(client, table), dynamodb)
-}
+use test_support::{fresh_store, store_on};
 
 fn sale_of(fact: &SaleFact) -> Sale {
     Sale {
@@ -90,6 +70,7 @@ fn fact_record(fact: &Fact, sequence: u64) -> EventRecord {
 
 /// A sale INSERT that cannot be read (its amount is not a number).
 fn poison(sequence: u64) -> EventRecord {
+    let sold_at = Utc.with_ymd_and_hms(2023, 10, 8, 12, 0, 0).unwrap();
     let mut r = record(
         &SaleFact {
             sale_id: "poison".into(),
@@ -97,7 +78,7 @@ fn poison(sequence: u64) -> EventRecord {
             category_name: "x".into(),
             units: 1,
             revenue_minor: 1,
-            sold_at: Utc::now(),
+            sold_at,
         },
         sequence,
     );
@@ -108,9 +89,9 @@ fn poison(sequence: u64) -> EventRecord {
             category_name: "x".into(),
             units: 1,
             revenue_minor: 1,
-            sold_at: Utc::now(),
+            sold_at,
         }),
-        Utc::now(),
+        sold_at,
     )
     .unwrap();
     item.insert("total_minor".into(), AttributeValue::S("lots".into()));

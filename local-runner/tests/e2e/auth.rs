@@ -8,7 +8,7 @@ use shared::auth::AuthMode;
 use tower::ServiceExt;
 
 async fn app_with(mode: AuthMode) -> (axum::Router, shared::http::AppState, local_dynamodb::LocalDynamoDb) {
-    let (mut state, dynamodb) = local_runner::testing::fresh_state("auth").await;
+    let (mut state, dynamodb) = test_support::fresh_state("auth").await;
     let mut config = (*state.config).clone();
     config.auth_mode = mode;
     state.config = std::sync::Arc::new(config);
@@ -81,7 +81,7 @@ async fn writes_need_admin_and_reads_need_admin_or_analyst() {
 #[tokio::test]
 async fn the_local_switch_reads_groups_from_the_bearer_token() {
     let (app, state, _dynamodb) = app_with(AuthMode::LocalJwt).await;
-    let base = local_runner::testing::spawn(state).await;
+    let base = test_support::serve(local_runner::app(state)).await;
     drop(app);
     let token = |groups: &[&str]| {
         let enc = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());

@@ -284,13 +284,13 @@ async fn inventory_changes_write_one_ledger_entry_each() {
     app.post(&path, r#"{"set":-1}"#).await.assert_problem(422);
     app.post(&path, r#"{"change":1,"reason":"sale"}"#).await.assert_problem(422);
     app.post(&path, r#"{"change":1,"set":2}"#).await.assert_problem(422);
-    // Exponents too large for any whole number are rejected at once, not computed.
-    let started = std::time::Instant::now();
+    // Exponents too large for any whole number are rejected from their digits, never expanded
+    // (shared::input's unit tests pin the reading), and change nothing.
     for huge in ["1e9223372036854775807", "1e99999999999999999999", "-12e9223372036854775806"] {
         let reply = app.post(&path, &format!(r#"{{"change":{huge}}}"#)).await;
         assert_eq!(reply.assert_problem(422).error_fields(), ["change"], "{huge}");
     }
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(app.get(&format!("/products/{id}")).await.body["current_inventory"], 4, "no change was written");
     app.post("/products/999/inventory", r#"{"change":1}"#).await.assert_problem(404);
     app.get("/products/999/inventory").await.assert_problem(404);
 

@@ -242,3 +242,24 @@ async fn health_and_docs_need_no_credentials_and_docs_redirect_to_the_ui() {
     let doc: Value = app.http.get(format!("{}/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["paths"]["/health"]["get"]["security"], serde_json::json!([{}]));
 }
+
+/// The products Lambda serves the committed `docs/openapi.json` (it does not link the other
+/// functions, so it cannot generate the whole document): the file must be the document the code
+/// generates. `UPDATE_OPENAPI=1` rewrites it.
+#[test]
+fn the_committed_document_is_the_generated_one() {
+    let generated = local_runner::openapi_json();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+        std::fs::write(&path, &generated).expect("write docs/openapi.json");
+    } else {
+        assert!(
+            generated == products::docs::COMMITTED_DOCUMENT,
+            "docs/openapi.json is not the document the code generates; regenerate it with \
+             `cargo run -p local-runner -- openapi > docs/openapi.json` \
+             (or `UPDATE_OPENAPI=1 cargo test -p local-runner --test e2e committed_document`) and commit it"
+        );
+    }
+    let document: Value = serde_json::from_str(products::docs::COMMITTED_DOCUMENT).expect("docs/openapi.json is JSON");
+    assert!(document["paths"]["/products"].is_object() && document["paths"]["/sales"].is_object());
+}

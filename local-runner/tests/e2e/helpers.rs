@@ -1,54 +1,25 @@
-use reqwest::{Method, StatusCode};
-use serde_json::Value;
+//! The whole API (the local runner's router) on a free port, on a table of its own, with the
+//! stream poller run on demand.
+
 use shared::http::AppState;
 
 pub struct TestApp {
-    pub base: String,
-    pub http: reqwest::Client,
+    pub client: test_support::Client,
     pub state: AppState,
-    /// Where this app's stream poller keeps its checkpoints (removed on drop).
+    /// Where this app's stream poller keeps its checkpoints, in `_temp`.
     pub checkpoints: std::path::PathBuf,
+    /// Removed on drop.
+    pub _temp: tempfile::TempDir,
     /// The app's own local DynamoDB (stopped and removed on drop).
     pub _dynamodb: local_dynamodb::LocalDynamoDb,
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.checkpoints);
-    }
-}
+/// Requests go through the client: `app.get(...)`, `app.base`.
+impl std::ops::Deref for TestApp {
+    type Target = test_support::Client;
 
-/// A response: status, headers and JSON body (Null when empty).
-pub struct Reply {
-    pub status: StatusCode,
-    pub content_type: String,
-    pub body: Value,
-}
-
-impl Reply {
-    /// Asserts a problem+json response with the status.
-    #[track_caller]
-    pub fn assert_problem(&self, status: u16) -> &Self {
-        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
-        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.body);
-        assert_eq!(self.body["status"], status);
-        for member in ["type", "title", "detail"] {
-            assert!(self.body[member].is_string(), "problem has {member}: {}", self.body);
-        }
-        self
-    }
-
-    #[track_caller]
-    pub fn assert_status(&self, status: u16) -> &Value {
-        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
-        &self.body
-    }
-
-    /// The `field` members of a validation problem's `errors`.
-    pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"]
-            .as_array()
-            .map_or(Vec::new(), |a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect())
+    fn deref(&self) -> &test_support::Client {
+        &self.client
     }
 }
 
@@ -59,13 +30,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    let (mut state, dynamodb) = local_runner::testing::fresh_state("e2e").await;
-    let mut config = (*state.config).clone();
-    config.store_timezone = tz.parse().expect("an IANA zone");
-    state.config = std::sync::Arc::new(config);
-    let base = local_runner::testing::spawn(state.clone()).await;
-    let checkpoints = std::env::temp_dir().join(format!("e2e-checkpoints-{}", uuid::Uuid::new_v4().simple()));
-    TestApp { base, http: reqwest::Client::new(), state, checkpoints, _dynamodb: dynamodb }
+    let (state, dynamodb) = test_support::fresh_state_in("e2e", tz).await;
+    let base = test_support::serve(local_runner::app(state.clone())).await;
+    let temp = tempfile::Builder::new().prefix("e2e-").tempdir().expect("a temporary directory");
+    let checkpoints = temp.path().join("checkpoints");
+    TestApp { client: test_support::Client::new(base), state, checkpoints, _temp: temp, _dynamodb: dynamodb }
 }
 
 impl TestApp {
@@ -84,47 +53,18 @@ impl TestApp {
         }
     }
 
-    pub async fn request(&self, method: Method, path: &str, body: Option<&str>) -> Reply {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
-        if let Some(body) = body {
-            req = req.header("content-type", "application/json").body(body.to_owned());
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let bytes = resp.bytes().await.expect("body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
-        Reply { status, content_type, body }
-    }
-
-    pub async fn get(&self, path: &str) -> Reply {
-        self.request(Method::GET, path, None).await
-    }
-
-    pub async fn post(&self, path: &str, body: &str) -> Reply {
-        self.request(Method::POST, path, Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, body: &str) -> Reply {
-        self.request(Method::PATCH, path, Some(body)).await
-    }
-
-    pub async fn delete(&self, path: &str) -> Reply {
-        self.request(Method::DELETE, path, None).await
-    }
-
     /// Creates a category; panics unless 201.
-    pub async fn category(&self, name: &str) -> Value {
+    pub async fn category(&self, name: &str) -> serde_json::Value {
         self.post("/categories", &format!(r#"{{"name":"{name}"}}"#)).await.assert_status(201).clone()
     }
 
     /// Creates a product from a JSON body; panics unless 201.
-    pub async fn product(&self, body: &str) -> Value {
+    pub async fn product(&self, body: &str) -> serde_json::Value {
         self.post("/products", body).await.assert_status(201).clone()
     }
 
     /// A product in `category` with `stock` units at `price`.
-    pub async fn stocked_product(&self, category: &str, price: &str, stock: i64) -> Value {
+    pub async fn stocked_product(&self, category: &str, price: &str, stock: i64) -> serde_json::Value {
         self.product(&format!(
             r#"{{"name":"item","price":"{price}","category_name":"{category}","current_inventory":{stock}}}"#
         ))

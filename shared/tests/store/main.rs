@@ -5,27 +5,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 mod contract;
 
-use local_dynamodb::LocalDynamoDb;
-use shared::Config;
 use shared::store::table::TableDefinition;
-use shared::store::{Store, key_item, keys};
+use shared::store::{key_item, keys};
 
-/// A store on a fresh table of a local DynamoDB of its own (stopped and removed with the guard).
-async fn fresh_store() -> (Store, LocalDynamoDb) {
-    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
-    let endpoint = dynamodb.endpoint().to_owned();
-    let table = format!("it-{}", uuid::Uuid::new_v4().simple());
-    let config = Config::from_lookup(|k| match k {
-        "TABLE_NAME" => Some(table.clone()),
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-        _ => None,
-    })
-    .unwrap();
-    let client = config.dynamodb_client().await;
-    let created = TableDefinition::from_template().unwrap().create(&client, &table).await.unwrap();
-    assert!(created);
-    (Store::new(client, table), dynamodb)
-}
+use test_support::fresh_store;
 
 /// An index as compared: name, key schema, projection type, projected attributes.
 type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
