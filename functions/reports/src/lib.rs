@@ -3,11 +3,15 @@
 //! weekday a week before), stored one per date (rebuilding a date replaces its report), and
 //! served by `GET /reports/daily` and `GET /reports/daily/{date}`.
 
+use aws_lambda_events::cloudwatch_events::CloudWatchEvent;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use lambda_http::request::LambdaRequest;
+use lambda_http::tower::ServiceExt;
+use lambda_http::{Adapter, LambdaEvent};
 use serde_json::{Value, json};
 pub use shared::app::reports::build_daily_report;
 use shared::domain::aggregate::{Bucket, Grain};
@@ -76,43 +80,23 @@ pub async fn handle_event(
 ) -> Result<Value, AppError> {
     if is_scheduled(&event) {
         // The scheduled time says which day just ended (a late retry still reports that day).
-        let at = event
-            .get("time")
-            .and_then(Value::as_str)
-            .and_then(shared::time::parse_rfc3339)
-            .unwrap_or_else(shared::time::now);
+        // The scheduled-event envelope of EventBridge (CloudWatch Events, as aws_lambda_events
+        // names it; its EventBridgeEvent would bring in serde_with for the same fields).
+        let at = serde_json::from_value::<CloudWatchEvent>(event)
+            .map_or_else(|_| shared::time::now(), |scheduled| scheduled.time);
         let tz = state.config.store_timezone;
         let date = previous_day(at, tz);
         let report = build_daily_report(&state.store, tz, date, shared::time::now()).await?;
         tracing::info!(%date, "daily report written");
         return Ok(json!({ "date": report["date"] }));
     }
-    let request: lambda_http::request::LambdaRequest =
+    let request: LambdaRequest =
         serde_json::from_value(event).map_err(|e| AppError::Internal(format!("not an API Gateway event: {e}")))?;
-    let (mut parts, body) = lambda_http::Request::from(request).into_parts();
-    parts.extensions.insert(context);
-    let bytes = match body {
-        lambda_http::Body::Text(t) => t.into_bytes(),
-        lambda_http::Body::Binary(b) => b,
-        _ => Vec::new(),
-    };
-    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(bytes));
-    let response =
-        tower::ServiceExt::oneshot(router.clone(), request).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let status = response.status().as_u16();
-    let headers: serde_json::Map<String, Value> = response
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), Value::String(v.to_str().ok()?.to_owned()))))
-        .collect();
-    let body =
-        axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(json!({
-        "statusCode": status,
-        "headers": headers,
-        "body": String::from_utf8_lossy(&body),
-        "isBase64Encoded": false,
-    }))
+    // lambda_http's adapter, the code `lambda_http::run` runs in the other functions: the request
+    // with its Lambda context in, the proxy response of the request's payload version out (binary
+    // bodies base64-encoded, repeated headers kept).
+    let Ok(response) = ServiceExt::oneshot(Adapter::from(router.clone()), LambdaEvent::new(request, context)).await;
+    serde_json::to_value(response).map_err(|e| AppError::Internal(format!("the proxy response: {e}")))
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {

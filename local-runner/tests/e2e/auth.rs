@@ -121,8 +121,8 @@ async fn the_local_switch_reads_groups_from_the_bearer_token() {
 async fn the_reports_lambda_handles_its_schedule_and_its_http_events() {
     let (_, state, _dynamodb) = app_with(AuthMode::Authorizer).await;
     local_runner::seed::load(&state, &local_runner::seed::demo_data()).await.unwrap();
-    let dir = std::env::temp_dir().join(format!("reports-{}", uuid::Uuid::new_v4().simple()));
-    let mut poller = local_runner::stream::StreamPoller::new(state.clone(), dir).await.unwrap();
+    let checkpoints = tempfile::tempdir().unwrap();
+    let mut poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.path().into()).await.unwrap();
     while poller.poll_once().await.unwrap() > 0 {}
     let router = shared::http::finish(reports::router(state.clone()), AuthMode::Authorizer);
 
