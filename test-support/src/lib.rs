@@ -12,7 +12,6 @@ use std::sync::Once;
 
 use local_dynamodb::LocalDynamoDb;
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::Config;
 use shared::http::AppState;
@@ -158,13 +157,6 @@ impl Reply {
     pub fn assert_status(&self, status: u16) -> &Value {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         &self.body
-    }
-
-    /// Asserts the status; the body read as a `T` (a wire type of the API).
-    #[track_caller]
-    pub fn assert_json<T: DeserializeOwned>(&self, status: u16) -> T {
-        let body = self.assert_status(status).clone();
-        serde_json::from_value(body).unwrap_or_else(|e| panic!("the body is a {}: {e}", std::any::type_name::<T>()))
     }
 
     /// The `field` members of a validation problem's `errors`.
