@@ -19,7 +19,6 @@ use tracing::Span;
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::input::QueryParams;
 use crate::store::Store;
 
 /// What every handler gets: the store (one client, built once) and the configuration.
@@ -55,17 +54,6 @@ pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(MAX_BODY_BYTES),
         _ => AppError::bad_request(format!("the request body could not be read: {}", rejection.body_text())),
     })
-}
-
-/// The query string, parameter by parameter.
-pub struct Query(pub QueryParams);
-
-impl<S: Send + Sync> FromRequestParts<S> for Query {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        Ok(Query(QueryParams::parse(parts.uri.query())?))
-    }
 }
 
 /// One path parameter as text; the handler parses it into its domain type (400 if malformed).

@@ -8,7 +8,6 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
-pub mod input;
 pub mod lambda;
 pub mod money;
 pub mod openapi;

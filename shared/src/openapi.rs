@@ -7,9 +7,8 @@
 //! responses are built as JSON), the problem document, the common error responses, the query
 //! parameters of lists, and the document's header.
 
-use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -17,7 +16,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use crate::domain::LedgerReason;
 use crate::error::FieldError;
 use crate::money::Money;
-use crate::wire::{CategoryName, MoneyInput};
+use crate::wire::{CategoryName, MoneyInput, TimeBound};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -38,7 +37,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
     ),
     paths(crate::http::health, openapi_json),
     components(
-        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, LedgerReason),
+        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, TimeBound, LedgerReason),
         responses(BadRequest, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unauthorized, Forbidden)
     ),
     modifiers(&BearerAuth),
@@ -381,20 +380,6 @@ pub fn time_zone_schema() -> utoipa::openapi::schema::Object {
         .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
         .examples(["Asia/Karachi"])
         .build()
-}
-
-/// Paging of a list.
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Items per page.
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 100, default = 50)]
-    pub limit: i64,
-    /// `next_cursor` of the previous page (opaque: one this list did not issue is 400).
-    #[serde(default)]
-    #[param(min_length = 1)]
-    pub cursor: String,
 }
 
 /// `GET /openapi.json`: documented here because the Swagger UI router serves it.

@@ -8,11 +8,14 @@
 //! member of a wire type is an `Option` or a `Field`), an unknown member is recorded and skipped.
 //! The wire type then converts into its domain type (`IntoDomain`), adding the rules it breaks
 //! to the same list. Malformed JSON, a body that is not an object and an empty body are 400.
+//! A query string is read the same way into its query type (`ValidQuery`), a 400 naming the
+//! first parameter that cannot be read.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use utoipa::openapi::RefOr;
@@ -107,6 +110,7 @@ impl<T: DeserializeOwned> ValidJson<T> {
         let read = T::deserialize(de::value::MapAccessDeserializer::new(Members {
             members: members.iter().map(|(k, v)| (k.as_str(), JsonMember(v.get()))).collect::<Vec<_>>().into_iter(),
             known: fields,
+            unknown: "is not a known field",
             current: None,
             errors: &mut errors,
         }));
@@ -222,6 +226,8 @@ impl<'de> MemberValue<'de> for JsonMember<'de> {
 struct Members<'a, 'de, V> {
     members: std::vec::IntoIter<(&'de str, V)>,
     known: &'static [&'static str],
+    /// What is said of a member `known` does not list.
+    unknown: &'static str,
     current: Option<(&'de str, V)>,
     errors: &'a mut FieldErrors,
 }
@@ -236,7 +242,7 @@ impl<'de, V: MemberValue<'de>> MapAccess<'de> for Members<'_, 'de, V> {
                 return seed.deserialize(name.into_deserializer()).map(Some);
             }
             // A typo must not be silently ignored.
-            self.errors.add(name, "is not a known field");
+            self.errors.add(name, self.unknown);
         }
         Ok(None)
     }
@@ -257,6 +263,126 @@ impl<'de, V: MemberValue<'de>> MapAccess<'de> for Members<'_, 'de, V> {
             self.errors.add(name, message.clone());
             de::Error::custom(message)
         })
+    }
+}
+
+// ---- query strings ---------------------------------------------------------------------------
+
+/// The query string read into the query type `T` (`#[derive(Deserialize, IntoParams)]`, the same
+/// struct the operation's `params(...)` documents): percent-decoded by `form_urlencoded`, each
+/// parameter at most once, none unknown, each value read by its field's type; otherwise a 400
+/// naming the parameter. Rules across parameters are the handler's.
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned> ValidQuery<T> {
+    pub fn parse(query: Option<&str>) -> Result<T, AppError> {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some((name, _)) = pairs.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+            return Err(AppError::bad_field(name, "is given more than once"));
+        }
+        let fields = field_names::<T>();
+        let mut errors = FieldErrors::default();
+        let read = T::deserialize(de::value::MapAccessDeserializer::new(Members {
+            members: pairs.iter().map(|(k, v)| (k.as_str(), QueryMember(v))).collect::<Vec<_>>().into_iter(),
+            known: fields,
+            unknown: "is not a known query parameter",
+            current: None,
+            errors: &mut errors,
+        }));
+        match errors.into_result(fields) {
+            // One parameter is named: the first that could not be read, else the first unknown.
+            Err(AppError::Validation(mut errors)) => {
+                let first = errors.swap_remove(0);
+                Err(AppError::bad_field(&first.field, first.message))
+            }
+            Err(other) => Err(other),
+            Ok(()) => read.map_err(|e| AppError::bad_request(format!("the query string could not be read: {e}"))),
+        }
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        ValidQuery::<T>::parse(parts.uri.query()).map(ValidQuery)
+    }
+}
+
+/// A query parameter's value: text, read as a string, a whole number or a boolean as its field
+/// asks.
+struct QueryMember<'de>(&'de str);
+
+impl<'de> MemberValue<'de> for QueryMember<'de> {
+    fn read_seed<S: de::DeserializeSeed<'de>>(&self, seed: S) -> Result<S::Value, String> {
+        seed.deserialize(QueryValue(self.0)).map_err(|e| e.to_string())
+    }
+}
+
+struct QueryValue<'de>(&'de str);
+
+impl<'de> Deserializer<'de> for QueryValue<'de> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_borrowed_str(self.0)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            _ => Err(de::Error::custom("must be true or false")),
+        }
+    }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_i64(self.0.parse().map_err(|_| de::Error::custom("must be a whole number"))?)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map enum struct identifier ignored_any
+    }
+}
+
+/// Paging of a list: `limit` (1 to 100, default 50) and the opaque `cursor`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page (opaque: one this list did not issue is 400).
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> Result<i32, AppError> {
+        page_limit(self.limit, 50)
+    }
+}
+
+/// A list's `limit`: 1 to 100, `default` when not given.
+pub fn page_limit(limit: Option<i64>, default: i32) -> Result<i32, AppError> {
+    match limit {
+        None => Ok(default),
+        Some(n) => i32::try_from(n)
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| AppError::bad_field("limit", "must be a whole number from 1 to 100")),
     }
 }
 
@@ -470,6 +596,29 @@ impl utoipa::PartialSchema for CategoryName {
 
 impl utoipa::ToSchema for CategoryName {}
 
+/// A bound of a time range in a query: a date (`YYYY-MM-DD`) or an RFC 3339 time.
+pub struct TimeBound(pub String);
+
+impl<'de> Deserialize<'de> for TimeBound {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(TimeBound)
+    }
+}
+
+impl utoipa::PartialSchema for TimeBound {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(
+                r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$",
+            ))
+            .examples(["2023-10-08"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TimeBound {}
+
 // ---- idempotency fingerprint ---------------------------------------------------------------
 
 /// A digest of a body's meaning: members sorted by name, each value in a canonical form (numbers
@@ -589,6 +738,34 @@ mod tests {
     #[test]
     fn unknown_members_are_errors_listed_last() {
         assert_eq!(fields(read(r#"{"nmae": "y", "e": 5, "a": "x"}"#).unwrap_err()), ["a", "e", "nmae"]);
+    }
+
+    #[test]
+    fn query_parameters_are_decoded_and_checked() {
+        /// A query type with a category filter and paging.
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Filter {
+            category_name: Option<String>,
+            limit: Option<i64>,
+        }
+        let q = ValidQuery::<Filter>::parse(Some("category_name=home%20goods&limit=5")).unwrap();
+        assert_eq!(q.category_name.as_deref(), Some("home goods"));
+        assert_eq!(page_limit(q.limit, 50).unwrap(), 5);
+
+        let limit = |query| ValidQuery::<PageParams>::parse(Some(query)).and_then(|p| p.limit());
+        assert!(limit("limit=0").is_err());
+        assert!(limit("limit=101").is_err());
+        assert!(limit("limit=x").is_err());
+        assert!(ValidQuery::<PageParams>::parse(Some("bogus=1")).is_err());
+        assert!(ValidQuery::<PageParams>::parse(Some("limit=1&limit=2")).is_err());
+        assert!(ValidQuery::<PageParams>::parse(Some("a=%zz")).is_err());
+        let fields = |query| match ValidQuery::<Filter>::parse(Some(query)) {
+            Err(AppError::BadRequest { errors, .. }) => errors.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+            other => panic!("expected a bad request, got {other:?}"),
+        };
+        assert_eq!(fields("limit=1&limit=2"), ["limit"]);
+        assert_eq!(fields("zz=1&limit=x"), ["limit"], "a bad value is named before an unknown parameter");
     }
 
     #[test]

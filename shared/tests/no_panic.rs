@@ -8,9 +8,9 @@ use proptest::prelude::*;
 use shared::domain::aggregate::{Bucket, Grain, cover_runs, hour_interval, split_window};
 use shared::domain::analytics::{GroupBy, parse_period, parse_period_grain};
 use shared::domain::catalogue::parse_product_id;
-use shared::input::QueryParams;
 use shared::money::Money;
 use shared::time::{parse_bound, parse_rfc3339};
+use shared::wire::{PageParams, ValidQuery};
 
 const ZONES: [Tz; 5] = [
     chrono_tz::UTC,
@@ -45,7 +45,7 @@ proptest! {
             }
             let _ = parse_period("at", grain, &text);
         }
-        let _ = QueryParams::parse(Some(&text));
+        let _ = ValidQuery::<PageParams>::parse(Some(&text)).map(|page| page.limit());
     }
 
     #[test]

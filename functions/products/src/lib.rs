@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use shared::app::catalogue::{StockChanged, change_stock};
 use shared::domain::{Category, LedgerEntry, Product, ProductStatus, parse_category_path, parse_product_id};
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, Query, created, ok};
-use shared::openapi::{BadRequest, Conflict, NotFound, PageParams, Unprocessable};
+use shared::http::{AppState, PathParam, created, ok};
+use shared::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
 use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
-use shared::wire::ValidJson;
+use shared::wire::{CategoryName, PageParams, ValidJson, ValidQuery, page_limit};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -39,26 +39,37 @@ pub fn router(state: AppState) -> axum::Router {
     routes().with_state(state).into()
 }
 
-/// The category filter of product lists.
+/// The filters of the product list.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only: the handlers read the query themselves
-struct CategoryQuery {
+#[serde(deny_unknown_fields)]
+struct ProductsQuery {
     /// Only products of this category.
-    #[serde(default)]
-    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    category_name: String,
+    category_name: Option<CategoryName>,
+    /// Only products with this status.
+    #[param(value_type = Option<ProductStatus>)]
+    status: Option<String>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
 }
 
-/// The status filter of product lists.
+/// The category filter of the low-stock list.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
-struct StatusQuery {
-    /// Only products with this status.
-    #[serde(default)]
-    #[param(value_type = ProductStatus)]
-    status: String,
+#[serde(deny_unknown_fields)]
+struct LowStockQuery {
+    /// Only products of this category.
+    category_name: Option<CategoryName>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
 }
 
 /// Registers a category.
@@ -86,11 +97,11 @@ async fn create_category(
     params(PageParams),
     responses((status = 200, description = "A page of categories", body = Page<Category>), (status = 400, response = BadRequest))
 )]
-async fn list_categories(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    Ok(ok(&state.store.list_categories(limit, cursor.as_deref()).await?))
+async fn list_categories(
+    State(state): State<AppState>,
+    ValidQuery(page): ValidQuery<PageParams>,
+) -> Result<Response, AppError> {
+    Ok(ok(&state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?))
 }
 
 /// One category.
@@ -162,20 +173,20 @@ async fn create_product(State(state): State<AppState>, body: ValidJson<NewProduc
 /// Lists products by id, optionally of one category and/or status.
 #[utoipa::path(
     get, path = "/products", tag = "products",
-    params(CategoryQuery, StatusQuery, PageParams),
+    params(ProductsQuery),
     responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
 )]
-async fn list_products(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;
+async fn list_products(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<ProductsQuery>,
+) -> Result<Response, AppError> {
     let status = q
-        .get("status")
+        .status
         .map(|s| ProductStatus::parse(&s).ok_or_else(|| AppError::bad_field("status", "must be active or inactive")))
         .transpose()?;
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    let filter = ProductFilter { category_name, status };
-    Ok(ok(&state.store.list_products(&filter, limit, cursor.as_deref()).await?))
+    let limit = page_limit(q.limit, 50)?;
+    let filter = ProductFilter { category_name: q.category_name.map(|c| c.0), status };
+    Ok(ok(&state.store.list_products(&filter, limit, q.cursor.as_deref()).await?))
 }
 
 /// One product.
@@ -255,33 +266,23 @@ async fn change_inventory(
 async fn list_inventory(
     State(state): State<AppState>,
     PathParam(id): PathParam,
-    Query(mut q): Query,
+    ValidQuery(page): ValidQuery<PageParams>,
 ) -> Result<Response, AppError> {
     let id = parse_product_id(&id)?;
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    Ok(ok(&state.store.list_ledger(id, limit, cursor.as_deref()).await?))
+    Ok(ok(&state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?))
 }
 
 /// Active products whose stock is at or below their alert threshold (a sparse index: no Scan).
 #[utoipa::path(
     get, path = "/inventory/low-stock", tag = "inventory",
-    params(CategoryQuery, PageParams),
+    params(LowStockQuery),
     responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
 )]
-async fn list_low_stock(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let category_name = q.get("category_name").map(|c| parse_category_query(&c)).transpose()?;
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    Ok(ok(&state.store.list_low_stock(category_name.as_deref(), limit, cursor.as_deref()).await?))
-}
-
-fn parse_category_query(value: &str) -> Result<String, AppError> {
-    if shared::domain::is_valid_category_name(value) {
-        Ok(value.to_owned())
-    } else {
-        Err(AppError::bad_field("category_name", "must match ^[a-z0-9][a-z0-9_-]{0,39}$"))
-    }
+async fn list_low_stock(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<LowStockQuery>,
+) -> Result<Response, AppError> {
+    let category_name = q.category_name.map(|c| c.0);
+    let limit = page_limit(q.limit, 50)?;
+    Ok(ok(&state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?))
 }

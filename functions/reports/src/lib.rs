@@ -16,9 +16,10 @@ use serde_json::{Value, json};
 pub use shared::app::reports::build_daily_report;
 use shared::domain::aggregate::{Bucket, Grain};
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, Query, ok};
-use shared::openapi::{BadRequest, DailyReport, NotFound, PageParams};
+use shared::http::{AppState, PathParam, ok};
+use shared::openapi::{BadRequest, DailyReport, NotFound};
 use shared::store::catalogue::Page;
+use shared::wire::{PageParams, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -39,11 +40,11 @@ pub fn router(state: AppState) -> Router {
     params(PageParams),
     responses((status = 200, description = "A page of reports", body = Page<DailyReport>), (status = 400, response = BadRequest))
 )]
-async fn list_reports(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    Ok(ok(&state.store.list_daily_reports(limit, cursor.as_deref()).await?))
+async fn list_reports(
+    State(state): State<AppState>,
+    ValidQuery(page): ValidQuery<PageParams>,
+) -> Result<Response, AppError> {
+    Ok(ok(&state.store.list_daily_reports(page.limit()?, page.cursor.as_deref()).await?))
 }
 
 /// The report of one store-timezone day.

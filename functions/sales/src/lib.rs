@@ -4,21 +4,22 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use shared::app::analytics::{self, History, SummaryQuery};
 use shared::app::sales::{record_return_once, record_sale_once};
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
-use shared::domain::{ReturnView as Return, SaleView as Sale, is_sale_id, is_valid_category_name, parse_product_id};
+use shared::domain::{ReturnView as Return, SaleView as Sale, is_sale_id, parse_product_id};
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, Query, ok};
-use shared::openapi::{BadRequest, Comparison, Conflict, PageParams, Ranking, SaleWithReturns, Unprocessable};
+use shared::http::{AppState, PathParam, ok};
+use shared::openapi::{BadRequest, Comparison, Conflict, Ranking, SaleWithReturns, Unprocessable};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric as RankMetric;
 use shared::store::sales::{IdempotencyKey, SalesFilter, StoredResponse};
 use shared::store::{Missing, StoreError};
 use shared::time;
-use shared::wire::ValidJson;
+use shared::wire::{CategoryName, TimeBound, ValidJson, ValidQuery, page_limit};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,199 +98,149 @@ fn stored_response(response: StoredResponse) -> Response {
     http
 }
 
-/// Filters of the sales list and of summaries.
+/// The query of the sales list.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only: the handlers read the query themselves
-struct SalesFilterParams {
-    /// Only this product's sales (summaries: not together with `category_name`).
-    #[serde(default)]
-    #[param(minimum = 1)]
-    product_id: i64,
+#[serde(deny_unknown_fields)]
+struct ListSalesQuery {
+    /// Only this product's sales.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product_id: Option<String>,
     /// Only sales of this category (its category at the moment of sale).
-    #[serde(default)]
-    #[param(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
-    category_name: String,
-    /// From this date (`YYYY-MM-DD`, inclusive, in `tz` or the store's zone) or RFC 3339 time
-    /// (summaries resolve it to the hour).
-    #[serde(default)]
-    #[param(
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
-    )]
-    from: String,
+    category_name: Option<CategoryName>,
+    /// From this date (`YYYY-MM-DD`, inclusive, in `tz` or the store's zone) or RFC 3339 time.
+    from: Option<TimeBound>,
     /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
-    #[serde(default)]
-    #[param(
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
-    )]
-    to: String,
-}
-
-/// The time zone of a sales list.
-#[derive(serde::Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
-struct TimeZoneParam {
-    /// An IANA zone for the dates and for the returned timestamps, such as `Asia/Karachi`.
-    #[serde(default)]
+    to: Option<TimeBound>,
     #[param(schema_with = shared::openapi::time_zone_schema)]
-    tz: String,
-}
-
-/// Whether the listed sales have returns.
-#[derive(serde::Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
-struct HasReturnsParam {
+    tz: Option<String>,
     /// `true`: only sales with at least one return; `false`: only sales without. Each listed
     /// sale then carries `units_returned`. A page may hold fewer than `limit` sales while
     /// `next_cursor` says there are more.
-    #[serde(default)]
     has_returns: Option<bool>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
 }
 
 /// Lists sales, newest first: by product, by category or all, in a time range.
 #[utoipa::path(
     get, path = "/sales", tag = "sales",
-    params(SalesFilterParams, TimeZoneParam, HasReturnsParam, PageParams),
+    params(ListSalesQuery),
     responses((status = 200, description = "A page of sales", body = Page<Sale>), (status = 400, response = BadRequest))
 )]
-async fn list_sales(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let product_id = q
-        .get("product_id")
-        .map(|p| parse_product_id(&p).map_err(|_| AppError::bad_field("product_id", "must be a positive integer")))
-        .transpose()?;
-    let category_name = q.get("category_name").map(|c| {
-        if is_valid_category_name(&c) {
-            Ok(c)
-        } else {
-            Err(AppError::bad_field("category_name", "must match ^[a-z0-9][a-z0-9_-]{0,39}$"))
-        }
-    });
-    let category_name = category_name.transpose()?;
-    let tz = q
-        .get("tz")
-        .map(|t| {
-            t.parse::<Tz>().map_err(|_| AppError::bad_field("tz", "must be an IANA time zone such as Asia/Karachi"))
+async fn list_sales(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<ListSalesQuery>,
+) -> Result<Response, AppError> {
+    let product_id = product_filter(q.product_id.as_deref())?;
+    let tz = time_zone(q.tz.as_deref())?;
+    let (from, to) = time_range(q.from.as_ref(), q.to.as_ref(), tz.unwrap_or(state.config.store_timezone))?;
+    let limit = page_limit(q.limit, 50)?;
+    let filter = SalesFilter { product_id, category_name: q.category_name.map(|c| c.0), from, to };
+    if let Some(has_returns) = q.has_returns {
+        let page = state.store.list_sales_by_returns(&filter, has_returns, limit, q.cursor.as_deref()).await?;
+        let views: Vec<_> = page.items.iter().map(|s| s.to_json(tz)).collect();
+        return Ok(ok(&Page { items: views, next_cursor: page.next_cursor }));
+    }
+    let page = state.store.list_sales(&filter, limit, q.cursor.as_deref()).await?;
+    let views: Vec<_> = page.items.iter().map(|s| s.view(tz)).collect();
+    Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
+}
+
+fn product_filter(text: Option<&str>) -> Result<Option<i64>, AppError> {
+    text.map(|p| parse_product_id(p).map_err(|_| AppError::bad_field("product_id", "must be a positive integer")))
+        .transpose()
+}
+
+/// A time range's bounds, each optional.
+type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// `from` and `to` as instants (dates in `zone`); `from` not after `to`.
+fn time_range(from: Option<&TimeBound>, to: Option<&TimeBound>, zone: Tz) -> Result<TimeRange, AppError> {
+    let bound = |name: &str, text: Option<&TimeBound>, end: bool| {
+        text.map(|t| {
+            time::parse_bound(&t.0, zone, end)
+                .ok_or_else(|| AppError::bad_field(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))
         })
-        .transpose()?;
-    let bound_zone = tz.unwrap_or(state.config.store_timezone);
-    let bound =
-        |name: &str, text: Option<String>, end: bool| -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
-            text.map(|t| {
-                time::parse_bound(&t, bound_zone, end)
-                    .ok_or_else(|| AppError::bad_field(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))
-            })
-            .transpose()
-        };
-    let from = bound("from", q.get("from"), false)?;
-    let to = bound("to", q.get("to"), true)?;
+        .transpose()
+    };
+    let (from, to) = (bound("from", from, false)?, bound("to", to, true)?);
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
         return Err(AppError::bad_field("from", "must not be after to"));
     }
-    let has_returns = match q.get("has_returns").as_deref() {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => return Err(AppError::bad_field("has_returns", "must be true or false")),
-    };
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    let filter = SalesFilter { product_id, category_name, from, to };
-    if let Some(has_returns) = has_returns {
-        let page = state.store.list_sales_by_returns(&filter, has_returns, limit, cursor.as_deref()).await?;
-        let views: Vec<_> = page.items.iter().map(|s| s.to_json(tz)).collect();
-        return Ok(ok(&Page { items: views, next_cursor: page.next_cursor }));
-    }
-    let page = state.store.list_sales(&filter, limit, cursor.as_deref()).await?;
-    let views: Vec<_> = page.items.iter().map(|s| s.view(tz)).collect();
-    Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
+    Ok((from, to))
 }
 
-fn product_filter(q: &mut shared::input::QueryParams) -> Result<Option<i64>, AppError> {
-    q.get("product_id")
-        .map(|p| parse_product_id(&p).map_err(|_| AppError::bad_field("product_id", "must be a positive integer")))
-        .transpose()
-}
-
-fn category_filter(q: &mut shared::input::QueryParams) -> Result<Option<String>, AppError> {
-    q.get("category_name")
-        .map(|c| {
-            if is_valid_category_name(&c) {
-                Ok(c)
-            } else {
-                Err(AppError::bad_field("category_name", "must match ^[a-z0-9][a-z0-9_-]{0,39}$"))
-            }
-        })
-        .transpose()
-}
-
-/// The grouping of a summary.
+/// The query of a summary.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
-struct GroupByParam {
+#[serde(deny_unknown_fields)]
+struct SummaryParams {
     /// `total` (default), `hour`, `day`, `month`, `year`, `product`, `category`, or
     /// `product-<period>` / `category-<period>`; `product_id-*` and `*-date` are aliases.
-    #[serde(default)]
     #[param(
         pattern = "^(total|hour|day|date|month|year|product|product_id|category|(product|product_id|category)-(hour|day|date|month|year))$"
     )]
-    group_by: String,
+    group_by: Option<String>,
+    /// Only this product's sales.
+    #[param(value_type = Option<i64>, minimum = 1)]
+    product_id: Option<String>,
+    /// Only sales of this category (its category at the moment of sale).
+    category_name: Option<CategoryName>,
+    /// From this date (`YYYY-MM-DD`, inclusive, in the store's zone) or RFC 3339 time (resolved
+    /// to the hour).
+    from: Option<TimeBound>,
+    /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
+    to: Option<TimeBound>,
 }
 
 /// Totals grouped by product, category and/or period, read from the pre-aggregated counters:
 /// the cost depends on the rows asked for, never on the number of sales. Bounds are clamped to
 /// the years with sales; a grouping over more than 100000 periods is 400, as is `product_id`
-/// with `category_name`.
+/// with a category grouping unless `category_name` names the category.
 #[utoipa::path(
     get, path = "/sales/summary", tag = "analytics",
-    params(GroupByParam, SalesFilterParams),
+    params(SummaryParams),
     responses((status = 200, body = shared::openapi::Summary), (status = 400, response = BadRequest))
 )]
-async fn summary(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
+async fn summary(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<SummaryParams>,
+) -> Result<Response, AppError> {
     let tz = state.config.store_timezone;
-    let group_by = match q.get("group_by") {
+    let group_by = match q.group_by.as_deref() {
         None => GroupBy { kind: None, period: None },
-        Some(text) => GroupBy::parse(&text).ok_or_else(|| {
+        Some(text) => GroupBy::parse(text).ok_or_else(|| {
             AppError::bad_field(
                 "group_by",
                 "must be total, hour, day, month, year, product, category, or product-<period> / category-<period>",
             )
         })?,
     };
-    let product_id = product_filter(&mut q)?;
-    let category_name = category_filter(&mut q)?;
-    let from_text = q.get("from");
-    let to_text = q.get("to");
-    let bound = |name: &str, text: &Option<String>, end: bool| {
-        text.as_deref()
-            .map(|t| {
-                time::parse_bound(t, tz, end)
-                    .ok_or_else(|| AppError::bad_field(name, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))
-            })
-            .transpose()
-    };
-    let from = bound("from", &from_text, false)?;
-    let to = bound("to", &to_text, true)?;
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(AppError::bad_field("from", "must not be after to"));
-    }
-    q.finish()?;
+    let product_id = product_filter(q.product_id.as_deref())?;
+    let category_name = q.category_name.map(|c| c.0);
+    let (from, to) = time_range(q.from.as_ref(), q.to.as_ref(), tz)?;
     if product_id.is_some() && category_name.is_none() && group_by.kind == Some(GroupKind::Category) {
         return Err(AppError::bad_field(
             "product_id",
             "cannot be combined with a category grouping unless category_name names the category",
         ));
     }
+    let (from_text, to_text) = (q.from.map(|b| b.0), q.to.map(|b| b.0));
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
     let history = History::new(state.config.store_opened, time::now(), tz);
     Ok(ok(&analytics::summary(&state.store, &query, tz, history).await?))
+}
+
+/// A required parameter's value.
+fn required(name: &str, value: Option<String>) -> Result<String, AppError> {
+    value.ok_or_else(|| AppError::bad_field(name, "is required"))
 }
 
 fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Option<GroupKind>, AppError> {
@@ -305,21 +256,20 @@ fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Opt
 /// Query of a comparison.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
+#[serde(deny_unknown_fields)]
 struct CompareParams {
     /// `day`, `month` or `year`.
-    #[param(inline, value_type = PeriodGrain)]
-    period: String,
+    #[param(required = true, inline, value_type = PeriodGrain)]
+    period: Option<String>,
     /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
-    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
-    current: String,
+    #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    current: Option<String>,
     /// The period to compare with.
-    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
-    previous: String,
+    #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    previous: Option<String>,
     /// `total` (default), `category` or `product`.
-    #[serde(default)]
-    #[param(inline, value_type = CompareBy)]
-    by: String,
+    #[param(inline, value_type = Option<CompareBy>)]
+    by: Option<String>,
 }
 
 /// A period grain of compare and top.
@@ -367,16 +317,14 @@ enum Metric {
     params(CompareParams),
     responses((status = 200, body = Comparison), (status = 400, response = BadRequest))
 )]
-async fn compare(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let grain =
-        parse_period_grain("period", &q.get("period").ok_or_else(|| AppError::bad_field("period", "is required"))?)?;
-    let current_text = q.get("current").ok_or_else(|| AppError::bad_field("current", "is required"))?;
-    let previous_text = q.get("previous").ok_or_else(|| AppError::bad_field("previous", "is required"))?;
-    let current = parse_period("current", grain, &current_text)?;
-    let previous = parse_period("previous", grain, &previous_text)?;
-    let by_text = q.get("by");
-    let by = group_kind("by", by_text, true)?;
-    q.finish()?;
+async fn compare(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<CompareParams>,
+) -> Result<Response, AppError> {
+    let grain = parse_period_grain("period", &required("period", q.period)?)?;
+    let current = parse_period("current", grain, &required("current", q.current)?)?;
+    let previous = parse_period("previous", grain, &required("previous", q.previous)?)?;
+    let by = group_kind("by", q.by, true)?;
     let rows = analytics::compare(&state.store, &current, &previous, by).await?;
     let by_name = match by {
         None => "total",
@@ -395,22 +343,20 @@ async fn compare(State(state): State<AppState>, Query(mut q): Query) -> Result<R
 /// Query of a ranking.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documentation only
+#[serde(deny_unknown_fields)]
 struct TopParams {
-    #[param(inline, value_type = RankBy)]
-    by: String,
-    #[param(inline, value_type = PeriodGrain)]
-    period: String,
+    #[param(required = true, inline, value_type = RankBy)]
+    by: Option<String>,
+    #[param(required = true, inline, value_type = PeriodGrain)]
+    period: Option<String>,
     /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
-    #[param(pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
-    at: String,
+    #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
+    at: Option<String>,
     /// Default `revenue`; `net_revenue` is revenue minus refunds.
-    #[serde(default)]
-    #[param(inline, value_type = Metric)]
-    metric: String,
-    #[serde(default)]
+    #[param(inline, value_type = Option<Metric>)]
+    metric: Option<String>,
     #[param(minimum = 1, maximum = 100, default = 10)]
-    limit: i64,
+    limit: Option<i64>,
 }
 
 /// The best products or categories of a period.
@@ -419,22 +365,18 @@ struct TopParams {
     params(TopParams),
     responses((status = 200, body = Ranking), (status = 400, response = BadRequest))
 )]
-async fn top(State(state): State<AppState>, Query(mut q): Query) -> Result<Response, AppError> {
-    let by_text = q.get("by").ok_or_else(|| AppError::bad_field("by", "is required"))?;
-    let Some(kind) = group_kind("by", Some(by_text), false)? else {
+async fn top(State(state): State<AppState>, ValidQuery(q): ValidQuery<TopParams>) -> Result<Response, AppError> {
+    let Some(kind) = group_kind("by", Some(required("by", q.by)?), false)? else {
         return Err(AppError::bad_field("by", "must be product or category"));
     };
-    let grain: Grain =
-        parse_period_grain("period", &q.get("period").ok_or_else(|| AppError::bad_field("period", "is required"))?)?;
-    let at_text = q.get("at").ok_or_else(|| AppError::bad_field("at", "is required"))?;
-    let at = parse_period("at", grain, &at_text)?;
-    let metric = match q.get("metric").as_deref() {
+    let grain: Grain = parse_period_grain("period", &required("period", q.period)?)?;
+    let at = parse_period("at", grain, &required("at", q.at)?)?;
+    let metric = match q.metric.as_deref() {
         None => RankMetric::Revenue,
         Some(text) => RankMetric::parse(text)
             .ok_or_else(|| AppError::bad_field("metric", "must be revenue, units or net_revenue"))?,
     };
-    let limit = q.bounded_int("limit", 1, 100, 10)?;
-    q.finish()?;
+    let limit = page_limit(q.limit, 10)?;
     let rows = analytics::top(&state.store, kind, &at, metric, limit).await?;
     Ok(ok(&serde_json::json!({
         "by": if kind == GroupKind::Product { "product" } else { "category" },
@@ -470,20 +412,46 @@ struct SaleIdParam {
         (status = 404, response = shared::openapi::NotFound),
     )
 )]
-async fn get_sale(State(state): State<AppState>, path: PathParam, Query(mut q): Query) -> Result<Response, AppError> {
+async fn get_sale(
+    State(state): State<AppState>,
+    path: PathParam,
+    ValidQuery(q): ValidQuery<TimeZoneParam>,
+) -> Result<Response, AppError> {
     let id = sale_id(path)?;
-    let tz = time_zone(&mut q)?;
-    q.finish()?;
+    let tz = time_zone(q.tz.as_deref())?;
     let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
     Ok(ok(&found.to_json(tz)))
 }
 
-fn time_zone(q: &mut shared::input::QueryParams) -> Result<Option<Tz>, AppError> {
-    q.get("tz")
-        .map(|t| {
-            t.parse::<Tz>().map_err(|_| AppError::bad_field("tz", "must be an IANA time zone such as Asia/Karachi"))
-        })
-        .transpose()
+/// The time zone of a sale's timestamps.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct TimeZoneParam {
+    #[param(schema_with = shared::openapi::time_zone_schema)]
+    tz: Option<String>,
+}
+
+/// The query of a sale's returns.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ReturnsQuery {
+    #[param(schema_with = shared::openapi::time_zone_schema)]
+    tz: Option<String>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
+}
+
+fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
+    text.map(|t| {
+        t.parse::<Tz>().map_err(|_| AppError::bad_field("tz", "must be an IANA time zone such as Asia/Karachi"))
+    })
+    .transpose()
 }
 
 /// Returns units of a sale: the return (refund at the sale's unit price), the sale's returned
@@ -525,7 +493,7 @@ async fn record_return(
 /// A sale's returns, newest first.
 #[utoipa::path(
     get, path = "/sales/{id}/returns", tag = "sales",
-    params(SaleIdParam, TimeZoneParam, PageParams),
+    params(SaleIdParam, ReturnsQuery),
     responses(
         (status = 200, description = "A page of returns", body = Page<Return>),
         (status = 400, response = BadRequest),
@@ -535,14 +503,12 @@ async fn record_return(
 async fn list_returns(
     State(state): State<AppState>,
     path: PathParam,
-    Query(mut q): Query,
+    ValidQuery(q): ValidQuery<ReturnsQuery>,
 ) -> Result<Response, AppError> {
     let id = sale_id(path)?;
-    let tz = time_zone(&mut q)?;
-    let limit = q.limit()?;
-    let cursor = q.get("cursor");
-    q.finish()?;
-    let page = state.store.list_returns(&id, limit, cursor.as_deref()).await?;
+    let tz = time_zone(q.tz.as_deref())?;
+    let limit = page_limit(q.limit, 50)?;
+    let page = state.store.list_returns(&id, limit, q.cursor.as_deref()).await?;
     let views: Vec<_> = page.items.iter().map(|r| r.view(tz)).collect();
     Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
 }

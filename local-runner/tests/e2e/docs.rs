@@ -141,6 +141,40 @@ async fn every_documented_query_parameter_is_read_by_its_handler() {
     assert!(checked >= 25, "checked {checked} parameters");
 }
 
+/// The other half of "the document's parameters are the handler's": with every required
+/// parameter given, a parameter the operation does not document is a 400 naming it, so a handler
+/// cannot read a query parameter its document leaves out. (Operations without query parameters
+/// read no query string at all.)
+#[tokio::test]
+async fn every_operation_refuses_an_undocumented_query_parameter() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.assert_status(200).clone();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("get") else { continue };
+        if op["security"] == serde_json::json!([{}]) {
+            continue; // the service's own public paths read no input
+        }
+        let params: Vec<&Value> =
+            op["parameters"].as_array().map(|p| p.iter().filter(|p| p["in"] == "query").collect()).unwrap_or_default();
+        if params.is_empty() {
+            continue;
+        }
+        let mut query: Vec<String> = params
+            .iter()
+            .filter(|p| p["required"] == true)
+            .map(|p| format!("{}={}", p["name"].as_str().unwrap(), query_value(p["name"].as_str().unwrap())))
+            .collect();
+        query.push("undocumented=1".into());
+        let url = format!("{}?{}", concrete(path), query.join("&"));
+        let reply = app.get(&url).await;
+        reply.assert_problem(400);
+        assert_eq!(reply.error_fields(), ["undocumented"], "GET {url}: {}", reply.body);
+        checked += 1;
+    }
+    assert!(checked >= 10, "checked {checked} operations");
+}
+
 /// The function crates add routes only through `utoipa_axum::routes!`, which takes each route
 /// from its handler's `#[utoipa::path]`: a plain axum route would exist without documentation.
 #[test]
