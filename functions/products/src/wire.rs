@@ -7,10 +7,14 @@
 
 use serde::Deserialize;
 use shared::domain::catalogue::{
-    self, DEFAULT_LOW_STOCK_THRESHOLD, NewCategory, NewProduct, ProductPatch, ProductStatus, StockChange,
+    self, DEFAULT_LOW_STOCK_THRESHOLD, MAX_QUANTITY, NewCategory, NewProduct, ProductPatch, ProductStatus, StockChange,
 };
 use shared::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, Text, Whole};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
 
 /// `POST /categories`.
 #[derive(Deserialize, ToSchema)]
@@ -170,20 +174,48 @@ impl IntoDomain for ProductPatchBody {
     }
 }
 
-/// `POST /products/{id}/inventory`: a relative `change` or an absolute `set`, not both.
-#[derive(Deserialize, ToSchema)]
+/// `POST /products/{id}/inventory`: a relative `change` or an absolute `set`, not both, and an
+/// optional `reason`. Its schema says "one of the two" (`oneOf`), which a derive cannot.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1, example = json!({"change": 20, "reason": "restock"}))]
 pub struct StockChangeBody {
-    /// A relative change: non-zero; negative removes stock.
-    #[schema(value_type = i64, minimum = -1_000_000_000, maximum = 1_000_000_000, required = false)]
     pub change: Field<Whole>,
-    /// An absolute stock level (instead of `change`).
-    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false)]
     pub set: Field<Whole>,
-    /// Default `restock` for a positive change, `adjustment` otherwise.
-    #[schema(value_type = Option<StockChangeReason>)]
     pub reason: Field<Text>,
+}
+
+impl utoipa::PartialSchema for StockChangeBody {
+    fn schema() -> RefOr<Schema> {
+        let variant = |member: &str, minimum: i64, description: &str| {
+            let reason = OneOfBuilder::new()
+                .item(Ref::from_schema_name(StockChangeReason::name()))
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+                .description(Some("Default `restock` for a positive change, `adjustment` otherwise."));
+            ObjectBuilder::new()
+                .property(
+                    member,
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                        .minimum(Some(minimum))
+                        .maximum(Some(MAX_QUANTITY))
+                        .description(Some(description)),
+                )
+                .required(member)
+                .property("reason", reason)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new()
+            .item(variant("change", -MAX_QUANTITY, "A relative change: non-zero; negative removes stock."))
+            .item(variant("set", 0, "An absolute stock level."))
+            .into()
+    }
+}
+
+impl ToSchema for StockChangeBody {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((StockChangeReason::name().into(), <StockChangeReason as utoipa::PartialSchema>::schema()));
+    }
 }
 
 /// The reasons a client may give for a stock change (`initial` and `sale` are written by the
