@@ -8,6 +8,10 @@
 //! they can), the rate a store's tills or an import would keep up, and what the stream consumer
 //! must keep up with. `LOCAL_STACK_SALES=20,2000` measures other sizes. Prints figures; asserts
 //! only that every sale was recorded and counted.
+//!
+//! Beside each read's p50/p95 it prints the CPU time the process spent per request (the API, the
+//! local DynamoDB and the idle consumer all run in it): the work a request costs, which other
+//! programs running on the machine do not change, where they do change latencies.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +21,7 @@ use serde_json::Value;
 const CLIENTS: usize = 16;
 const PRODUCTS: usize = 16;
 const CATEGORIES: [&str; 4] = ["electronics", "fashion", "home", "garden"];
-const SAMPLES: usize = 30;
+const SAMPLES: usize = 100;
 
 #[tokio::main]
 async fn main() {
@@ -89,20 +93,23 @@ async fn main() {
             chunk.len() as f64 / span
         );
     }
-    let p50 = |size_index: usize, name: &str| {
-        p50s[size_index].1.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_secs_f64()).unwrap()
-    };
+    let figure =
+        |size_index: usize, name: &str| -> &Read { p50s[size_index].1.iter().find(|r| r.name == name).unwrap() };
     let (first, last) = (0, p50s.len() - 1);
+    let (a, b) = (figure(last, CATEGORY_MONTH), figure(first, CATEGORY_MONTH));
     println!(
-        "\ncategory-month summary p50 at {} sales / at {} sales: {:.2}x",
+        "\ncategory-month summary at {} sales / at {} sales: p50 {:.2}x, CPU time {:.2}x",
         p50s[last].0,
         p50s[first].0,
-        p50(last, CATEGORY_MONTH) / p50(first, CATEGORY_MONTH)
+        a.p50.as_secs_f64() / b.p50.as_secs_f64(),
+        a.cpu.as_secs_f64() / b.cpu.as_secs_f64()
     );
+    let (a, b) = (figure(last, ONE_CATEGORY), figure(last, PRODUCT_READ));
     println!(
-        "one category by month for a year / a product read, at {} sales: {:.2}x",
+        "one category by month for a year / a product read, at {} sales: p50 {:.2}x, CPU time {:.2}x",
         p50s[last].0,
-        p50(last, ONE_CATEGORY) / p50(last, PRODUCT_READ)
+        a.p50.as_secs_f64() / b.p50.as_secs_f64(),
+        a.cpu.as_secs_f64() / b.cpu.as_secs_f64()
     );
     let _ = stop.send(true);
     let _ = consumer.await;
@@ -169,9 +176,29 @@ async fn wait_until_counted(http: &reqwest::Client, base: &str, sales: usize) {
     }
 }
 
-/// Prints p50/p95 of each read and of `POST /sales`; returns the reads' (name, p50) pairs and the
-/// number of sales it posted.
-async fn measure(http: &reqwest::Client, base: &str) -> (Vec<(String, Duration)>, usize) {
+/// One read's figures.
+struct Read {
+    name: String,
+    p50: Duration,
+    /// The process's CPU time per request.
+    cpu: Duration,
+}
+
+/// The CPU time this process has used (every thread), to the microsecond.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let micros = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    micros(usage.ru_utime) + micros(usage.ru_stime)
+}
+
+/// Prints p50/p95 and the CPU time per request of each read and of `POST /sales`; returns the
+/// reads' figures and the number of sales it posted.
+async fn measure(http: &reqwest::Client, base: &str) -> (Vec<Read>, usize) {
     let today = Utc::now().date_naive();
     let two_years_ago = today - chrono::Duration::days(730);
     let last_month = today - chrono::Duration::days(35);
@@ -193,10 +220,11 @@ async fn measure(http: &reqwest::Client, base: &str) -> (Vec<(String, Duration)>
         ("top products of a year", format!("/sales/top?by=product&period=year&at={year}&metric=revenue")),
     ];
     let mut out = Vec::new();
-    println!("{:<34} {:>10} {:>10} {:>6}", "request", "p50", "p95", "rows");
+    println!("{:<34} {:>10} {:>10} {:>10} {:>6}", "request", "p50", "p95", "CPU/req", "rows");
     for (name, path) in reads {
         let mut times = Vec::with_capacity(SAMPLES);
         let mut rows = 0;
+        let cpu_before = cpu_time();
         for _ in 0..SAMPLES {
             let t = Instant::now();
             let r = http.get(format!("{base}{path}")).send().await.unwrap();
@@ -205,25 +233,29 @@ async fn measure(http: &reqwest::Client, base: &str) -> (Vec<(String, Duration)>
             times.push(t.elapsed());
             rows = body["rows"].as_array().or(body["items"].as_array()).map_or(1, Vec::len);
         }
+        let cpu = (cpu_time() - cpu_before) / SAMPLES as u32;
         times.sort();
         let (p50, p95) = (times[SAMPLES / 2], times[SAMPLES * 95 / 100]);
-        println!("{name:<34} {:>8.2}ms {:>8.2}ms {rows:>6}", ms(p50), ms(p95));
-        out.push((name.to_owned(), p50));
+        println!("{name:<34} {:>8.2}ms {:>8.2}ms {:>8.2}ms {rows:>6}", ms(p50), ms(p95), ms(cpu));
+        out.push(Read { name: name.to_owned(), p50, cpu });
     }
     // POST /sales alone (no other client), for its latency.
     let mut times = Vec::with_capacity(SAMPLES);
+    let cpu_before = cpu_time();
     for _ in 0..SAMPLES {
         let t = Instant::now();
         let r = http.post(format!("{base}/sales")).body(r#"{"product_id":1,"units_sold":1}"#).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 201);
         times.push(t.elapsed());
     }
+    let cpu = (cpu_time() - cpu_before) / SAMPLES as u32;
     times.sort();
     println!(
-        "{:<34} {:>8.2}ms {:>8.2}ms",
+        "{:<34} {:>8.2}ms {:>8.2}ms {:>8.2}ms",
         "POST /sales (one client)",
         ms(times[SAMPLES / 2]),
-        ms(times[SAMPLES * 95 / 100])
+        ms(times[SAMPLES * 95 / 100]),
+        ms(cpu)
     );
     (out, SAMPLES)
 }
