@@ -184,36 +184,42 @@ pub struct StockChangeBody {
     pub reason: Field<Text>,
 }
 
+impl StockChangeBody {
+    /// One of the two forms: `member` (required) and an optional `reason`, nothing else.
+    fn form(member: &str, minimum: i64, description: &str) -> Schema {
+        let reason = OneOfBuilder::new()
+            .item(Ref::from_schema_name(StockChangeReason::name()))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some("Default `restock` for a positive change, `adjustment` otherwise."));
+        ObjectBuilder::new()
+            .property(
+                member,
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(minimum))
+                    .maximum(Some(MAX_QUANTITY))
+                    .description(Some(description)),
+            )
+            .required(member)
+            .property("reason", reason)
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
 impl utoipa::PartialSchema for StockChangeBody {
     fn schema() -> RefOr<Schema> {
-        let variant = |member: &str, minimum: i64, description: &str| {
-            let reason = OneOfBuilder::new()
-                .item(Ref::from_schema_name(StockChangeReason::name()))
-                .item(ObjectBuilder::new().schema_type(Type::Null))
-                .description(Some("Default `restock` for a positive change, `adjustment` otherwise."));
-            ObjectBuilder::new()
-                .property(
-                    member,
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-                        .minimum(Some(minimum))
-                        .maximum(Some(MAX_QUANTITY))
-                        .description(Some(description)),
-                )
-                .required(member)
-                .property("reason", reason)
-                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
-        };
-        OneOfBuilder::new()
-            .item(variant("change", -MAX_QUANTITY, "A relative change: non-zero; negative removes stock."))
-            .item(variant("set", 0, "An absolute stock level."))
-            .into()
+        OneOfBuilder::new().item(Ref::from_schema_name("StockDelta")).item(Ref::from_schema_name("StockLevel")).into()
     }
 }
 
 impl ToSchema for StockChangeBody {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        let delta = Self::form("change", -MAX_QUANTITY, "A relative change: non-zero; negative removes stock.");
+        let level = Self::form("set", 0, "An absolute stock level.");
+        schemas.push(("StockDelta".into(), delta.into()));
+        schemas.push(("StockLevel".into(), level.into()));
         schemas.push((StockChangeReason::name().into(), <StockChangeReason as utoipa::PartialSchema>::schema()));
     }
 }
