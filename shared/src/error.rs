@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::app;
 use crate::domain::{ReturnRejected, SaleRejected, StockRejected};
-use crate::store::sales::StoredResponse;
+use crate::store::idempotency::StoredResponse;
 use crate::store::{Missing, Refusal, StoreError};
 
 /// One problem with one input field.

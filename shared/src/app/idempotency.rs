@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Error;
 use crate::store::Store;
-use crate::store::sales::{Claim, Completion, IdempotencyKey, StoredResponse};
+use crate::store::idempotency::{Claim, Completion, IdempotencyKey, StoredResponse};
 
 /// The response to keep under a key when a write fails definitely (an unknown product or sale, a
 /// broken rule), because every retry must get it; `None` for transient failures, which free the

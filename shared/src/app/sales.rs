@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::Error;
 use super::idempotency::{self, Claimed, created};
 use crate::domain::{NewReturn, NewSale, Sale, SaleReturn};
-use crate::store::sales::{IdempotencyKey, StoredResponse};
+use crate::store::idempotency::{IdempotencyKey, StoredResponse};
 use crate::store::{Attempt, Missing, Store, StoreError, optimistic};
 
 /// Records a sale exactly once per idempotency key (see [`idempotency::once`]): the response

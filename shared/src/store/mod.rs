@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod counters;
 pub mod cursor;
+pub mod idempotency;
 pub mod keys;
 pub mod rebuild;
 pub mod reports;

@@ -1,12 +1,13 @@
 //! Sales storage: recording a sale (one conditional transaction with the stock decrement and the
 //! ledger entry), idempotency records, and the sales listings.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalogue::{Page, ledger_item};
+use super::idempotency::{Completion, idempotency_completion};
 use super::keys::{self, Index};
 use super::{
     Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, encode, key_item, put_new,
@@ -177,37 +178,6 @@ pub fn return_from_item(item: Item) -> Result<SaleReturn, StoreError> {
     serde_dynamo::from_item::<_, ReturnRecord>(item).map_err(|e| StoreError::Corrupt(e.to_string()))?.into_return()
 }
 
-/// A response kept under an idempotency key and returned to every retry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: Value,
-}
-
-/// An idempotency key and the fingerprint of the body it was sent with.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub key: String,
-    pub fingerprint: String,
-}
-
-/// How long a key is remembered.
-pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 3600;
-/// How long a claimed key stays "in flight" before a retry may take it over (a crashed request).
-pub const IDEMPOTENCY_LEASE_SECS: i64 = 30;
-
-/// What claiming an idempotency key found.
-pub enum Claim {
-    /// The key is ours, under this owner token.
-    Acquired { token: String },
-    /// The first request with this key and body finished: its response.
-    Replay(StoredResponse),
-    /// The first request with this key is still running.
-    InFlight,
-    /// The key was used with another body.
-    Mismatch,
-}
-
 /// How sales are filtered; each combination is a Query on a key made for it.
 #[derive(Debug, Clone, Default)]
 pub struct SalesFilter {
@@ -215,16 +185,6 @@ pub struct SalesFilter {
     pub category_name: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-}
-
-/// The completion of a claimed idempotency key, written in the same transaction as the write it
-/// answers, so that the key can never say "done" without the write.
-#[derive(Debug, Clone)]
-pub struct Completion<'a> {
-    pub key: &'a str,
-    /// The claim's owner token: completing is conditioned on still owning the key.
-    pub token: &'a str,
-    pub response: StoredResponse,
 }
 
 impl Store {
@@ -259,101 +219,6 @@ impl Store {
                 let raced = reasons.first().is_some_and(CancelReason::condition_failed);
                 after_cancel(&reasons, completion.is_some().then_some(completion_at), raced, "sale")
             }
-        }
-    }
-
-    /// Claims an idempotency key for a write: free (or expired, or in flight past its lease) it
-    /// is ours; otherwise what the first request with it says.
-    pub async fn claim_idempotency_key(&self, idem: &IdempotencyKey, now: DateTime<Utc>) -> Result<Claim, StoreError> {
-        let token = uuid::Uuid::new_v4().to_string();
-        let epoch = now.timestamp();
-        let mut item = key_item(&keys::idempotency(&idem.key));
-        item.insert("entity".into(), AttributeValue::S("idempotency".into()));
-        item.insert("state".into(), AttributeValue::S("in_flight".into()));
-        item.insert("fingerprint".into(), AttributeValue::S(idem.fingerprint.clone()));
-        item.insert("owner".into(), AttributeValue::S(token.clone()));
-        item.insert("lease_until".into(), AttributeValue::N((epoch + IDEMPOTENCY_LEASE_SECS).to_string()));
-        item.insert("expires_at".into(), AttributeValue::N((epoch + IDEMPOTENCY_TTL_SECS).to_string()));
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            // Free, expired (TTL deletion can lag by days), or in flight past its lease.
-            .condition_expression(
-                "attribute_not_exists(PK) OR expires_at < :now OR (#state = :in_flight AND lease_until < :now)",
-            )
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":now", AttributeValue::N(epoch.to_string()))
-            .expression_attribute_values(":in_flight", AttributeValue::S("in_flight".into()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        let existing = match result {
-            Ok(_) => return Ok(Claim::Acquired { token }),
-            Err(e) => match e.as_service_error() {
-                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
-                    c.item.clone().unwrap_or_default()
-                }
-                _ => return Err(StoreError::from_sdk("PutItem", e)),
-            },
-        };
-        let text = |name: &str| existing.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        if text("fingerprint") != idem.fingerprint {
-            return Ok(Claim::Mismatch);
-        }
-        if text("state") != "completed" {
-            return Ok(Claim::InFlight);
-        }
-        let status = existing.get("response_status").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
-        let body = serde_json::from_str(&text("response_body")).ok();
-        match (status, body) {
-            (Some(status), Some(body)) => Ok(Claim::Replay(StoredResponse { status, body })),
-            _ => Err(StoreError::Corrupt(format!("idempotency record {:?}", idem.key))),
-        }
-    }
-
-    /// Completes a claimed key with the response of a write that wrote nothing (a definite
-    /// refusal), on condition that we still own it.
-    pub async fn complete_idempotency_key(&self, completion: &Completion<'_>) -> Result<(), StoreError> {
-        let update = idempotency_completion(self.table(), completion);
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(update.key))
-            .set_update_expression(Some(update.update_expression))
-            .set_condition_expression(update.condition_expression)
-            .set_expression_attribute_names(update.expression_attribute_names)
-            .set_expression_attribute_values(update.expression_attribute_values)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Our lease ran out and a retry owns the key now; its answer will stand.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
-        }
-    }
-
-    /// Frees a claimed key after a transient failure, so that a retry can try again.
-    pub async fn release_idempotency_key(&self, key: &str, token: &str) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::idempotency(key))))
-            .condition_expression("#owner = :token AND #state = :in_flight")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":token", AttributeValue::S(token.into()))
-            .expression_attribute_values(":in_flight", AttributeValue::S("in_flight".into()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("DeleteItem", e)),
         }
     }
 
@@ -467,27 +332,6 @@ pub fn sale_stock_update(table: &str, after: &crate::domain::Product, expected_v
     let update =
         update.update_expression(format!("SET {}", set.join(", "))).build().expect("table, key and expression are set");
     TransactWriteItem::builder().update(update).build()
-}
-
-/// Marks a claimed key completed with its response, on condition that we still own it.
-fn idempotency_completion(table: &str, completion: &Completion<'_>) -> Update {
-    let Completion { key, token, response } = completion;
-    Update::builder()
-        .table_name(table)
-        .set_key(Some(key_item(&keys::idempotency(key))))
-        .update_expression(
-            "SET #state = :completed, response_status = :status, response_body = :body REMOVE lease_until",
-        )
-        .condition_expression("#owner = :token AND #state = :in_flight")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#owner", "owner")
-        .expression_attribute_values(":completed", AttributeValue::S("completed".into()))
-        .expression_attribute_values(":in_flight", AttributeValue::S("in_flight".into()))
-        .expression_attribute_values(":token", AttributeValue::S((*token).to_owned()))
-        .expression_attribute_values(":status", AttributeValue::N(response.status.to_string()))
-        .expression_attribute_values(":body", AttributeValue::S(response.body.to_string()))
-        .build()
-        .expect("table, key and expression are set")
 }
 
 // ---- returns ---------------------------------------------------------------------------------
