@@ -1,18 +1,41 @@
-//! Stored daily reports.
+//! Stored daily reports (`REPORT#daily` / `{date}`), one per date.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::catalogue::Page;
-use super::{Missing, Store, StoreError, cursor, key_item, keys};
+use super::{Item, Missing, Store, StoreError, cursor, encode, key_item, keys};
+
+/// The stored shape of a daily report (its key attributes aside): the report's JSON as text, so
+/// that it reads back exactly as written.
+#[derive(Debug, Serialize, Deserialize)]
+struct DailyReportRecord {
+    entity: String,
+    date: String,
+    report: String,
+}
+
+impl DailyReportRecord {
+    fn to_item(date: &str, report: &Value) -> Result<Item, StoreError> {
+        let record = DailyReportRecord { entity: "report".into(), date: date.to_owned(), report: report.to_string() };
+        let mut item = encode(&record)?;
+        item.extend(key_item(&keys::daily_report(date)));
+        Ok(item)
+    }
+
+    fn report_of(item: Item) -> Result<Value, StoreError> {
+        let record: DailyReportRecord =
+            serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(format!("daily report: {e}")))?;
+        serde_json::from_str(&record.report)
+            .map_err(|e| StoreError::Corrupt(format!("daily report of {}: {e}", record.date)))
+    }
+}
 
 impl Store {
     /// Writes (or rewrites) the report of `date`.
     pub async fn put_daily_report(&self, date: &str, report: &Value) -> Result<(), StoreError> {
-        let mut item = key_item(&keys::daily_report(date));
-        item.insert("entity".into(), AttributeValue::S("report".into()));
-        item.insert("date".into(), AttributeValue::S(date.into()));
-        item.insert("report".into(), AttributeValue::S(report.to_string()));
+        let item = DailyReportRecord::to_item(date, report)?;
         self.client()
             .put_item()
             .table_name(self.table())
@@ -33,7 +56,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("GetItem", e))?;
         let item = out.item.ok_or_else(|| StoreError::NotFound(Missing::DailyReport(date.to_owned())))?;
-        report_of(&item)
+        DailyReportRecord::report_of(item)
     }
 
     /// Reports, newest first.
@@ -52,15 +75,29 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out.items.unwrap_or_default().iter().map(report_of).collect::<Result<Vec<_>, _>>()?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(DailyReportRecord::report_of)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
     }
 }
 
-fn report_of(item: &super::Item) -> Result<Value, StoreError> {
-    let text = item
-        .get("report")
-        .and_then(|v| v.as_s().ok())
-        .ok_or_else(|| StoreError::Corrupt("report without body".into()))?;
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_reads_back_as_written() {
+        let report = serde_json::json!({"date": "2023-10-08", "totals": {"total_revenue": "10.00"}});
+        let item = DailyReportRecord::to_item("2023-10-08", &report).unwrap();
+        assert_eq!(item.get("PK"), Some(&AttributeValue::S(keys::DAILY_REPORTS_PK.into())));
+        assert_eq!(item.get("entity"), Some(&AttributeValue::S("report".into())));
+        assert_eq!(DailyReportRecord::report_of(item).unwrap(), report);
+        let mut broken = DailyReportRecord::to_item("2023-10-08", &report).unwrap();
+        broken.insert("report".into(), AttributeValue::S("{".into()));
+        assert!(matches!(DailyReportRecord::report_of(broken), Err(StoreError::Corrupt(_))));
+    }
 }
