@@ -28,6 +28,10 @@ pub struct SaleRecord {
     pub unit_price_minor: i64,
     pub total_minor: i64,
     pub sold_at: String,
+    /// On the sale's lookup item by id only: the units returned so far, raised by its returns
+    /// on condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_returned: Option<i64>,
 }
 
 impl SaleRecord {
@@ -41,6 +45,7 @@ impl SaleRecord {
             unit_price_minor: sale.unit_price.minor(),
             total_minor: sale.total_price.minor(),
             sold_at: time::to_stored(sale.sold_at),
+            units_returned: None,
         }
     }
 
@@ -79,13 +84,10 @@ pub fn sale_from_item(item: Item) -> Result<Sale, StoreError> {
 /// entity name (the aggregator counts only `sale` items) with no index attributes, plus
 /// `units_returned`, which its returns raise on condition.
 pub fn sale_ref_item(sale: &Sale, units_returned: i64) -> Result<Item, StoreError> {
-    let mut record = SaleRecord::from_sale(sale);
-    record.entity = "sale_ref".into();
+    let record =
+        SaleRecord { entity: "sale_ref".into(), units_returned: Some(units_returned), ..SaleRecord::from_sale(sale) };
     let mut item = encode(&record)?;
-    let key = keys::sale_ref(&sale.id);
-    item.insert(keys::PK.into(), AttributeValue::S(key.pk));
-    item.insert(keys::SK.into(), AttributeValue::S(key.sk));
-    item.insert("units_returned".into(), AttributeValue::N(units_returned.to_string()));
+    item.extend(key_item(&keys::sale_ref(&sale.id)));
     Ok(item)
 }
 
@@ -106,9 +108,10 @@ impl SaleWithReturns {
 }
 
 fn sale_ref_from_item(item: Item) -> Result<SaleWithReturns, StoreError> {
-    let units_returned =
-        item.get("units_returned").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0);
-    Ok(SaleWithReturns { sale: sale_from_item(item)?, units_returned })
+    let mut record: SaleRecord = serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // A lookup written before returns existed has no `units_returned`: none returned.
+    let units_returned = record.units_returned.take().unwrap_or(0);
+    Ok(SaleWithReturns { sale: record.into_sale()?, units_returned })
 }
 
 /// The attributes of a return item; `entity`, `sale_id`, `product_id` and `category_name` are
