@@ -37,6 +37,9 @@ source scripts/dashboard.sh
 timed dashboard dashboard_test >.local/dashboard-test.log 2>&1 &
 DASHBOARD_PID=$!
 
+# Most integration tests wait (on their local DynamoDB, a stream poll, a child process) more than
+# they compute: more of them at once than there are cores (2 here) finish sooner.
+export RUST_TEST_THREADS=${RUST_TEST_THREADS:-4}
 status=0
 timed "cargo test" cargo test --workspace --locked "$@" || status=1
 
