@@ -13,10 +13,9 @@
 //! - stream records were kept for ever: they are trimmed after [`STREAM_RETENTION`], DynamoDB
 //!   Streams' 24 hours.
 //!
-//! - SQLite read each page of the file with a system call into a 2 MB page cache, so a Query cost
-//!   more as the file grew even when it returned the same items (the category-month summary went
-//!   from 4.3 to 9.9 ms between 2,000 and 20,000 sales). Every connection of the process maps the
-//!   file into memory instead ([`MMAP_SIZE`]), so reading a page is a memory access.
+//! - SQLite read every page its 2 MB page cache did not hold with a system call; every connection
+//!   of the process maps the file into memory instead ([`MMAP_SIZE`]), so reading a page is a
+//!   memory access whatever the size of the file.
 //!
 //! Dynoxide's server does not expire items by itself; this one deletes items past their TTL
 //! attribute every [`TTL_SWEEP_EVERY`] (DynamoDB does it within days; the code never relies on
@@ -24,9 +23,9 @@
 
 /// Every process that embeds the local DynamoDB (the local runner, the integration tests, the
 /// benchmarks; never a Lambda) allocates with mimalloc. An emulator allocates and frees a map per
-/// attribute of every item it reads or writes, from many threads; after some hours of that,
-/// glibc's allocator spent 60% of the runner's time in `malloc` (its free lists fragmented), and a
-/// summary that reads the same items took five times longer at 20,000 sales than at 2,000.
+/// attribute of every item it reads or writes, from many threads; after 20,000 sales of that,
+/// glibc's allocator spent 60% of the process's time in `malloc` (its free lists fragmented), and
+/// a summary that reads the same items took twice as long at 20,000 sales as at 2,000.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -64,8 +63,8 @@ CREATE INDEX IF NOT EXISTS local_stream_age ON _stream_records (created_at);
 ";
 
 /// How much of a database file SQLite maps into memory (`PRAGMA mmap_size`), for every connection
-/// of the process: more than a local store grows to (20,000 sales make about 150 MB). Address
-/// space only; the pages are the operating system's file cache, shared with every reader.
+/// of the process: more than a local store grows to. Address space only; the pages are the
+/// operating system's file cache, shared with every reader.
 pub const MMAP_SIZE: i64 = 1 << 30;
 
 /// Makes [`MMAP_SIZE`] the default of every SQLite connection of this process. SQLite takes it
