@@ -225,6 +225,17 @@ pub async fn summary_within(
             }
         }
     }
+    // The row a sale or a return read from an edge adds to: its product or category (or the
+    // total) and the period of its instant in the store's zone.
+    let edge_row = |product_id: i64, category_name: &str, at: DateTime<Utc>| {
+        let key = match group_by.kind {
+            None => RowKey::Total,
+            Some(GroupKind::Product) => RowKey::Product(product_id),
+            Some(GroupKind::Category) => RowKey::Category(category_name.to_owned()),
+        };
+        let local = at.with_timezone(&tz).naive_local();
+        (key, grain.map(|g| Bucket::containing(g, local).period))
+    };
     for (start, end) in &window.edges {
         let filter = SalesFilter {
             product_id: q.product_id,
@@ -238,14 +249,8 @@ pub async fn summary_within(
             summary.items_read += page.items.len();
             for sale in &page.items {
                 let fact = SaleFact::from_sale(sale);
-                let key = match group_by.kind {
-                    None => RowKey::Total,
-                    Some(GroupKind::Product) => RowKey::Product(fact.product_id),
-                    Some(GroupKind::Category) => RowKey::Category(fact.category_name.clone()),
-                };
-                let local = fact.sold_at.with_timezone(&tz).naive_local();
-                let period = grain.map(|g| Bucket::containing(g, local).period);
-                acc.entry((key, period)).or_default().add(&Totals::of_sale(&fact));
+                let row = edge_row(fact.product_id, &fact.category_name, fact.sold_at);
+                acc.entry(row).or_default().add(&Totals::of_sale(&fact));
             }
             match page.next_cursor {
                 Some(c) => cursor = Some(c),
@@ -257,14 +262,8 @@ pub async fn summary_within(
         summary.items_read += returns.len();
         for r in &returns {
             let fact = ReturnFact::from_return(r);
-            let key = match group_by.kind {
-                None => RowKey::Total,
-                Some(GroupKind::Product) => RowKey::Product(fact.product_id),
-                Some(GroupKind::Category) => RowKey::Category(fact.category_name.clone()),
-            };
-            let local = fact.returned_at.with_timezone(&tz).naive_local();
-            let period = grain.map(|g| Bucket::containing(g, local).period);
-            acc.entry((key, period)).or_default().add(&Totals::of_return(&fact));
+            let row = edge_row(fact.product_id, &fact.category_name, fact.returned_at);
+            acc.entry(row).or_default().add(&Totals::of_return(&fact));
         }
     }
     if acc.len() > limits.rows {
