@@ -8,9 +8,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::app;
+use crate::domain::analytics::{InvalidPeriod, InvalidPeriodGrain};
 use crate::domain::{ReturnRejected, SaleRejected, StockRejected};
 use crate::store::idempotency::StoredResponse;
 use crate::store::{Missing, Refusal, StoreError};
@@ -20,6 +20,46 @@ use crate::store::{Missing, Refusal, StoreError};
 pub struct FieldError {
     pub field: String,
     pub message: String,
+}
+
+// `AppError::problem` is the one place a problem is made from an error.
+/// An RFC 9457 problem document: what every failure answers, as `application/problem+json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation-error",
+    "title": "Invalid request fields",
+    "status": 422,
+    "detail": "price: must have at most 2 decimal places",
+    "errors": [{"field": "price", "message": "must have at most 2 decimal places"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, such as `/problems/out-of-stock`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Each field that was rejected, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<FieldError>,
+    /// Stock available, on an `insufficient-stock` problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub available: Option<i64>,
+    /// Units the sale has left to return, on a `not-returnable` problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub returnable: Option<i64>,
+}
+
+/// The members a business-rule problem adds to the document, besides its title and detail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleMembers {
+    /// `available`: the stock left.
+    pub available: Option<i64>,
+    /// `returnable`: the units of a sale left to return.
+    pub returnable: Option<i64>,
 }
 
 impl FieldError {
@@ -55,9 +95,9 @@ pub enum AppError {
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     /// 422: well-formed input that breaks a business rule (stock, status, ...).
-    /// `extensions` are extra members of the problem document (for example `available`).
+    /// `members` are extra members of the problem document (for example `available`).
     #[error("{detail}")]
-    Rule { title: &'static str, detail: String, extensions: Map<String, Value> },
+    Rule { title: &'static str, detail: String, members: RuleMembers },
     /// 503: the store is throttling; the client may retry.
     #[error("the service is busy, retry shortly")]
     Busy,
@@ -83,12 +123,12 @@ impl AppError {
     }
 
     pub fn rule(title: &'static str, detail: impl Into<String>) -> Self {
-        AppError::Rule { title, detail: detail.into(), extensions: Map::new() }
+        AppError::Rule { title, detail: detail.into(), members: RuleMembers::default() }
     }
 
-    /// A broken rule whose problem carries one more member (for example `available`).
-    fn rule_with(title: &'static str, detail: impl Into<String>, member: &str, value: Value) -> Self {
-        AppError::Rule { title, detail: detail.into(), extensions: Map::from_iter([(member.to_owned(), value)]) }
+    /// A broken rule whose problem carries more members (for example `available`).
+    fn rule_with(title: &'static str, detail: impl Into<String>, members: RuleMembers) -> Self {
+        AppError::Rule { title, detail: detail.into(), members }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -108,7 +148,7 @@ impl AppError {
     }
 
     /// The problem document: `type`, `title`, `status`, `detail`, and `errors` for field problems.
-    pub fn problem(&self) -> Value {
+    pub fn problem(&self) -> Problem {
         let status = self.status();
         let (slug, title): (&str, &str) = match self {
             AppError::BadRequest { .. } => ("bad-request", "Malformed request"),
@@ -131,23 +171,23 @@ impl AppError {
             }
             other => other.to_string(),
         };
-        let mut doc = Map::new();
-        doc.insert("type".into(), Value::String(format!("/problems/{slug}")));
-        doc.insert("title".into(), Value::String(title.to_owned()));
-        doc.insert("status".into(), Value::from(status.as_u16()));
-        doc.insert("detail".into(), Value::String(detail));
-        match self {
-            AppError::Validation(errors) | AppError::BadRequest { errors, .. } if !errors.is_empty() => {
-                doc.insert("errors".into(), serde_json::to_value(errors).unwrap_or(Value::Null));
-            }
-            AppError::Rule { extensions, .. } => {
-                for (k, v) in extensions {
-                    doc.insert(k.clone(), v.clone());
-                }
-            }
-            _ => {}
+        let errors = match self {
+            AppError::Validation(errors) | AppError::BadRequest { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        let members = match self {
+            AppError::Rule { members, .. } => *members,
+            _ => RuleMembers::default(),
+        };
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+            available: members.available,
+            returnable: members.returnable,
         }
-        Value::Object(doc)
     }
 }
 
@@ -199,9 +239,11 @@ impl From<SaleRejected> for AppError {
         match e {
             SaleRejected::ProductInactive { .. } => AppError::rule(PRODUCT_INACTIVE, e.to_string()),
             SaleRejected::OutOfStock { .. } => AppError::rule(OUT_OF_STOCK, e.to_string()),
-            SaleRejected::InsufficientStock { available, .. } => {
-                AppError::rule_with(INSUFFICIENT_STOCK, e.to_string(), "available", available.into())
-            }
+            SaleRejected::InsufficientStock { available, .. } => AppError::rule_with(
+                INSUFFICIENT_STOCK,
+                e.to_string(),
+                RuleMembers { available: Some(available), ..RuleMembers::default() },
+            ),
             SaleRejected::TotalTooLarge => AppError::invalid("units_sold", "the sale total is too large"),
         }
     }
@@ -213,9 +255,11 @@ impl From<ReturnRejected> for AppError {
             ReturnRejected::BeforeSale { sold_at } => {
                 AppError::invalid("returned_at", format!("is before the sale ({})", crate::time::to_api(sold_at, None)))
             }
-            ReturnRejected::NotReturnable { returnable, .. } => {
-                AppError::rule_with(NOT_RETURNABLE, e.to_string(), "returnable", returnable.into())
-            }
+            ReturnRejected::NotReturnable { returnable, .. } => AppError::rule_with(
+                NOT_RETURNABLE,
+                e.to_string(),
+                RuleMembers { returnable: Some(returnable), ..RuleMembers::default() },
+            ),
             ReturnRejected::RefundTooLarge => AppError::invalid("units", "the refund is too large"),
             ReturnRejected::StockTooLarge => AppError::invalid("units", "the stock would be too large"),
         }
@@ -228,6 +272,18 @@ impl From<StockRejected> for AppError {
             StockRejected::BelowZero { .. } => AppError::rule(INSUFFICIENT_STOCK, e.to_string()),
             StockRejected::AboveMaximum => AppError::invalid("change", e.to_string()),
         }
+    }
+}
+
+impl From<InvalidPeriodGrain> for AppError {
+    fn from(e: InvalidPeriodGrain) -> Self {
+        AppError::bad_field(e.parameter, e.to_string())
+    }
+}
+
+impl From<InvalidPeriod> for AppError {
+    fn from(e: InvalidPeriod) -> Self {
+        AppError::bad_field(e.parameter, e.to_string())
     }
 }
 
@@ -256,7 +312,8 @@ impl app::idempotency::DefiniteAnswer for app::Error {
     fn definite_answer(&self) -> Option<StoredResponse> {
         let answer = AppError::from(self.clone());
         let status = answer.status().as_u16();
-        matches!(status, 404 | 422).then(|| StoredResponse { status, body: answer.problem() })
+        let body = serde_json::to_value(answer.problem()).ok()?;
+        matches!(status, 404 | 422).then_some(StoredResponse { status, body })
     }
 }
 
@@ -283,24 +340,40 @@ impl IntoResponse for AppError {
     }
 }
 
-fn problem_response(status: StatusCode, doc: &Value, retry_after: bool) -> Response {
-    let body = serde_json::to_vec(doc).unwrap_or_default();
+fn problem_response(status: StatusCode, problem: &Problem, retry_after: bool) -> Response {
+    // A struct of strings and integers: serializing it cannot fail.
+    let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if retry_after {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     response
 }
 
+/// The media type of a problem document.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// The problem document as a client reads it.
+    trait AsJson {
+        fn problem_json(&self) -> Value;
+    }
+
+    impl AsJson for AppError {
+        fn problem_json(&self) -> Value {
+            serde_json::to_value(self.problem()).unwrap()
+        }
+    }
 
     #[test]
     fn validation_problem_lists_fields() {
         let err = AppError::Validation(vec![FieldError::new("price", "must be at least 0")]);
-        let doc = err.problem();
+        let doc = err.problem_json();
         assert_eq!(doc["status"], 422);
         assert_eq!(doc["type"], "/problems/validation-error");
         assert_eq!(doc["errors"][0]["field"], "price");
@@ -310,20 +383,20 @@ mod tests {
     #[test]
     fn internal_detail_is_not_returned() {
         let err = AppError::Internal("secret table arn".into());
-        let doc = err.problem();
+        let doc = err.problem_json();
         assert_eq!(doc["status"], 500);
         assert!(!doc["detail"].as_str().unwrap().contains("secret"));
     }
 
     #[test]
     fn a_rejected_sale_is_the_problem_it_always_was() {
-        let doc =
-            AppError::from(SaleRejected::InsufficientStock { product_id: 3, available: 2, requested: 5 }).problem();
+        let doc = AppError::from(SaleRejected::InsufficientStock { product_id: 3, available: 2, requested: 5 })
+            .problem_json();
         assert_eq!(doc["type"], "/problems/insufficient-stock");
         assert_eq!(doc["title"], INSUFFICIENT_STOCK);
         assert_eq!(doc["detail"], "product 3 has 2 in stock; 5 requested");
         assert_eq!((doc["status"].as_u64(), doc["available"].as_i64()), (Some(422), Some(2)));
-        let doc = AppError::from(SaleRejected::ProductInactive { product_id: 3 }).problem();
+        let doc = AppError::from(SaleRejected::ProductInactive { product_id: 3 }).problem_json();
         assert_eq!(
             (doc["type"].as_str(), doc["detail"].as_str()),
             (Some("/problems/product-inactive"), Some("product 3 is inactive and cannot be sold"))
@@ -334,7 +407,7 @@ mod tests {
             units_sold: 3,
             requested: 2,
         }))
-        .problem();
+        .problem_json();
         assert_eq!(doc["detail"], "sale S has 1 of 3 units left to return; 2 requested");
         assert_eq!((doc["type"].as_str(), doc["returnable"].as_i64()), (Some("/problems/not-returnable"), Some(1)));
     }
@@ -342,7 +415,7 @@ mod tests {
     #[test]
     fn store_outcomes_keep_their_statuses_and_words() {
         let problem = |e: StoreError| {
-            let doc = AppError::from(e).problem();
+            let doc = AppError::from(e).problem_json();
             (doc["status"].as_u64().unwrap_or_default(), doc["detail"].as_str().unwrap_or_default().to_owned())
         };
         assert_eq!(problem(StoreError::NotFound(Missing::Product(9))), (404, "no product with id 9".to_owned()));
@@ -380,12 +453,31 @@ mod tests {
     #[test]
     fn rule_problem_carries_extensions() {
         let mut err = AppError::rule(INSUFFICIENT_STOCK, "only 3 left");
-        if let AppError::Rule { extensions, .. } = &mut err {
-            extensions.insert("available".into(), 3.into());
+        if let AppError::Rule { members, .. } = &mut err {
+            members.available = Some(3);
         }
-        let doc = err.problem();
+        let doc = err.problem_json();
         assert_eq!(doc["available"], 3);
         assert_eq!(doc["type"], "/problems/insufficient-stock");
         assert_eq!(doc["status"], 422);
+    }
+
+    #[test]
+    fn a_problem_serializes_to_the_contract_document() {
+        let doc = serde_json::to_string(&AppError::bad_field("id", "must be a positive integer").problem()).unwrap();
+        assert_eq!(
+            doc,
+            r#"{"type":"/problems/bad-request","title":"Malformed request","status":400,"detail":"id: must be a positive integer","errors":[{"field":"id","message":"must be a positive integer"}]}"#
+        );
+        let doc = serde_json::to_string(&AppError::NotFound("no product with id 9".into()).problem()).unwrap();
+        assert_eq!(
+            doc,
+            r#"{"type":"/problems/not-found","title":"Not found","status":404,"detail":"no product with id 9"}"#
+        );
+        let doc = serde_json::to_string(
+            &AppError::from(InvalidPeriod { parameter: "at", grain: crate::domain::aggregate::Grain::Month }).problem(),
+        )
+        .unwrap();
+        assert!(doc.contains(r#""detail":"at: must be a month written like 2023-10""#), "{doc}");
     }
 }

@@ -14,11 +14,10 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::domain::LedgerReason;
-use crate::error::FieldError;
+use crate::error::{FieldError, Problem};
 use crate::money::Money;
 use crate::wire::{CategoryName, MoneyInput, TimeBound};
 
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The first part of the document: title, description, security, shared components. Each
 /// function's routes add their paths to it.
@@ -113,28 +112,6 @@ pub fn document(parts: impl IntoIterator<Item = utoipa::openapi::OpenApi>) -> ut
 }
 
 // ---- shared shapes --------------------------------------------------------------------------
-
-/// An RFC 9457 problem document.
-#[derive(serde::Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "/problems/validation-error",
-    "title": "Invalid request fields",
-    "status": 422,
-    "detail": "price: must have at most 2 decimal places",
-    "errors": [{"field": "price", "message": "must have at most 2 decimal places"}]
-}))]
-pub struct Problem {
-    /// A URI reference naming the kind of problem, such as `/problems/out-of-stock`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Each field that was rejected, for validation problems.
-    pub errors: Option<Vec<FieldError>>,
-    /// Stock available, on an `insufficient-stock` problem.
-    pub available: Option<i64>,
-}
 
 /// Declares the reusable problem responses: each a problem+json body with a description.
 macro_rules! problem_responses {

@@ -19,9 +19,13 @@ use axum::http::request::Parts;
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
 
-use crate::domain::catalogue::{CATEGORY_NAME_PATTERN, is_valid_category_name};
+use crate::domain::analytics::CalendarDate;
+use crate::domain::catalogue::{CATEGORY_NAME_PATTERN, InvalidCategoryName, ProductId, is_valid_category_name};
+use crate::domain::returns::SaleId;
 use crate::error::{AppError, FieldError};
 use crate::money::Money;
 
@@ -311,6 +315,107 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ValidQuery<T> 
     }
 }
 
+/// The value of a path parameter (`/products/{id}`) read into its domain type `T` once, by the
+/// domain's own parser: a segment it rejects is a 400 naming the parameter, with the parser's
+/// words. The same `T` documents the parameter (`params(ValidPath<T>)`), through [`PathValue`].
+pub struct ValidPath<T>(pub T);
+
+/// A domain type that a path segment holds: the parameter's name in the routes and how the
+/// OpenAPI document describes it; parsing is the type's `FromStr`, whose error says what is wrong.
+pub trait PathValue: std::str::FromStr<Err: std::fmt::Display> + utoipa::PartialSchema {
+    /// The parameter's name in the route: `id` in `/products/{id}`.
+    const NAME: &'static str;
+    /// A value the document shows.
+    fn example() -> serde_json::Value;
+    /// What the parameter is, when the schema alone does not say it.
+    const DESCRIPTION: Option<&'static str> = None;
+}
+
+impl<T: PathValue> ValidPath<T> {
+    pub fn parse(segment: &str) -> Result<T, AppError> {
+        segment.parse::<T>().map_err(|e| AppError::bad_field(T::NAME, e.to_string()))
+    }
+}
+
+impl<S: Send + Sync, T: PathValue> FromRequestParts<S> for ValidPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        // A segment that is not UTF-8 once percent-decoded cannot be any value.
+        let axum::extract::Path(segment) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::bad_request("malformed path value"))?;
+        ValidPath::<T>::parse(&segment).map(ValidPath)
+    }
+}
+
+impl<T: PathValue> utoipa::IntoParams for ValidPath<T> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name(T::NAME)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(T::DESCRIPTION)
+                .schema(Some(T::schema()))
+                .example(Some(T::example()))
+                .build(),
+        ]
+    }
+}
+
+impl PathValue for ProductId {
+    const NAME: &'static str = "id";
+    fn example() -> serde_json::Value {
+        1.into()
+    }
+}
+
+impl utoipa::PartialSchema for ProductId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .into()
+    }
+}
+
+impl PathValue for CategoryName {
+    const NAME: &'static str = "name";
+    fn example() -> serde_json::Value {
+        "electronics".into()
+    }
+}
+
+impl PathValue for SaleId {
+    const NAME: &'static str = "id";
+    fn example() -> serde_json::Value {
+        "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8".into()
+    }
+    const DESCRIPTION: Option<&'static str> = Some("A sale id (a ULID).");
+}
+
+impl utoipa::PartialSchema for SaleId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9A-Z]{26}$")).into()
+    }
+}
+
+impl PathValue for CalendarDate {
+    const NAME: &'static str = "date";
+    fn example() -> serde_json::Value {
+        "2022-10-08".into()
+    }
+    const DESCRIPTION: Option<&'static str> = Some("`YYYY-MM-DD`");
+}
+
+impl utoipa::PartialSchema for CalendarDate {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))).into()
+    }
+}
+
 /// A query parameter's value: text, read as a string, a whole number or a boolean as its field
 /// asks.
 struct QueryMember<'de>(&'de str);
@@ -572,14 +677,17 @@ pub(crate) fn whole_json_number(raw: &str) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryName(pub String);
 
+impl std::str::FromStr for CategoryName {
+    type Err = InvalidCategoryName;
+
+    fn from_str(text: &str) -> Result<Self, InvalidCategoryName> {
+        if is_valid_category_name(text) { Ok(CategoryName(text.to_owned())) } else { Err(InvalidCategoryName) }
+    }
+}
+
 impl<'de> Deserialize<'de> for CategoryName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = Text::deserialize(deserializer)?.0;
-        if is_valid_category_name(&text) {
-            Ok(CategoryName(text))
-        } else {
-            Err(de::Error::custom(format!("must match {CATEGORY_NAME_PATTERN}")))
-        }
+        Text::deserialize(deserializer)?.0.parse().map_err(de::Error::custom)
     }
 }
 

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shared::app::catalogue::{StockChanged, change_stock};
-use shared::domain::{Category, LedgerEntry, Product, ProductStatus, parse_category_path, parse_product_id};
+use shared::domain::{Category, LedgerEntry, Product, ProductId, ProductStatus};
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, created, ok};
+use shared::http::{AppState, created, ok};
 use shared::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
 use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
-use shared::wire::{CategoryName, PageParams, ValidJson, ValidQuery, page_limit};
+use shared::wire::{CategoryName, PageParams, ValidJson, ValidPath, ValidQuery, page_limit};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -107,18 +107,20 @@ async fn list_categories(
 /// One category.
 #[utoipa::path(
     get, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "electronics")),
+    params(ValidPath<CategoryName>),
     responses((status = 200, body = Category), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
-async fn get_category(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AppError> {
-    let name = parse_category_path(&name)?;
+async fn get_category(
+    State(state): State<AppState>,
+    ValidPath(CategoryName(name)): ValidPath<CategoryName>,
+) -> Result<Response, AppError> {
     Ok(ok(&state.store.get_category(&name).await?))
 }
 
 /// Changes a category's description.
 #[utoipa::path(
     patch, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "electronics")),
+    params(ValidPath<CategoryName>),
     request_body = CategoryPatchBody,
     responses(
         (status = 200, body = Category),
@@ -129,10 +131,9 @@ async fn get_category(State(state): State<AppState>, PathParam(name): PathParam)
 )]
 async fn patch_category(
     State(state): State<AppState>,
-    PathParam(name): PathParam,
+    ValidPath(CategoryName(name)): ValidPath<CategoryName>,
     body: ValidJson<CategoryPatchBody>,
 ) -> Result<Response, AppError> {
-    let name = parse_category_path(&name)?;
     let description = body.into_domain(())?;
     Ok(ok(&state.store.update_category(&name, description).await?))
 }
@@ -140,7 +141,7 @@ async fn patch_category(
 /// Deletes a category no product uses.
 #[utoipa::path(
     delete, path = "/categories/{name}", tag = "categories",
-    params(("name" = String, Path, pattern = "^[a-z0-9][a-z0-9_-]{0,39}$", example = "personal_care")),
+    params(ValidPath<CategoryName>),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, response = BadRequest),
@@ -148,8 +149,10 @@ async fn patch_category(
         (status = 409, response = Conflict),
     )
 )]
-async fn delete_category(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AppError> {
-    let name = parse_category_path(&name)?;
+async fn delete_category(
+    State(state): State<AppState>,
+    ValidPath(CategoryName(name)): ValidPath<CategoryName>,
+) -> Result<Response, AppError> {
     state.store.delete_category(&name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -192,11 +195,13 @@ async fn list_products(
 /// One product.
 #[utoipa::path(
     get, path = "/products/{id}", tag = "products",
-    params(("id" = i64, Path, minimum = 1, example = 1)),
+    params(ValidPath<ProductId>),
     responses((status = 200, body = Product), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
-async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) -> Result<Response, AppError> {
-    let id = parse_product_id(&id)?;
+async fn get_product(
+    State(state): State<AppState>,
+    ValidPath(ProductId(id)): ValidPath<ProductId>,
+) -> Result<Response, AppError> {
     Ok(ok(&state.store.get_product(id).await?))
 }
 
@@ -204,7 +209,7 @@ async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) ->
 /// same transaction.
 #[utoipa::path(
     patch, path = "/products/{id}", tag = "products",
-    params(("id" = i64, Path, minimum = 1, example = 1)),
+    params(ValidPath<ProductId>),
     request_body = ProductPatchBody,
     responses(
         (status = 200, body = Product),
@@ -216,10 +221,9 @@ async fn get_product(State(state): State<AppState>, PathParam(id): PathParam) ->
 )]
 async fn patch_product(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
+    ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<ProductPatchBody>,
 ) -> Result<Response, AppError> {
-    let id = parse_product_id(&id)?;
     let patch = body.into_domain(())?;
     Ok(ok(&state.store.update_product(id, &patch, time::now()).await?))
 }
@@ -229,7 +233,7 @@ async fn patch_product(
 /// does): 200 with the entry that brought the stock there.
 #[utoipa::path(
     post, path = "/products/{id}/inventory", tag = "inventory",
-    params(("id" = i64, Path, minimum = 1, example = 1)),
+    params(ValidPath<ProductId>),
     request_body = StockChangeBody,
     responses(
         (status = 201, description = "The ledger entry written", body = LedgerEntry),
@@ -242,10 +246,9 @@ async fn patch_product(
 )]
 async fn change_inventory(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
+    ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<StockChangeBody>,
 ) -> Result<Response, AppError> {
-    let id = parse_product_id(&id)?;
     let change = body.into_domain(())?;
     Ok(match change_stock(&state.store, id, &change, time::now()).await? {
         StockChanged::Written(entry) => created(&entry),
@@ -256,7 +259,7 @@ async fn change_inventory(
 /// A product's stock ledger, newest first.
 #[utoipa::path(
     get, path = "/products/{id}/inventory", tag = "inventory",
-    params(("id" = i64, Path, minimum = 1, example = 1), PageParams),
+    params(ValidPath<ProductId>, PageParams),
     responses(
         (status = 200, description = "A page of ledger entries", body = Page<LedgerEntry>),
         (status = 400, response = BadRequest),
@@ -265,10 +268,9 @@ async fn change_inventory(
 )]
 async fn list_inventory(
     State(state): State<AppState>,
-    PathParam(id): PathParam,
+    ValidPath(ProductId(id)): ValidPath<ProductId>,
     ValidQuery(page): ValidQuery<PageParams>,
 ) -> Result<Response, AppError> {
-    let id = parse_product_id(&id)?;
     Ok(ok(&state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?))
 }
 

@@ -14,12 +14,12 @@ use lambda_http::tower::ServiceExt;
 use lambda_http::{Adapter, LambdaEvent};
 use serde_json::{Value, json};
 pub use shared::app::reports::build_daily_report;
-use shared::domain::aggregate::{Bucket, Grain};
+use shared::domain::analytics::CalendarDate;
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, ok};
+use shared::http::{AppState, ok};
 use shared::openapi::{BadRequest, DailyReport, NotFound};
 use shared::store::catalogue::Page;
-use shared::wire::{PageParams, ValidQuery};
+use shared::wire::{PageParams, ValidPath, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,16 +50,17 @@ async fn list_reports(
 /// The report of one store-timezone day.
 #[utoipa::path(
     get, path = "/reports/daily/{date}", tag = "reports",
-    params(("date" = String, Path, format = Date, example = "2022-10-08", description = "`YYYY-MM-DD`")),
+    params(ValidPath<CalendarDate>),
     responses(
         (status = 200, body = DailyReport),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
-async fn get_report(State(state): State<AppState>, PathParam(date): PathParam) -> Result<Response, AppError> {
-    let date =
-        parse_date(&date).ok_or_else(|| AppError::bad_field("date", "must be a date written like 2023-10-08"))?;
+async fn get_report(
+    State(state): State<AppState>,
+    ValidPath(CalendarDate(date)): ValidPath<CalendarDate>,
+) -> Result<Response, AppError> {
     Ok(ok(&state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?))
 }
 
@@ -101,7 +102,7 @@ pub async fn handle_event(
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    Bucket::parse(Grain::Day, text)?.start().map(|t| t.date())
+    text.parse::<CalendarDate>().ok().map(|date| date.0)
 }
 
 /// The store-timezone day before the one containing `now`: what the schedule reports on.

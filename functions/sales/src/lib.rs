@@ -10,9 +10,9 @@ use shared::app::analytics::{self, History, SummaryQuery};
 use shared::app::sales::{record_return_once, record_sale_once};
 use shared::domain::aggregate::Grain;
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
-use shared::domain::{ReturnView as Return, SaleView as Sale, is_sale_id, parse_product_id};
+use shared::domain::{ReturnView as Return, SaleId, SaleView as Sale, parse_product_id};
 use shared::error::AppError;
-use shared::http::{AppState, PathParam, ok};
+use shared::http::{AppState, ok};
 use shared::openapi::{BadRequest, Comparison, Conflict, Ranking, SaleWithReturns, Unprocessable};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric as RankMetric;
@@ -20,7 +20,7 @@ use shared::store::idempotency::{IdempotencyKey, StoredResponse};
 use shared::store::sales::SalesFilter;
 use shared::store::{Missing, StoreError};
 use shared::time;
-use shared::wire::{CategoryName, TimeBound, ValidJson, ValidQuery, page_limit};
+use shared::wire::{CategoryName, TimeBound, ValidJson, ValidPath, ValidQuery, page_limit};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -388,25 +388,10 @@ async fn top(State(state): State<AppState>, ValidQuery(q): ValidQuery<TopParams>
     })))
 }
 
-/// A sale path value: 400 unless it can be a sale id.
-fn sale_id(PathParam(id): PathParam) -> Result<String, AppError> {
-    if is_sale_id(&id) { Ok(id) } else { Err(AppError::bad_field("id", "must be a sale id (26 characters, 0-9 A-Z)")) }
-}
-
-/// The sale id of a path.
-#[derive(serde::Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // documentation only
-struct SaleIdParam {
-    /// A sale id (a ULID).
-    #[param(pattern = "^[0-9A-Z]{26}$", example = "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8")]
-    id: String,
-}
-
 /// A sale by id, with the units returned so far.
 #[utoipa::path(
     get, path = "/sales/{id}", tag = "sales",
-    params(SaleIdParam, TimeZoneParam),
+    params(ValidPath<SaleId>, TimeZoneParam),
     responses(
         (status = 200, body = SaleWithReturns),
         (status = 400, response = BadRequest),
@@ -415,10 +400,9 @@ struct SaleIdParam {
 )]
 async fn get_sale(
     State(state): State<AppState>,
-    path: PathParam,
+    ValidPath(SaleId(id)): ValidPath<SaleId>,
     ValidQuery(q): ValidQuery<TimeZoneParam>,
 ) -> Result<Response, AppError> {
-    let id = sale_id(path)?;
     let tz = time_zone(q.tz.as_deref())?;
     let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
     Ok(ok(&found.to_json(tz)))
@@ -462,7 +446,7 @@ fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
 #[utoipa::path(
     post, path = "/sales/{id}/returns", tag = "sales",
     params(
-        SaleIdParam,
+        ValidPath<SaleId>,
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
          description = "Retries with the same key and body return the first response and record nothing new"),
     ),
@@ -477,11 +461,10 @@ fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
 )]
 async fn record_return(
     State(state): State<AppState>,
-    path: PathParam,
+    ValidPath(SaleId(id)): ValidPath<SaleId>,
     headers: HeaderMap,
     body: ValidJson<NewReturnBody>,
 ) -> Result<Response, AppError> {
-    let id = sale_id(path)?;
     let key = idempotency_key(&headers)?;
     let fingerprint = body.fingerprint().to_owned();
     let now = time::now();
@@ -494,7 +477,7 @@ async fn record_return(
 /// A sale's returns, newest first.
 #[utoipa::path(
     get, path = "/sales/{id}/returns", tag = "sales",
-    params(SaleIdParam, ReturnsQuery),
+    params(ValidPath<SaleId>, ReturnsQuery),
     responses(
         (status = 200, description = "A page of returns", body = Page<Return>),
         (status = 400, response = BadRequest),
@@ -503,10 +486,9 @@ async fn record_return(
 )]
 async fn list_returns(
     State(state): State<AppState>,
-    path: PathParam,
+    ValidPath(SaleId(id)): ValidPath<SaleId>,
     ValidQuery(q): ValidQuery<ReturnsQuery>,
 ) -> Result<Response, AppError> {
-    let id = sale_id(path)?;
     let tz = time_zone(q.tz.as_deref())?;
     let limit = page_limit(q.limit, 50)?;
     let page = state.store.list_returns(&id, limit, q.cursor.as_deref()).await?;

@@ -1,11 +1,11 @@
 //! The dashboard's questions (summary, compare, top) and their answers. Pure: parsing and
 //! shaping; the reads are in `app::analytics`.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::aggregate::{Board, Bucket, Grain, Totals};
-use crate::error::AppError;
 use crate::money::Money;
 use crate::time;
 
@@ -161,26 +161,62 @@ pub fn compare_row(key: Option<(&str, Value)>, current: &Totals, previous: &Tota
     Value::Object(row)
 }
 
+/// A `period` of compare or top that is not `day`, `month` or `year`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be day, month or year")]
+pub struct InvalidPeriodGrain {
+    /// The parameter that held it.
+    pub parameter: &'static str,
+}
+
+/// A period value that is not one of its grain (`2023`, `2023-10`, `2023-10-08`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a {} written like {}", .grain.name(), example_period(*.grain))]
+pub struct InvalidPeriod {
+    /// The parameter that held it.
+    pub parameter: &'static str,
+    pub grain: Grain,
+}
+
+fn example_period(grain: Grain) -> &'static str {
+    match grain {
+        Grain::Year => "2023",
+        Grain::Month => "2023-10",
+        _ => "2023-10-08",
+    }
+}
+
 /// `period` of compare and top: `day`, `month` or `year`.
-pub fn parse_period_grain(name: &str, text: &str) -> Result<Grain, AppError> {
+pub fn parse_period_grain(parameter: &'static str, text: &str) -> Result<Grain, InvalidPeriodGrain> {
     match text {
         "day" => Ok(Grain::Day),
         "month" => Ok(Grain::Month),
         "year" => Ok(Grain::Year),
-        _ => Err(AppError::bad_field(name, "must be day, month or year")),
+        _ => Err(InvalidPeriodGrain { parameter }),
     }
 }
 
 /// A period value (`2023`, `2023-10`, `2023-10-08`) of a grain.
-pub fn parse_period(name: &str, grain: Grain, text: &str) -> Result<Bucket, AppError> {
-    Bucket::parse(grain, text).ok_or_else(|| {
-        let example = match grain {
-            Grain::Year => "2023",
-            Grain::Month => "2023-10",
-            _ => "2023-10-08",
-        };
-        AppError::bad_field(name, format!("must be a {} written like {example}", grain.name()))
-    })
+pub fn parse_period(parameter: &'static str, grain: Grain, text: &str) -> Result<Bucket, InvalidPeriod> {
+    Bucket::parse(grain, text).ok_or(InvalidPeriod { parameter, grain })
+}
+
+/// A calendar date written `YYYY-MM-DD` (a daily report's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarDate(pub NaiveDate);
+
+/// A text that is not a date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a date written like 2023-10-08")]
+pub struct InvalidDate;
+
+impl std::str::FromStr for CalendarDate {
+    type Err = InvalidDate;
+
+    /// Exactly `YYYY-MM-DD` of a date that exists (no `2023-2-3`, no `2023-02-30`).
+    fn from_str(text: &str) -> Result<Self, InvalidDate> {
+        Bucket::parse(Grain::Day, text).and_then(|day| day.start()).map(|t| CalendarDate(t.date())).ok_or(InvalidDate)
+    }
 }
 
 #[cfg(test)]

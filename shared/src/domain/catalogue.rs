@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::{AppError, FieldError};
+use crate::error::FieldError;
 use crate::money::Money;
 use crate::time::serialize_utc;
 
@@ -26,21 +26,35 @@ pub fn is_valid_category_name(name: &str) -> bool {
         && bytes[1..].iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-')
 }
 
-/// A category name from a path segment: one that cannot exist is a malformed path value.
-pub fn parse_category_path(name: &str) -> Result<String, AppError> {
-    if is_valid_category_name(name) {
-        Ok(name.to_owned())
-    } else {
-        Err(AppError::bad_field("name", "must match ^[a-z0-9][a-z0-9_-]{0,39}$"))
+/// A text that cannot be a category name (it does not match `CATEGORY_NAME_PATTERN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must match ^[a-z0-9][a-z0-9_-]{{0,39}}$")]
+pub struct InvalidCategoryName;
+
+/// A product's id: a positive integer, allocated 1, 2, 3, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProductId(pub i64);
+
+/// A text that is not a product id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a positive integer")]
+pub struct InvalidProductId;
+
+impl std::str::FromStr for ProductId {
+    type Err = InvalidProductId;
+
+    /// Decimal digits of a positive integer (no sign: `+1` is not an id as the API writes them).
+    fn from_str(text: &str) -> Result<Self, InvalidProductId> {
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 && !text.starts_with('+') => Ok(ProductId(id)),
+            _ => Err(InvalidProductId),
+        }
     }
 }
 
-/// A product id from a path segment: a positive integer.
-pub fn parse_product_id(text: &str) -> Result<i64, AppError> {
-    match text.parse::<i64>() {
-        Ok(id) if id > 0 && !text.starts_with('+') => Ok(id),
-        _ => Err(AppError::bad_field("id", "must be a positive integer")),
-    }
+/// A product id written as text (a path segment or a query parameter).
+pub fn parse_product_id(text: &str) -> Result<i64, InvalidProductId> {
+    text.parse::<ProductId>().map(|id| id.0)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -165,6 +165,23 @@ pub fn is_sale_id(text: &str) -> bool {
     text.len() == 26 && text.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
+/// A sale's id: a ULID as the API writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleId(pub String);
+
+/// A text that cannot be a sale id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be a sale id (26 characters, 0-9 A-Z)")]
+pub struct InvalidSaleId;
+
+impl std::str::FromStr for SaleId {
+    type Err = InvalidSaleId;
+
+    fn from_str(text: &str) -> Result<Self, InvalidSaleId> {
+        if is_sale_id(text) { Ok(SaleId(text.to_owned())) } else { Err(InvalidSaleId) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
