@@ -230,8 +230,8 @@ async fn summary_versus_raw(n: usize) {
         .rows
         .iter()
         .map(|r| {
-            let revenue = Money::parse(r["total_revenue"].as_str().unwrap()).unwrap().minor();
-            ((r["category_name"].as_str().unwrap().to_owned(), r["period"].as_str().unwrap().to_owned()), revenue)
+            let revenue = r.totals.revenue_minor;
+            ((r.category_name.clone().unwrap(), r.period.clone().unwrap()), revenue)
         })
         .collect();
     assert_eq!(from_counters, raw, "counters and raw sales agree");

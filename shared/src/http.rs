@@ -83,10 +83,18 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     path = "/health",
     tag = "service",
     security(()),
-    responses((status = 200, description = "Up", body = serde_json::Value, example = json!({"status": "ok"})))
+    responses((status = 200, description = "Up", body = Health))
 )]
-pub async fn health() -> Response {
-    ok(&serde_json::json!({ "status": "ok" }))
+pub async fn health() -> axum::Json<Health> {
+    axum::Json(Health { status: "ok" })
+}
+
+/// `GET /health`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
 }
 
 /// Completes a router made of one or more functions' routes: the health check, problem+json

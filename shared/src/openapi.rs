@@ -2,13 +2,13 @@
 //!
 //! Operations are documented where they are implemented: each handler carries a
 //! `#[utoipa::path]` and is registered with `utoipa_axum::routes!`, which adds the route and its
-//! documentation together. This module holds what the handlers share: the wire shapes that have
-//! no Rust type of their own (request bodies are read member by member, see `input`; analytics
-//! responses are built as JSON), the problem document, the common error responses, the query
-//! parameters of lists, and the document's header.
+//! documentation together; each request, query, path and response type is documented by its own
+//! definition (the wire modules). This module holds what the handlers share: the common error
+//! responses (their body is `error::Problem`), the time-zone parameter's schema, and the
+//! document's header.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{Modify, OpenApi, ToResponse};
 
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -17,7 +17,6 @@ use crate::domain::LedgerReason;
 use crate::error::{FieldError, Problem};
 use crate::money::Money;
 use crate::wire::{CategoryName, MoneyInput, TimeBound};
-
 
 /// The first part of the document: title, description, security, shared components. Each
 /// function's routes add their paths to it.
@@ -139,208 +138,6 @@ problem_responses! {
     PayloadTooLarge => "Body over 64 KiB";
     /// 422: well-formed input that breaks a rule.
     Unprocessable => "Valid JSON that breaks a rule";
-}
-
-// ---- request bodies -------------------------------------------------------------------------
-
-// ---- responses without a Rust type of their own ---------------------------------------------
-
-/// A sale with the units returned so far.
-#[derive(ToSchema)]
-#[schema(example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1, "category_name": "electronics",
-    "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98", "sold_at": "2023-10-08T12:48:25Z",
-    "units_returned": 1}))]
-pub struct SaleWithReturns {
-    pub id: String,
-    pub product_id: i64,
-    pub category_name: String,
-    pub units_sold: i64,
-    pub unit_price: Money,
-    pub total_price: Money,
-    #[schema(format = DateTime)]
-    pub sold_at: String,
-    pub units_returned: i64,
-}
-
-/// Totals of a group of sales, and of the returns made in the same period.
-#[derive(ToSchema)]
-pub struct Totals {
-    pub total_units_sold: i64,
-    pub total_revenue: Money,
-    pub sales_count: i64,
-    pub total_units_returned: i64,
-    pub total_refunded: Money,
-    pub returns_count: i64,
-    /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
-}
-
-/// One row of a summary: its grouping keys and its totals.
-#[derive(ToSchema)]
-pub struct SummaryRow {
-    /// With `product` groupings.
-    pub product_id: Option<i64>,
-    /// With `category` groupings.
-    pub category_name: Option<String>,
-    /// With period groupings: `2023-10-08T13`, `2023-10-08`, `2023-10` or `2023`.
-    pub period: Option<String>,
-    pub total_units_sold: i64,
-    pub total_revenue: Money,
-    pub sales_count: i64,
-    pub total_units_returned: i64,
-    pub total_refunded: Money,
-    pub returns_count: i64,
-    /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
-    /// Null in a period with returns and no sales.
-    #[schema(required = true, format = DateTime)]
-    pub last_sold_at: Option<String>,
-}
-
-/// `GET /sales/summary`.
-#[derive(ToSchema)]
-#[schema(example = json!({
-    "group_by": "year", "from": null, "to": null, "timezone": "UTC",
-    "rows": [{"period": "2022", "total_units_sold": 19, "total_revenue": "28500.00", "sales_count": 9,
-              "total_units_returned": 1, "total_refunded": "1500.00", "returns_count": 1,
-              "net_revenue": "27000.00", "last_sold_at": "2022-12-18T11:00:00Z"}]
-}))]
-pub struct Summary {
-    /// The grouping, in its canonical spelling (`product-day` for `product_id-date`).
-    pub group_by: String,
-    /// The request's `from` as given (a date or an RFC 3339 time); null when not given.
-    #[schema(required = true)]
-    pub from: Option<String>,
-    /// The request's `to` as given; null when not given.
-    #[schema(required = true)]
-    pub to: Option<String>,
-    pub timezone: String,
-    pub rows: Vec<SummaryRow>,
-}
-
-/// One row of a comparison.
-#[derive(ToSchema)]
-pub struct CompareRow {
-    /// With `by=product`.
-    pub product_id: Option<i64>,
-    /// With `by=category`.
-    pub category_name: Option<String>,
-    pub current: Totals,
-    pub previous: Totals,
-    /// Current minus previous.
-    pub change: Totals,
-    /// (current - previous) / previous revenue, in percent with one decimal; null when the
-    /// previous revenue is 0.
-    #[schema(required = true)]
-    pub revenue_change_pct: Option<f64>,
-}
-
-/// `GET /sales/compare`.
-#[derive(ToSchema)]
-pub struct Comparison {
-    pub period: String,
-    pub current: String,
-    pub previous: String,
-    pub by: String,
-    pub rows: Vec<CompareRow>,
-}
-
-/// One row of a ranking.
-#[derive(ToSchema)]
-pub struct TopRow {
-    #[schema(minimum = 1)]
-    pub rank: i64,
-    /// With `by=product`.
-    pub product_id: Option<i64>,
-    /// With `by=category`.
-    pub category_name: Option<String>,
-    pub total_units_sold: i64,
-    pub total_revenue: Money,
-    pub sales_count: i64,
-    pub total_units_returned: i64,
-    pub total_refunded: Money,
-    pub returns_count: i64,
-    /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
-}
-
-/// `GET /sales/top`.
-#[derive(ToSchema)]
-pub struct Ranking {
-    pub by: String,
-    pub period: String,
-    pub at: String,
-    pub metric: String,
-    pub rows: Vec<TopRow>,
-}
-
-/// A product in a report's low-stock list.
-#[derive(ToSchema)]
-pub struct LowStockLine {
-    pub id: i64,
-    pub name: String,
-    pub category_name: String,
-    pub current_inventory: i64,
-    pub low_stock_alert_threshold: i64,
-}
-
-/// A day's totals against another day's.
-#[derive(ToSchema)]
-pub struct DayComparison {
-    pub previous_date: String,
-    pub current: Totals,
-    pub previous: Totals,
-    pub change: Totals,
-    #[schema(required = true)]
-    pub revenue_change_pct: Option<f64>,
-}
-
-/// Totals of one category.
-#[derive(ToSchema)]
-pub struct CategoryTotals {
-    pub category_name: String,
-    pub total_units_sold: i64,
-    pub total_revenue: Money,
-    pub sales_count: i64,
-    pub total_units_returned: i64,
-    pub total_refunded: Money,
-    pub returns_count: i64,
-    /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
-}
-
-/// The day's totals.
-#[derive(ToSchema)]
-pub struct DayTotals {
-    pub total_units_sold: i64,
-    pub total_revenue: Money,
-    pub sales_count: i64,
-    pub total_units_returned: i64,
-    pub total_refunded: Money,
-    pub returns_count: i64,
-    /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
-    /// Null in a period with returns and no sales.
-    #[schema(required = true, format = DateTime)]
-    pub last_sold_at: Option<String>,
-}
-
-/// The report of one store-timezone day.
-#[derive(ToSchema)]
-pub struct DailyReport {
-    /// `2023-10-08`.
-    #[schema(format = Date)]
-    pub date: String,
-    pub timezone: String,
-    #[schema(format = DateTime)]
-    pub generated_at: String,
-    pub totals: DayTotals,
-    pub by_category: Vec<CategoryTotals>,
-    /// The 5 best products of the day by revenue.
-    pub top_products: Vec<TopRow>,
-    pub low_stock: Vec<LowStockLine>,
-    pub change_vs_previous_day: DayComparison,
-    pub change_vs_same_weekday_last_week: DayComparison,
 }
 
 // ---- query parameters -----------------------------------------------------------------------

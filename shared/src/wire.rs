@@ -11,6 +11,8 @@
 //! A query string is read the same way into its query type (`ValidQuery`), a 400 naming the
 //! first parameter that cannot be read.
 
+pub mod analytics;
+
 use std::cell::Cell;
 use std::collections::BTreeMap;
 

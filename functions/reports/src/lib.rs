@@ -13,15 +13,20 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt;
 use lambda_http::{Adapter, LambdaEvent};
 use serde_json::{Value, json};
-pub use shared::app::reports::build_daily_report;
+use shared::app;
 use shared::domain::analytics::CalendarDate;
 use shared::error::AppError;
 use shared::http::{AppState, ok};
-use shared::openapi::{BadRequest, DailyReport, NotFound};
+use shared::openapi::{BadRequest, NotFound};
+use shared::store::Store;
 use shared::store::catalogue::Page;
 use shared::wire::{PageParams, ValidPath, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+pub mod wire;
+
+use wire::DailyReportView;
 
 /// The report routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
@@ -38,7 +43,7 @@ pub fn router(state: AppState) -> Router {
 #[utoipa::path(
     get, path = "/reports/daily", tag = "reports",
     params(PageParams),
-    responses((status = 200, description = "A page of reports", body = Page<DailyReport>), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of reports", body = Page<DailyReportView>), (status = 400, response = BadRequest))
 )]
 async fn list_reports(
     State(state): State<AppState>,
@@ -52,7 +57,7 @@ async fn list_reports(
     get, path = "/reports/daily/{date}", tag = "reports",
     params(ValidPath<CalendarDate>),
     responses(
-        (status = 200, body = DailyReport),
+        (status = 200, body = DailyReportView),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
@@ -62,6 +67,21 @@ async fn get_report(
     ValidPath(CalendarDate(date)): ValidPath<CalendarDate>,
 ) -> Result<Response, AppError> {
     Ok(ok(&state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?))
+}
+
+/// Builds the report of `date` from the counters, renders it and stores it (replacing any report
+/// of that date); returns the document as stored, which `GET /reports/daily/{date}` serves.
+pub async fn build_daily_report(
+    store: &Store,
+    tz: Tz,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Value, app::Error> {
+    let figures = app::reports::daily_report(store, date).await?;
+    let document = serde_json::to_value(DailyReportView::new(&figures, tz, now))
+        .map_err(|e| app::Error::Render(format!("daily report: {e}")))?;
+    store.put_daily_report(&figures.date, &document).await?;
+    Ok(document)
 }
 
 /// Whether a Lambda event is the daily schedule's (EventBridge Scheduler or an events rule)

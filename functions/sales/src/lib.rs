@@ -1,6 +1,7 @@
 //! The sales API: recording sales exactly once and listing them.
 //! Handlers are thin: read the request, call the store, shape the response.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +14,7 @@ use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_g
 use shared::domain::{ReturnView as Return, SaleId, SaleView as Sale, parse_product_id};
 use shared::error::AppError;
 use shared::http::{AppState, ok};
-use shared::openapi::{BadRequest, Comparison, Conflict, Ranking, SaleWithReturns, Unprocessable};
+use shared::openapi::{BadRequest, Conflict, Unprocessable};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric as RankMetric;
 use shared::store::idempotency::{IdempotencyKey, StoredResponse};
@@ -27,7 +28,7 @@ use utoipa_axum::routes;
 
 pub mod wire;
 
-use wire::{NewReturnBody, NewSaleBody, SaleClock};
+use wire::{ComparisonView, NewReturnBody, NewSaleBody, RankingView, SaleClock, SaleWithReturnsView, SummaryView};
 
 /// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
@@ -144,7 +145,7 @@ async fn list_sales(
     let filter = SalesFilter { product_id, category_name: q.category_name.map(|c| c.0), from, to };
     if let Some(has_returns) = q.has_returns {
         let page = state.store.list_sales_by_returns(&filter, has_returns, limit, q.cursor.as_deref()).await?;
-        let views: Vec<_> = page.items.iter().map(|s| s.to_json(tz)).collect();
+        let views: Vec<_> = page.items.iter().map(|s| SaleWithReturnsView::new(s, tz)).collect();
         return Ok(ok(&Page { items: views, next_cursor: page.next_cursor }));
     }
     let page = state.store.list_sales(&filter, limit, q.cursor.as_deref()).await?;
@@ -208,12 +209,12 @@ struct SummaryParams {
 #[utoipa::path(
     get, path = "/sales/summary", tag = "analytics",
     params(SummaryParams),
-    responses((status = 200, body = shared::openapi::Summary), (status = 400, response = BadRequest))
+    responses((status = 200, body = SummaryView), (status = 400, response = BadRequest))
 )]
 async fn summary(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<SummaryParams>,
-) -> Result<Response, AppError> {
+) -> Result<Json<SummaryView>, AppError> {
     let tz = state.config.store_timezone;
     let group_by = match q.group_by.as_deref() {
         None => GroupBy { kind: None, period: None },
@@ -236,7 +237,7 @@ async fn summary(
     let (from_text, to_text) = (q.from.map(|b| b.0), q.to.map(|b| b.0));
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
     let history = History::new(state.config.store_opened, time::now(), tz);
-    Ok(ok(&analytics::summary(&state.store, &query, tz, history).await?))
+    Ok(Json(SummaryView::from(&analytics::summary(&state.store, &query, tz, history).await?)))
 }
 
 /// A required parameter's value.
@@ -316,29 +317,18 @@ enum Metric {
 #[utoipa::path(
     get, path = "/sales/compare", tag = "analytics",
     params(CompareParams),
-    responses((status = 200, body = Comparison), (status = 400, response = BadRequest))
+    responses((status = 200, body = ComparisonView), (status = 400, response = BadRequest))
 )]
 async fn compare(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<CompareParams>,
-) -> Result<Response, AppError> {
+) -> Result<Json<ComparisonView>, AppError> {
     let grain = parse_period_grain("period", &required("period", q.period)?)?;
     let current = parse_period("current", grain, &required("current", q.current)?)?;
     let previous = parse_period("previous", grain, &required("previous", q.previous)?)?;
     let by = group_kind("by", q.by, true)?;
     let rows = analytics::compare(&state.store, &current, &previous, by).await?;
-    let by_name = match by {
-        None => "total",
-        Some(GroupKind::Category) => "category",
-        Some(GroupKind::Product) => "product",
-    };
-    Ok(ok(&serde_json::json!({
-        "period": grain.name(),
-        "current": current.period,
-        "previous": previous.period,
-        "by": by_name,
-        "rows": rows,
-    })))
+    Ok(Json(ComparisonView::new(&current, &previous, by, &rows)))
 }
 
 /// Query of a ranking.
@@ -364,9 +354,12 @@ struct TopParams {
 #[utoipa::path(
     get, path = "/sales/top", tag = "analytics",
     params(TopParams),
-    responses((status = 200, body = Ranking), (status = 400, response = BadRequest))
+    responses((status = 200, body = RankingView), (status = 400, response = BadRequest))
 )]
-async fn top(State(state): State<AppState>, ValidQuery(q): ValidQuery<TopParams>) -> Result<Response, AppError> {
+async fn top(
+    State(state): State<AppState>,
+    ValidQuery(q): ValidQuery<TopParams>,
+) -> Result<Json<RankingView>, AppError> {
     let Some(kind) = group_kind("by", Some(required("by", q.by)?), false)? else {
         return Err(AppError::bad_field("by", "must be product or category"));
     };
@@ -379,13 +372,7 @@ async fn top(State(state): State<AppState>, ValidQuery(q): ValidQuery<TopParams>
     };
     let limit = page_limit(q.limit, 10)?;
     let rows = analytics::top(&state.store, kind, &at, metric, limit).await?;
-    Ok(ok(&serde_json::json!({
-        "by": if kind == GroupKind::Product { "product" } else { "category" },
-        "period": grain.name(),
-        "at": at.period,
-        "metric": metric.name(),
-        "rows": rows,
-    })))
+    Ok(Json(RankingView::new(kind, &at, metric, &rows)))
 }
 
 /// A sale by id, with the units returned so far.
@@ -393,7 +380,7 @@ async fn top(State(state): State<AppState>, ValidQuery(q): ValidQuery<TopParams>
     get, path = "/sales/{id}", tag = "sales",
     params(ValidPath<SaleId>, TimeZoneParam),
     responses(
-        (status = 200, body = SaleWithReturns),
+        (status = 200, body = SaleWithReturnsView),
         (status = 400, response = BadRequest),
         (status = 404, response = shared::openapi::NotFound),
     )
@@ -405,7 +392,7 @@ async fn get_sale(
 ) -> Result<Response, AppError> {
     let tz = time_zone(q.tz.as_deref())?;
     let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
-    Ok(ok(&found.to_json(tz)))
+    Ok(ok(&SaleWithReturnsView::new(&found, tz)))
 }
 
 /// The time zone of a sale's timestamps.

@@ -1,10 +1,18 @@
-//! The sales API's request bodies: read (`shared::wire::ValidJson`), documented (`ToSchema`) and
-//! converted into their domain types by the same definitions (see `products::wire`).
+//! The sales API's wire types. Request bodies: read (`shared::wire::ValidJson`), documented
+//! (`ToSchema`) and converted into their domain types by the same definitions (see
+//! `products::wire`). Responses: built from the domain's values (`From`), serialized and
+//! documented by the same definitions.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use shared::domain::aggregate::Bucket;
+use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow};
 use shared::domain::returns::{self, NewReturn};
-use shared::domain::sales::{self, NewSale};
+use shared::domain::sales::{self, NewSale, SaleView};
+use shared::store::counters::Metric;
+use shared::store::sales::SaleWithReturns;
+use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, key_members, last_sold_at};
 use shared::wire::{Field, FieldErrors, Flag, IntoDomain, Text, Whole};
 use utoipa::ToSchema;
 
@@ -178,5 +186,262 @@ mod tests {
             assert_eq!(fields(r#"{"units":1,"reason":"\u0000"}"#), ["reason"]);
             assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
         }
+    }
+}
+
+// ---- responses ------------------------------------------------------------------------------
+
+/// A sale with the units returned so far (`GET /sales/{id}`, and the sales `GET /sales` lists
+/// with `has_returns`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SaleWithReturns, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
+    "category_name": "electronics", "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98",
+    "sold_at": "2023-10-08T12:48:25Z", "units_returned": 1}))]
+pub struct SaleWithReturnsView<'a> {
+    #[serde(flatten)]
+    pub sale: SaleView<'a>,
+    pub units_returned: i64,
+}
+
+impl<'a> SaleWithReturnsView<'a> {
+    /// Timestamps in UTC, or in `tz` when given.
+    pub fn new(found: &'a SaleWithReturns, tz: Option<Tz>) -> Self {
+        SaleWithReturnsView { sale: found.sale.view(tz), units_returned: found.units_returned }
+    }
+}
+
+/// One row of a summary: its grouping keys and its totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SummaryRow)]
+pub struct SummaryRowView {
+    /// With `product` groupings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub product_id: Option<i64>,
+    /// With `category` groupings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub category_name: Option<String>,
+    /// With period groupings: `2023-10-08T13`, `2023-10-08`, `2023-10` or `2023`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub period: Option<String>,
+    #[serde(flatten)]
+    pub totals: TotalsView,
+    /// Null in a period with returns and no sales.
+    #[schema(required = true, format = DateTime)]
+    pub last_sold_at: Option<String>,
+}
+
+impl From<&SummaryRow> for SummaryRowView {
+    fn from(row: &SummaryRow) -> Self {
+        SummaryRowView {
+            product_id: row.product_id,
+            category_name: row.category_name.clone(),
+            period: row.period.clone(),
+            totals: (&row.totals).into(),
+            last_sold_at: last_sold_at(&row.totals),
+        }
+    }
+}
+
+/// `GET /sales/summary`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Summary, example = json!({
+    "group_by": "year", "from": null, "to": null, "timezone": "UTC",
+    "rows": [{"period": "2022", "total_units_sold": 19, "total_revenue": "28500.00", "sales_count": 9,
+              "total_units_returned": 1, "total_refunded": "1500.00", "returns_count": 1,
+              "net_revenue": "27000.00", "last_sold_at": "2022-12-18T11:00:00Z"}]
+}))]
+pub struct SummaryView {
+    /// The grouping, in its canonical spelling (`product-day` for `product_id-date`).
+    pub group_by: String,
+    /// The request's `from` as given (a date or an RFC 3339 time); null when not given.
+    #[schema(required = true)]
+    pub from: Option<String>,
+    /// The request's `to` as given; null when not given.
+    #[schema(required = true)]
+    pub to: Option<String>,
+    pub timezone: String,
+    pub rows: Vec<SummaryRowView>,
+}
+
+impl From<&Summary> for SummaryView {
+    fn from(summary: &Summary) -> Self {
+        SummaryView {
+            group_by: summary.group_by.clone(),
+            from: summary.from.clone(),
+            to: summary.to.clone(),
+            timezone: summary.timezone.clone(),
+            rows: summary.rows.iter().map(SummaryRowView::from).collect(),
+        }
+    }
+}
+
+/// One row of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = CompareRow)]
+pub struct CompareRowView {
+    /// With `by=product`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub product_id: Option<i64>,
+    /// With `by=category`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub category_name: Option<String>,
+    #[serde(flatten)]
+    pub change: ChangeView,
+}
+
+impl From<&ComparedTotals> for CompareRowView {
+    fn from(row: &ComparedTotals) -> Self {
+        let (product_id, category_name) = key_members(row.key.as_ref());
+        CompareRowView { product_id, category_name, change: ChangeView::new(&row.current, &row.previous) }
+    }
+}
+
+/// `GET /sales/compare`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Comparison)]
+pub struct ComparisonView {
+    /// `day`, `month` or `year`.
+    pub period: &'static str,
+    pub current: String,
+    pub previous: String,
+    /// `total`, `category` or `product`.
+    pub by: &'static str,
+    pub rows: Vec<CompareRowView>,
+}
+
+impl ComparisonView {
+    pub fn new(current: &Bucket, previous: &Bucket, by: Option<GroupKind>, rows: &[ComparedTotals]) -> Self {
+        ComparisonView {
+            period: current.grain.name(),
+            current: current.period.clone(),
+            previous: previous.period.clone(),
+            by: by.map_or("total", group_kind_name),
+            rows: rows.iter().map(CompareRowView::from).collect(),
+        }
+    }
+}
+
+/// `GET /sales/top`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Ranking)]
+pub struct RankingView {
+    /// `product` or `category`.
+    pub by: &'static str,
+    /// `day`, `month` or `year`.
+    pub period: &'static str,
+    pub at: String,
+    /// `revenue`, `units` or `net_revenue`.
+    pub metric: &'static str,
+    pub rows: Vec<TopRowView>,
+}
+
+impl RankingView {
+    pub fn new(kind: GroupKind, at: &Bucket, metric: Metric, rows: &[RankedTotals]) -> Self {
+        RankingView {
+            by: group_kind_name(kind),
+            period: at.grain.name(),
+            at: at.period.clone(),
+            metric: metric.name(),
+            rows: rows.iter().map(TopRowView::from).collect(),
+        }
+    }
+}
+
+/// A grouping's name as the queries write it.
+fn group_kind_name(kind: GroupKind) -> &'static str {
+    match kind {
+        GroupKind::Product => "product",
+        GroupKind::Category => "category",
+    }
+}
+
+/// The responses serialize to the contract's JSON.
+#[cfg(test)]
+mod response_tests {
+    use super::*;
+    use shared::domain::aggregate::Totals;
+    use shared::domain::analytics::GroupKey;
+
+    fn totals() -> Totals {
+        Totals {
+            units: 3,
+            revenue_minor: 300_000,
+            sales_count: 2,
+            last_sold_at: shared::time::parse_rfc3339("2023-10-08T13:05:00Z"),
+            units_returned: 1,
+            refunded_minor: 100_000,
+            returns_count: 1,
+        }
+    }
+
+    #[test]
+    fn a_summary_row_is_its_keys_then_its_totals() {
+        let row =
+            SummaryRow { product_id: Some(4), category_name: None, period: Some("2023-10".into()), totals: totals() };
+        assert_eq!(
+            serde_json::to_string(&SummaryRowView::from(&row)).unwrap(),
+            r#"{"product_id":4,"period":"2023-10","total_units_sold":3,"total_revenue":"3000.00","sales_count":2,"total_units_returned":1,"total_refunded":"1000.00","returns_count":1,"net_revenue":"2000.00","last_sold_at":"2023-10-08T13:05:00Z"}"#
+        );
+        let returns_only = SummaryRow {
+            product_id: None,
+            category_name: Some("toys".into()),
+            period: None,
+            totals: Totals { units_returned: 1, refunded_minor: 5, returns_count: 1, ..Totals::default() },
+        };
+        let json = serde_json::to_value(SummaryRowView::from(&returns_only)).unwrap();
+        assert_eq!((json["last_sold_at"].is_null(), json["net_revenue"].as_str()), (true, Some("-0.05")));
+        assert!(json.get("product_id").is_none() && json.get("period").is_none());
+    }
+
+    #[test]
+    fn a_summary_keeps_the_contract_members_in_order() {
+        let summary = Summary {
+            group_by: "total".into(),
+            from: Some("2023-10-01".into()),
+            to: None,
+            timezone: "UTC".into(),
+            rows: Vec::new(),
+            items_read: 7,
+        };
+        assert_eq!(
+            serde_json::to_string(&SummaryView::from(&summary)).unwrap(),
+            r#"{"group_by":"total","from":"2023-10-01","to":null,"timezone":"UTC","rows":[]}"#
+        );
+    }
+
+    #[test]
+    fn a_comparison_row_has_its_key_and_the_change() {
+        let row = ComparedTotals { key: Some(GroupKey::Product(9)), current: totals(), previous: Totals::default() };
+        let json = serde_json::to_value(CompareRowView::from(&row)).unwrap();
+        assert_eq!(json["product_id"], 9);
+        assert!(json.get("category_name").is_none());
+        assert_eq!(
+            (json["change"]["total_revenue"].as_str(), json["revenue_change_pct"].is_null()),
+            (Some("3000.00"), true)
+        );
+        let total = ComparedTotals { key: None, current: totals(), previous: totals() };
+        let json = serde_json::to_value(CompareRowView::from(&total)).unwrap();
+        assert_eq!(
+            json.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["change", "current", "previous", "revenue_change_pct"]
+        );
+        assert_eq!(json["revenue_change_pct"], 0.0);
+    }
+
+    #[test]
+    fn a_comparison_and_a_ranking_say_what_was_asked() {
+        let (current, previous) = (
+            Bucket::parse(shared::domain::aggregate::Grain::Month, "2023-10").unwrap(),
+            Bucket::parse(shared::domain::aggregate::Grain::Month, "2023-09").unwrap(),
+        );
+        let json = serde_json::to_string(&ComparisonView::new(&current, &previous, None, &[])).unwrap();
+        assert_eq!(json, r#"{"period":"month","current":"2023-10","previous":"2023-09","by":"total","rows":[]}"#);
+        let json = serde_json::to_string(&RankingView::new(GroupKind::Category, &current, Metric::Units, &[])).unwrap();
+        assert_eq!(json, r#"{"by":"category","period":"month","at":"2023-10","metric":"units","rows":[]}"#);
     }
 }

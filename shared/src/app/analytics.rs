@@ -7,13 +7,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use futures::{StreamExt, TryStreamExt};
-use serde_json::Value;
 
 use super::Error;
 use crate::domain::aggregate::{
     Board, Bucket, Grain, ReturnFact, Run, SaleFact, Scope, Totals, cover_runs, extend_to_period_end, split_window,
 };
-use crate::domain::analytics::{GroupBy, GroupKind, Summary, SummaryRow, compare_row};
+use crate::domain::analytics::{ComparedTotals, GroupBy, GroupKey, GroupKind, RankedTotals, Summary, SummaryRow};
 use crate::store::Store;
 use crate::store::counters::{BoardEntry, Metric};
 use crate::store::sales::SalesFilter;
@@ -278,7 +277,7 @@ pub async fn summary_within(
                 RowKey::Product(p) => (Some(p), None),
                 RowKey::Category(c) => (None, Some(c)),
             };
-            SummaryRow { product_id, category_name, period, totals }.to_json()
+            SummaryRow { product_id, category_name, period, totals }
         })
         .collect();
     tracing::debug!(group_by = %summary.group_by, rows = summary.rows.len(), items_read = summary.items_read, "summary");
@@ -291,12 +290,12 @@ pub async fn compare(
     current: &Bucket,
     previous: &Bucket,
     by: Option<GroupKind>,
-) -> Result<Vec<Value>, Error> {
+) -> Result<Vec<ComparedTotals>, Error> {
     match by {
         None => {
             let values = store.read_counters(&Scope::Store, &[current.clone(), previous.clone()]).await?;
             let get = |b: &Bucket| values.get(b).copied().unwrap_or_default();
-            Ok(vec![compare_row(None, &get(current), &get(previous))])
+            Ok(vec![ComparedTotals { key: None, current: get(current), previous: get(previous) }])
         }
         Some(kind) => {
             let board = kind.board();
@@ -311,7 +310,10 @@ pub async fn compare(
             for e in prev {
                 merged.entry(e.scope).or_default().1 = e.totals;
             }
-            Ok(merged.iter().map(|(scope, (c, p))| compare_row(Some(scope_key(scope)), c, p)).collect())
+            Ok(merged
+                .into_iter()
+                .map(|(scope, (current, previous))| ComparedTotals { key: group_key(&scope), current, previous })
+                .collect())
         }
     }
 }
@@ -324,27 +326,25 @@ pub async fn top(
     bucket: &Bucket,
     metric: Metric,
     limit: i32,
-) -> Result<Vec<Value>, Error> {
+) -> Result<Vec<RankedTotals>, Error> {
     let entries = store.read_board_by(&kind.board(), bucket, metric, Some(limit)).await?;
-    Ok(entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let mut row = serde_json::Map::new();
-            row.insert("rank".into(), (i + 1).into());
-            let (name, value) = scope_key(&e.scope);
-            row.insert(name.into(), value);
-            crate::domain::analytics::totals_into(&mut row, &e.totals, false);
-            Value::Object(row)
-        })
-        .collect())
+    Ok(ranked(entries))
 }
 
-fn scope_key(scope: &Scope) -> (&'static str, Value) {
+/// A leaderboard's entries, best first, as ranked rows (1 is the best).
+pub fn ranked(entries: Vec<BoardEntry>) -> Vec<RankedTotals> {
+    (1..)
+        .zip(entries)
+        .filter_map(|(rank, e)| group_key(&e.scope).map(|key| RankedTotals { rank, key, totals: e.totals }))
+        .collect()
+}
+
+/// What a leaderboard entry's row is about. A product's entry on a category's board is the
+/// product's; the store-wide scope is on no board.
+fn group_key(scope: &Scope) -> Option<GroupKey> {
     match scope {
-        Scope::Product(id) => ("product_id", (*id).into()),
-        Scope::Category(name) => ("category_name", name.clone().into()),
-        Scope::ProductInCategory(_, id) => ("product_id", (*id).into()),
-        Scope::Store => ("store", Value::Null),
+        Scope::Product(id) | Scope::ProductInCategory(_, id) => Some(GroupKey::Product(*id)),
+        Scope::Category(name) => Some(GroupKey::Category(name.clone())),
+        Scope::Store => None,
     }
 }

@@ -1,18 +1,40 @@
 //! The daily report: the store-timezone day's totals, by category, its top 5 products, the low
 //! stock, and the change against the day before and the same weekday a week before, from the
-//! counters; stored one per date (rebuilding a date replaces its report).
+//! counters. The reports function renders it and stores it, one per date (rebuilding a date
+//! replaces its report).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
-use serde_json::{Value, json};
+use chrono::{Duration, NaiveDate};
 
 use super::Error;
-use crate::domain::aggregate::{Board, Bucket, Grain, Scope};
-use crate::domain::analytics::{compare_row, totals_into};
+use super::analytics::ranked;
+use crate::domain::Product;
+use crate::domain::aggregate::{Board, Bucket, Grain, Scope, Totals};
+use crate::domain::analytics::RankedTotals;
 use crate::store::Store;
 
-/// Builds and stores the report of `date`; returns it.
-pub async fn build_daily_report(store: &Store, tz: Tz, date: NaiveDate, now: DateTime<Utc>) -> Result<Value, Error> {
+/// How many products the report ranks.
+const TOP_PRODUCTS: i32 = 5;
+
+/// The figures of one store-timezone day's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyReport {
+    /// The day, `2023-10-08`.
+    pub date: String,
+    pub totals: Totals,
+    /// Each category with sales or returns that day, by name.
+    pub by_category: Vec<(String, Totals)>,
+    /// The day's best products by revenue.
+    pub top_products: Vec<RankedTotals>,
+    /// Active products at or below their alert threshold.
+    pub low_stock: Vec<Product>,
+    /// The day before (its date and totals).
+    pub previous_day: (String, Totals),
+    /// The same weekday a week before.
+    pub same_weekday_last_week: (String, Totals),
+}
+
+/// Reads the figures of the report of `date` from the counters and the low-stock index.
+pub async fn daily_report(store: &Store, date: NaiveDate) -> Result<DailyReport, Error> {
     let day = |days_before: i64| {
         date.checked_sub_signed(Duration::days(days_before))
             .and_then(|d| Bucket::parse(Grain::Day, &d.format("%Y-%m-%d").to_string()))
@@ -23,68 +45,33 @@ pub async fn build_daily_report(store: &Store, tz: Tz, date: NaiveDate, now: Dat
     let get = |b: &Bucket| totals.get(b).copied().unwrap_or_default();
     let (by_category, top_products) = futures::try_join!(
         store.read_board(&Board::Categories, &today, false, None),
-        store.read_board(&Board::Products, &today, false, Some(5)),
+        store.read_board(&Board::Products, &today, false, Some(TOP_PRODUCTS)),
     )?;
     let mut low_stock = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = store.list_low_stock(None, 100, cursor.as_deref()).await?;
-        low_stock.extend(page.items.into_iter().map(|p| {
-            json!({
-                "id": p.id, "name": p.name, "category_name": p.category_name,
-                "current_inventory": p.current_inventory, "low_stock_alert_threshold": p.low_stock_alert_threshold,
-            })
-        }));
+        low_stock.extend(page.items);
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    let mut totals_json = serde_json::Map::new();
-    totals_into(&mut totals_json, &get(&today), true);
-    let mut categories: Vec<(String, Value)> = by_category
-        .iter()
-        .filter_map(|e| match &e.scope {
-            Scope::Category(name) => {
-                let mut row = serde_json::Map::new();
-                row.insert("category_name".into(), name.clone().into());
-                totals_into(&mut row, &e.totals, false);
-                Some((name.clone(), Value::Object(row)))
-            }
+    let mut categories: Vec<(String, Totals)> = by_category
+        .into_iter()
+        .filter_map(|e| match e.scope {
+            Scope::Category(name) => Some((name, e.totals)),
             _ => None,
         })
         .collect();
     categories.sort_by(|a, b| a.0.cmp(&b.0));
-    let top: Vec<Value> = top_products
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| match e.scope {
-            Scope::Product(id) => {
-                let mut row = serde_json::Map::new();
-                row.insert("rank".into(), (i + 1).into());
-                row.insert("product_id".into(), id.into());
-                totals_into(&mut row, &e.totals, false);
-                Some(Value::Object(row))
-            }
-            _ => None,
-        })
-        .collect();
-    let with_date = |row: Value, other: &Bucket| {
-        let mut row = row;
-        row["previous_date"] = other.period.clone().into();
-        row
-    };
-    let report = json!({
-        "date": today.period,
-        "timezone": tz.name(),
-        "generated_at": crate::time::to_api(now, None),
-        "totals": Value::Object(totals_json),
-        "by_category": categories.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "top_products": top,
-        "low_stock": low_stock,
-        "change_vs_previous_day": with_date(compare_row(None, &get(&today), &get(&yesterday)), &yesterday),
-        "change_vs_same_weekday_last_week": with_date(compare_row(None, &get(&today), &get(&last_week)), &last_week),
-    });
-    store.put_daily_report(&today.period, &report).await?;
-    Ok(report)
+    Ok(DailyReport {
+        totals: get(&today),
+        by_category: categories,
+        top_products: ranked(top_products),
+        low_stock,
+        previous_day: (yesterday.period.clone(), get(&yesterday)),
+        same_weekday_last_week: (last_week.period.clone(), get(&last_week)),
+        date: today.period,
+    })
 }

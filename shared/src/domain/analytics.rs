@@ -1,13 +1,9 @@
-//! The dashboard's questions (summary, compare, top) and their answers. Pure: parsing and
-//! shaping; the reads are in `app::analytics`.
+//! The dashboard's questions (summary, compare, top) and their answers as values. Pure: the
+//! reads are in `app::analytics`, the JSON the API writes of them in the wire types.
 
 use chrono::NaiveDate;
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::aggregate::{Board, Bucket, Grain, Totals};
-use crate::money::Money;
-use crate::time;
 
 /// What a summary row is keyed by besides the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,56 +75,42 @@ pub struct SummaryRow {
     pub totals: Totals,
 }
 
-impl SummaryRow {
-    pub fn to_json(&self) -> Value {
-        let mut row = Map::new();
-        if let Some(id) = self.product_id {
-            row.insert("product_id".into(), id.into());
-        }
-        if let Some(c) = &self.category_name {
-            row.insert("category_name".into(), c.clone().into());
-        }
-        if let Some(p) = &self.period {
-            row.insert("period".into(), p.clone().into());
-        }
-        totals_into(&mut row, &self.totals, true);
-        Value::Object(row)
-    }
-}
-
-/// Adds `total_units_sold`, `total_revenue`, `sales_count`, the returns (`total_units_returned`,
-/// `total_refunded`, `returns_count`), `net_revenue` (revenue minus refunds), and
-/// `last_sold_at` when asked, to a row.
-pub fn totals_into(row: &mut Map<String, Value>, t: &Totals, with_last: bool) {
-    row.insert("total_units_sold".into(), t.units.into());
-    row.insert("total_revenue".into(), Money::from_minor(t.revenue_minor).to_string().into());
-    row.insert("sales_count".into(), t.sales_count.into());
-    row.insert("total_units_returned".into(), t.units_returned.into());
-    row.insert("total_refunded".into(), Money::from_minor(t.refunded_minor).to_string().into());
-    row.insert("returns_count".into(), t.returns_count.into());
-    row.insert("net_revenue".into(), Money::from_minor(t.net_minor()).to_string().into());
-    if with_last {
-        row.insert("last_sold_at".into(), t.last_sold_at.map(|at| time::to_api(at, None)).into());
-    }
-}
-
-fn totals_json(t: &Totals) -> Value {
-    let mut m = Map::new();
-    totals_into(&mut m, t, false);
-    Value::Object(m)
-}
-
-/// The summary response.
-#[derive(Debug, Serialize)]
+/// A summary's answer: its rows, ordered by grouping key then period.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// The grouping in its canonical spelling.
     pub group_by: String,
+    /// The request's bounds as written.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The store's zone, whose calendar the periods follow.
     pub timezone: String,
-    pub rows: Vec<Value>,
+    pub rows: Vec<SummaryRow>,
     /// Counter items DynamoDB returned to build this summary (for benchmarks and logs).
-    #[serde(skip)]
     pub items_read: usize,
+}
+
+/// What a row of a comparison or a ranking is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GroupKey {
+    Product(i64),
+    Category(String),
+}
+
+/// One row of a comparison: a group's totals in two periods (no key: the whole store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparedTotals {
+    pub key: Option<GroupKey>,
+    pub current: Totals,
+    pub previous: Totals,
+}
+
+/// One row of a ranking: a group's place (1 is the best) and its totals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedTotals {
+    pub rank: i64,
+    pub key: GroupKey,
+    pub totals: Totals,
 }
 
 /// `revenue_change_pct`: (current - previous) / previous x 100, rounded half away from zero to
@@ -143,22 +125,6 @@ pub fn revenue_change_pct(current: i64, previous: i64) -> Option<f64> {
         (numerator.abs() * 2 + denominator.abs()) / (denominator.abs() * 2) * numerator.signum() * denominator.signum();
     // A value with one decimal; the float only carries it to JSON (e.g. 14.0, -2.5).
     Some(tenths as f64 / 10.0)
-}
-
-/// One row of a comparison.
-pub fn compare_row(key: Option<(&str, Value)>, current: &Totals, previous: &Totals) -> Value {
-    let mut row = Map::new();
-    if let Some((name, value)) = key {
-        row.insert(name.into(), value);
-    }
-    row.insert("current".into(), totals_json(current));
-    row.insert("previous".into(), totals_json(previous));
-    row.insert("change".into(), totals_json(&current.change_from(previous)));
-    row.insert(
-        "revenue_change_pct".into(),
-        revenue_change_pct(current.revenue_minor, previous.revenue_minor).map_or(Value::Null, Value::from),
-    );
-    Value::Object(row)
 }
 
 /// A `period` of compare or top that is not `day`, `month` or `year`.
@@ -252,27 +218,5 @@ mod tests {
         assert_eq!(revenue_change_pct(0, 4), Some(-100.0));
         assert_eq!(revenue_change_pct(1_001, 1_000), Some(0.1));
         assert_eq!(revenue_change_pct(10_005, 10_000), Some(0.1), "0.05 rounds half away from zero");
-    }
-
-    #[test]
-    fn compare_row_shape() {
-        let cur = Totals {
-            units: 3,
-            revenue_minor: 30_000,
-            sales_count: 2,
-            refunded_minor: 5_000,
-            units_returned: 1,
-            returns_count: 1,
-            ..Totals::default()
-        };
-        let prev = Totals { units: 1, revenue_minor: 10_000, sales_count: 1, ..Totals::default() };
-        let row = compare_row(Some(("category_name", "toys".into())), &cur, &prev);
-        assert_eq!(row["change"]["total_revenue"], "200.00");
-        assert_eq!(row["revenue_change_pct"], 200.0);
-        assert_eq!(row["current"]["total_units_sold"], 3);
-        assert!(row["current"].get("last_sold_at").is_none());
-        assert_eq!(row["current"]["net_revenue"], "250.00");
-        assert_eq!(row["change"]["total_refunded"], "50.00");
-        assert_eq!(row["previous"]["net_revenue"], "100.00");
     }
 }

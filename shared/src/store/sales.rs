@@ -4,7 +4,6 @@
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::catalogue::{Page, ledger_item};
 use super::idempotency::{Completion, idempotency_completion};
@@ -96,15 +95,6 @@ pub fn sale_ref_item(sale: &Sale, units_returned: i64) -> Result<Item, StoreErro
 pub struct SaleWithReturns {
     pub sale: Sale,
     pub units_returned: i64,
-}
-
-impl SaleWithReturns {
-    /// The API's sale with `units_returned`.
-    pub fn to_json(&self, tz: Option<chrono_tz::Tz>) -> Value {
-        let mut body = serde_json::to_value(self.sale.view(tz)).expect("sale serializes");
-        body["units_returned"] = self.units_returned.into();
-        body
-    }
 }
 
 fn sale_ref_from_item(item: Item) -> Result<SaleWithReturns, StoreError> {
