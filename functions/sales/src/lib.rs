@@ -9,14 +9,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use shared::app::analytics::{self, History, SummaryQuery};
 use shared::app::sales::{record_return_once, record_sale_once};
-use shared::domain::aggregate::Grain;
-use shared::domain::analytics::{GroupBy, GroupKind, parse_period, parse_period_grain};
+use shared::domain::analytics::{GroupBy, GroupKind, parse_period};
 use shared::domain::{ReturnView as Return, SaleId, SaleView as Sale, parse_product_id};
-use shared::error::AppError;
+use shared::error::{AppError, PROBLEM_JSON};
 use shared::http::{AppState, ok};
 use shared::openapi::{BadRequest, Conflict, Unprocessable};
 use shared::store::catalogue::Page;
-use shared::store::counters::Metric as RankMetric;
+use shared::store::counters::Metric;
 use shared::store::idempotency::{IdempotencyKey, StoredResponse};
 use shared::store::sales::SalesFilter;
 use shared::store::{Missing, StoreError};
@@ -28,7 +27,10 @@ use utoipa_axum::routes;
 
 pub mod wire;
 
-use wire::{ComparisonView, NewReturnBody, NewSaleBody, RankingView, SaleClock, SaleWithReturnsView, SummaryView};
+use wire::{
+    CompareBy, ComparisonView, NewReturnBody, NewSaleBody, PeriodGrain, RankBy, RankMetric, RankingView, SaleClock,
+    SaleWithReturnsView, SummaryView,
+};
 
 /// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
@@ -95,7 +97,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
 fn stored_response(response: StoredResponse) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut http = (status, response.body.to_string()).into_response();
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let content_type = if status.is_success() { "application/json" } else { PROBLEM_JSON };
     http.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     http
 }
@@ -241,18 +243,8 @@ async fn summary(
 }
 
 /// A required parameter's value.
-fn required(name: &str, value: Option<String>) -> Result<String, AppError> {
+fn required<T>(name: &str, value: Option<T>) -> Result<T, AppError> {
     value.ok_or_else(|| AppError::bad_field(name, "is required"))
-}
-
-fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Option<GroupKind>, AppError> {
-    match text.as_deref() {
-        Some("product") => Ok(Some(GroupKind::Product)),
-        Some("category") => Ok(Some(GroupKind::Category)),
-        Some("total") | None if allow_total => Ok(None),
-        _ if allow_total => Err(AppError::bad_field(name, "must be total, category or product")),
-        _ => Err(AppError::bad_field(name, "must be product or category")),
-    }
 }
 
 /// Query of a comparison.
@@ -261,8 +253,8 @@ fn group_kind(name: &str, text: Option<String>, allow_total: bool) -> Result<Opt
 #[serde(deny_unknown_fields)]
 struct CompareParams {
     /// `day`, `month` or `year`.
-    #[param(required = true, inline, value_type = PeriodGrain)]
-    period: Option<String>,
+    #[param(required = true, inline)]
+    period: Option<PeriodGrain>,
     /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
     #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
     current: Option<String>,
@@ -270,47 +262,8 @@ struct CompareParams {
     #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
     previous: Option<String>,
     /// `total` (default), `category` or `product`.
-    #[param(inline, value_type = Option<CompareBy>)]
-    by: Option<String>,
-}
-
-/// A period grain of compare and top.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum PeriodGrain {
-    Day,
-    Month,
-    Year,
-}
-
-/// The grouping of a comparison.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum CompareBy {
-    Total,
-    Category,
-    Product,
-}
-
-/// What to rank.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-enum RankBy {
-    Product,
-    Category,
-}
-
-/// What to rank by.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum Metric {
-    Revenue,
-    Units,
-    NetRevenue,
+    #[param(inline)]
+    by: Option<CompareBy>,
 }
 
 /// One period against another, in total or per category or product.
@@ -323,10 +276,10 @@ async fn compare(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<CompareParams>,
 ) -> Result<Json<ComparisonView>, AppError> {
-    let grain = parse_period_grain("period", &required("period", q.period)?)?;
+    let PeriodGrain(grain) = required("period", q.period)?;
     let current = parse_period("current", grain, &required("current", q.current)?)?;
     let previous = parse_period("previous", grain, &required("previous", q.previous)?)?;
-    let by = group_kind("by", q.by, true)?;
+    let by = q.by.and_then(|CompareBy(kind)| kind);
     let rows = analytics::compare(&state.store, &current, &previous, by).await?;
     Ok(Json(ComparisonView::new(&current, &previous, by, &rows)))
 }
@@ -336,16 +289,16 @@ async fn compare(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct TopParams {
-    #[param(required = true, inline, value_type = RankBy)]
-    by: Option<String>,
-    #[param(required = true, inline, value_type = PeriodGrain)]
-    period: Option<String>,
+    #[param(required = true, inline)]
+    by: Option<RankBy>,
+    #[param(required = true, inline)]
+    period: Option<PeriodGrain>,
     /// The period, written like `2023`, `2023-10` or `2023-10-08` (as `period` says).
     #[param(required = true, value_type = String, pattern = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")]
     at: Option<String>,
     /// Default `revenue`; `net_revenue` is revenue minus refunds.
-    #[param(inline, value_type = Option<Metric>)]
-    metric: Option<String>,
+    #[param(inline)]
+    metric: Option<RankMetric>,
     #[param(minimum = 1, maximum = 100, default = 10)]
     limit: Option<i64>,
 }
@@ -360,16 +313,10 @@ async fn top(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<TopParams>,
 ) -> Result<Json<RankingView>, AppError> {
-    let Some(kind) = group_kind("by", Some(required("by", q.by)?), false)? else {
-        return Err(AppError::bad_field("by", "must be product or category"));
-    };
-    let grain: Grain = parse_period_grain("period", &required("period", q.period)?)?;
+    let RankBy(kind) = required("by", q.by)?;
+    let PeriodGrain(grain) = required("period", q.period)?;
     let at = parse_period("at", grain, &required("at", q.at)?)?;
-    let metric = match q.metric.as_deref() {
-        None => RankMetric::Revenue,
-        Some(text) => RankMetric::parse(text)
-            .ok_or_else(|| AppError::bad_field("metric", "must be revenue, units or net_revenue"))?,
-    };
+    let metric = q.metric.map_or(Metric::Revenue, |RankMetric(metric)| metric);
     let limit = page_limit(q.limit, 10)?;
     let rows = analytics::top(&state.store, kind, &at, metric, limit).await?;
     Ok(Json(RankingView::new(kind, &at, metric, &rows)))

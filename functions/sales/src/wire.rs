@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
-use shared::domain::aggregate::Bucket;
-use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow};
+use shared::domain::aggregate::{Bucket, Grain};
+use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow, parse_period_grain};
 use shared::domain::returns::{self, NewReturn};
 use shared::domain::sales::{self, NewSale, SaleView};
 use shared::store::counters::Metric;
@@ -15,6 +16,8 @@ use shared::store::sales::SaleWithReturns;
 use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, key_members, last_sold_at};
 use shared::wire::{Field, FieldErrors, Flag, IntoDomain, Text, Whole};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// What a sale's times are checked against: the server clock and the store's opening.
 pub struct SaleClock {
@@ -187,6 +190,99 @@ mod tests {
             assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
         }
     }
+}
+
+// ---- query values -------------------------------------------------------------------------
+
+// Each reads its query parameter's text into the value the handler needs, with the words of a
+// 400 (`ValidQuery` names the parameter), and documents the values it accepts.
+
+/// A period grain of compare and top: `day`, `month` or `year`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodGrain(pub Grain);
+
+impl<'de> Deserialize<'de> for PeriodGrain {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_period_grain("period", &text).map(PeriodGrain).map_err(de::Error::custom)
+    }
+}
+
+impl utoipa::PartialSchema for PeriodGrain {
+    fn schema() -> RefOr<Schema> {
+        text_enum("A period grain of compare and top.", ["day", "month", "year"])
+    }
+}
+
+impl ToSchema for PeriodGrain {}
+
+/// The grouping of a comparison: `total` (the default), `category` or `product`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompareBy(pub Option<GroupKind>);
+
+impl<'de> Deserialize<'de> for CompareBy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "total" => Ok(CompareBy(None)),
+            "category" => Ok(CompareBy(Some(GroupKind::Category))),
+            "product" => Ok(CompareBy(Some(GroupKind::Product))),
+            _ => Err(de::Error::custom("must be total, category or product")),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for CompareBy {
+    fn schema() -> RefOr<Schema> {
+        text_enum("The grouping of a comparison.", ["total", "category", "product"])
+    }
+}
+
+impl ToSchema for CompareBy {}
+
+/// What a ranking ranks: `product` or `category`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankBy(pub GroupKind);
+
+impl<'de> Deserialize<'de> for RankBy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "product" => Ok(RankBy(GroupKind::Product)),
+            "category" => Ok(RankBy(GroupKind::Category)),
+            _ => Err(de::Error::custom("must be product or category")),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for RankBy {
+    fn schema() -> RefOr<Schema> {
+        text_enum("What to rank.", ["product", "category"])
+    }
+}
+
+impl ToSchema for RankBy {}
+
+/// What a ranking ranks by: `revenue` (the default), `units` or `net_revenue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankMetric(pub Metric);
+
+impl<'de> Deserialize<'de> for RankMetric {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Metric::parse(&text).map(RankMetric).ok_or_else(|| de::Error::custom("must be revenue, units or net_revenue"))
+    }
+}
+
+impl utoipa::PartialSchema for RankMetric {
+    fn schema() -> RefOr<Schema> {
+        text_enum("What to rank by.", ["revenue", "units", "net_revenue"])
+    }
+}
+
+impl ToSchema for RankMetric {}
+
+/// A string schema of the listed values.
+fn text_enum<const N: usize>(description: &str, values: [&str; N]) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::String).description(Some(description)).enum_values(Some(values)).into()
 }
 
 // ---- responses ------------------------------------------------------------------------------
@@ -443,5 +539,21 @@ mod response_tests {
         assert_eq!(json, r#"{"period":"month","current":"2023-10","previous":"2023-09","by":"total","rows":[]}"#);
         let json = serde_json::to_string(&RankingView::new(GroupKind::Category, &current, Metric::Units, &[])).unwrap();
         assert_eq!(json, r#"{"by":"category","period":"month","at":"2023-10","metric":"units","rows":[]}"#);
+    }
+
+    #[test]
+    fn query_values_read_their_words_or_say_what_they_accept() {
+        fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+            serde_json::from_value(serde_json::Value::String(text.into())).map_err(|e| e.to_string())
+        }
+        assert_eq!(read::<PeriodGrain>("month"), Ok(PeriodGrain(Grain::Month)));
+        assert_eq!(read::<PeriodGrain>("hour"), Err("must be day, month or year".into()));
+        assert_eq!(read::<CompareBy>("total"), Ok(CompareBy(None)));
+        assert_eq!(read::<CompareBy>("product"), Ok(CompareBy(Some(GroupKind::Product))));
+        assert_eq!(read::<CompareBy>("store"), Err("must be total, category or product".into()));
+        assert_eq!(read::<RankBy>("category"), Ok(RankBy(GroupKind::Category)));
+        assert_eq!(read::<RankBy>("total"), Err("must be product or category".into()));
+        assert_eq!(read::<RankMetric>("net_revenue"), Ok(RankMetric(Metric::NetRevenue)));
+        assert_eq!(read::<RankMetric>("profit"), Err("must be revenue, units or net_revenue".into()));
     }
 }
