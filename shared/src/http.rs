@@ -55,11 +55,6 @@ pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
     })
 }
 
-/// `201 Created` with a JSON body.
-pub fn created<T: Serialize>(value: &T) -> Response {
-    json_response(StatusCode::CREATED, value)
-}
-
 /// `200 OK` with a JSON body.
 pub fn ok<T: Serialize>(value: &T) -> Response {
     json_response(StatusCode::OK, value)

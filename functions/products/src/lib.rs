@@ -1,13 +1,13 @@
 //! The catalogue API: categories, products, the stock ledger and low-stock alerts.
 //! Handlers are thin: read the request, call the store, shape the response.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use shared::app::catalogue::{StockChanged, change_stock};
 use shared::domain::{Category, LedgerEntry, Product, ProductId, ProductStatus};
 use shared::error::AppError;
-use shared::http::{AppState, created, ok};
+use shared::http::AppState;
 use shared::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
 use shared::store::catalogue::{Page, ProductFilter};
 use shared::time;
@@ -85,10 +85,10 @@ struct LowStockQuery {
 async fn create_category(
     State(state): State<AppState>,
     body: ValidJson<NewCategoryBody>,
-) -> Result<Response, AppError> {
+) -> Result<(StatusCode, Json<Category>), AppError> {
     let new = body.into_domain(())?;
     let category = state.store.create_category(new, time::now()).await?;
-    Ok(created(&category))
+    Ok((StatusCode::CREATED, Json(category)))
 }
 
 /// Lists categories by name.
@@ -100,8 +100,8 @@ async fn create_category(
 async fn list_categories(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageParams>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?))
+) -> Result<Json<Page<Category>>, AppError> {
+    Ok(Json(state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?))
 }
 
 /// One category.
@@ -113,8 +113,8 @@ async fn list_categories(
 async fn get_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.get_category(&name).await?))
+) -> Result<Json<Category>, AppError> {
+    Ok(Json(state.store.get_category(&name).await?))
 }
 
 /// Changes a category's description.
@@ -133,9 +133,9 @@ async fn patch_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
     body: ValidJson<CategoryPatchBody>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Category>, AppError> {
     let description = body.into_domain(())?;
-    Ok(ok(&state.store.update_category(&name, description).await?))
+    Ok(Json(state.store.update_category(&name, description).await?))
 }
 
 /// Deletes a category no product uses.
@@ -152,9 +152,9 @@ async fn patch_category(
 async fn delete_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
-) -> Result<Response, AppError> {
+) -> Result<StatusCode, AppError> {
     state.store.delete_category(&name).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Registers a product; its id is the next integer. Initial stock is the `initial` ledger entry.
@@ -168,9 +168,12 @@ async fn delete_category(
         (status = 422, response = Unprocessable),
     )
 )]
-async fn create_product(State(state): State<AppState>, body: ValidJson<NewProductBody>) -> Result<Response, AppError> {
+async fn create_product(
+    State(state): State<AppState>,
+    body: ValidJson<NewProductBody>,
+) -> Result<(StatusCode, Json<Product>), AppError> {
     let new = body.into_domain(())?;
-    Ok(created(&state.store.create_product(new, time::now()).await?))
+    Ok((StatusCode::CREATED, Json(state.store.create_product(new, time::now()).await?)))
 }
 
 /// Lists products by id, optionally of one category and/or status.
@@ -182,14 +185,14 @@ async fn create_product(State(state): State<AppState>, body: ValidJson<NewProduc
 async fn list_products(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<ProductsQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Page<Product>>, AppError> {
     let status = q
         .status
         .map(|s| ProductStatus::parse(&s).ok_or_else(|| AppError::bad_field("status", "must be active or inactive")))
         .transpose()?;
     let limit = page_limit(q.limit, 50)?;
     let filter = ProductFilter { category_name: q.category_name.map(|c| c.0), status };
-    Ok(ok(&state.store.list_products(&filter, limit, q.cursor.as_deref()).await?))
+    Ok(Json(state.store.list_products(&filter, limit, q.cursor.as_deref()).await?))
 }
 
 /// One product.
@@ -201,8 +204,8 @@ async fn list_products(
 async fn get_product(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.get_product(id).await?))
+) -> Result<Json<Product>, AppError> {
+    Ok(Json(state.store.get_product(id).await?))
 }
 
 /// Changes a product. Setting `current_inventory` writes an `adjustment` ledger entry in the
@@ -223,9 +226,9 @@ async fn patch_product(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<ProductPatchBody>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Product>, AppError> {
     let patch = body.into_domain(())?;
-    Ok(ok(&state.store.update_product(id, &patch, time::now()).await?))
+    Ok(Json(state.store.update_product(id, &patch, time::now()).await?))
 }
 
 /// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically. A `set`
@@ -248,11 +251,11 @@ async fn change_inventory(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<StockChangeBody>,
-) -> Result<Response, AppError> {
+) -> Result<(StatusCode, Json<LedgerEntry>), AppError> {
     let change = body.into_domain(())?;
     Ok(match change_stock(&state.store, id, &change, time::now()).await? {
-        StockChanged::Written(entry) => created(&entry),
-        StockChanged::Unchanged(entry) => ok(&entry),
+        StockChanged::Written(entry) => (StatusCode::CREATED, Json(entry)),
+        StockChanged::Unchanged(entry) => (StatusCode::OK, Json(entry)),
     })
 }
 
@@ -270,8 +273,8 @@ async fn list_inventory(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     ValidQuery(page): ValidQuery<PageParams>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?))
+) -> Result<Json<Page<LedgerEntry>>, AppError> {
+    Ok(Json(state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?))
 }
 
 /// Active products whose stock is at or below their alert threshold (a sparse index: no Scan).
@@ -283,8 +286,8 @@ async fn list_inventory(
 async fn list_low_stock(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<LowStockQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Page<Product>>, AppError> {
     let category_name = q.category_name.map(|c| c.0);
     let limit = page_limit(q.limit, 50)?;
-    Ok(ok(&state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?))
+    Ok(Json(state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?))
 }
