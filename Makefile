@@ -19,7 +19,7 @@ build:
 
 clean:
 	cargo clean
-	rm -rf .venv .local
+	rm -rf .venv .venv-* .local
 
 bench:
 	@scripts/bench.sh

@@ -4,6 +4,26 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# uv (pinned in requirements-uv.txt, in the git-ignored .venv-uv) installs the Python tools: the
+# same pins, in seconds, where pip spent a minute of CPU on checkov's and SAM's dependencies (CPU
+# that `make test`'s Rust build, running beside it on 2 cores, needs). Exported as UV. Several
+# scripts call it at once in `make test`: the first one installs it, under a lock.
+ensure_uv() {
+  local venv="$ROOT/.venv-uv" requirements="$ROOT/requirements-uv.txt"
+  mkdir -p "$ROOT/.local"
+  (
+    flock 9
+    if [[ ! -x "$venv/bin/uv" ]] || ! cmp -s "$requirements" "$venv/.requirements-uv.txt"; then
+      python3 -m venv "$venv"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+      cp "$requirements" "$venv/.requirements-uv.txt"
+    fi
+  ) 9>"$ROOT/.local/uv.lock"
+  export UV="$venv/bin/uv"
+  # Where pip is told to look for wheels first (PIP_FIND_LINKS), uv looks too.
+  if [[ -n "${PIP_FIND_LINKS:-}" && -z "${UV_FIND_LINKS:-}" ]]; then export UV_FIND_LINKS="$PIP_FIND_LINKS"; fi
+}
+
 # Installs pinned Python tools into a git-ignored venv, only when the pins changed (a copy of the
 # requirements file in the venv is the stamp). Only tools that are Python use this (schemathesis,
 # cfn-lint, SAM CLI, checkov); `make dev` needs no Python.
@@ -11,14 +31,16 @@ ensure_venv() {
   local venv=$1 requirements=$2
   local stamp
   stamp="$venv/.$(basename "$requirements")"
+  if [[ -x "$venv/bin/python" ]] && cmp -s "$requirements" "$stamp"; then
+    return 0
+  fi
+  ensure_uv
+  echo "installing $(basename "$requirements") into $(basename "$venv") (first run or pins changed)..."
   if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
+    "$UV" venv --quiet --python python3 "$venv"
   fi
-  if ! cmp -s "$requirements" "$stamp"; then
-    echo "installing $(basename "$requirements") into $(basename "$venv") (first run or pins changed)..."
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$stamp"
-  fi
+  "$UV" pip install --quiet --python "$venv/bin/python" -r "$requirements"
+  cp "$requirements" "$stamp"
 }
 
 # cargo-lambda for `LAMBDA=1 make dev` and local-runner/tests/lambda_mode.rs (`cargo lambda watch`
@@ -81,10 +103,21 @@ free_port() {
   return 1
 }
 
-# The local runner binary (debug build), built if needed; exported as RUNNER.
+# The local runner binary (debug build), built if needed; exported as RUNNER. A no-op after
+# build_tests, which built it.
 build_runner() {
+  if [[ "${RUNNER_BUILT:-}" == 1 ]]; then return 0; fi
   cargo build --quiet --locked -p local-runner
   export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner"
+}
+
+# Every test binary and the local runner, in one build (`make test`); exports RUNNER. Built alone
+# (`cargo build -p local-runner`), the runner resolves its dependencies' features without the
+# dev-dependencies' (proptest turns on more of regex-syntax and getrandom, under tracing-subscriber
+# and uuid), so the SDK, Dynoxide and the workspace would be compiled a second time.
+build_tests() {
+  cargo test --workspace --locked --no-run --quiet
+  export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner" RUNNER_BUILT=1
 }
 
 # A private local DynamoDB on a free port (`local-runner dynamodb`), its data under .local/ and

@@ -22,16 +22,17 @@ started=$SECONDS
 ensure_chromium
 local_aws_env
 
-# Three checks that need only the built runner run beside the Rust tests, their reports printed
-# (and their status checked) at the end: schemathesis against the local runner's /openapi.json
-# (a black-box test of every operation), the deployment template (cfn-lint,
-# `sam validate --lint`, checkov), and the dashboard (lint, build, browser tests).
+# Three checks run beside the Rust tests, their reports printed (and their status checked) at the
+# end: the deployment template (cfn-lint, `sam validate --lint`, checkov), which needs no build
+# and starts first; then, once the runner is built, schemathesis against the local runner's
+# /openapi.json (a black-box test of every operation) and the dashboard (lint, build, browser
+# tests).
 mkdir -p .local
-timed "build the runner" build_runner
-timed schemathesis scripts/api-check.sh >.local/api-check.log 2>&1 &
-API_CHECK_PID=$!
 timed "template lint" scripts/lint-template.sh >.local/lint-template.log 2>&1 &
 LINT_PID=$!
+timed "build the tests and the runner" build_tests
+timed schemathesis scripts/api-check.sh >.local/api-check.log 2>&1 &
+API_CHECK_PID=$!
 
 source scripts/dashboard.sh
 timed dashboard dashboard_test >.local/dashboard-test.log 2>&1 &

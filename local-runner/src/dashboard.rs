@@ -140,19 +140,20 @@ mod tests {
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
-    fn built() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("dashboard-dist-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(dir.join("assets")).unwrap();
-        std::fs::write(dir.join("index.html"), "<!doctype html><title>dashboard</title>").unwrap();
-        std::fs::write(dir.join("assets/index-abc.js"), "console.log(1)").unwrap();
-        std::fs::write(dir.join("assets/index-abc.css"), "body{}").unwrap();
+    /// A dashboard build in a temporary folder, removed when the test ends (passed or not).
+    fn built() -> tempfile::TempDir {
+        let dir = tempfile::Builder::new().prefix("dashboard-dist-").tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("assets")).unwrap();
+        std::fs::write(dir.path().join("index.html"), "<!doctype html><title>dashboard</title>").unwrap();
+        std::fs::write(dir.path().join("assets/index-abc.js"), "console.log(1)").unwrap();
+        std::fs::write(dir.path().join("assets/index-abc.css"), "body{}").unwrap();
         dir
     }
 
     #[tokio::test]
     async fn serves_the_build_with_content_types_and_caching() {
         let dir = built();
-        let router = router_for(dir.clone());
+        let router = router_for(dir.path().to_owned());
         for uri in ["/dashboard/", "/dashboard/index.html", "/dashboard/?from=2022-01-01&to=2023-12-31"] {
             let (status, headers, body) = get(&router, uri, None).await;
             assert_eq!(status, StatusCode::OK, "{uri}");
@@ -171,12 +172,12 @@ mod tests {
             assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
             assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json", "{missing}");
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
     async fn redirects_to_the_slash_keeping_the_range_and_answers_its_config() {
-        let router = router_for(built());
+        let dir = built();
+        let router = router_for(dir.path().to_owned());
         let (status, headers, _) = get(&router, "/dashboard?from=2022-01-01&to=2023-12-31", None).await;
         assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
         assert_eq!(headers[header::LOCATION], "/dashboard/?from=2022-01-01&to=2023-12-31");
@@ -191,7 +192,8 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_build_it_says_how_to_make_one() {
-        let router = router_for(std::env::temp_dir().join(format!("no-dashboard-{}", uuid::Uuid::new_v4())));
+        let empty = tempfile::tempdir().unwrap();
+        let router = router_for(empty.path().join("dist"));
         let (status, headers, body) = get(&router, "/dashboard/", None).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");

@@ -148,8 +148,9 @@ async fn every_route_a_stream_batch_and_the_schedule_through_the_real_lambdas() 
     let mut runner = Runner { child, log };
     let http = reqwest::Client::new();
 
-    // Up: the runner builds the functions first (a no-op when `cargo test` already did), then the
-    // health check is the products function's first (cold) invocation.
+    // Up: the runner builds the functions first (as `cargo lambda watch` runs them: without the
+    // dev-dependencies' features, so not the units `cargo test` built; a no-op on a rerun), then
+    // the health check is the products function's first (cold) invocation.
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
         if let Ok(r) = http.get(format!("{base}/health")).send().await
