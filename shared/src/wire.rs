@@ -879,6 +879,49 @@ mod tests {
     }
 
     #[test]
+    fn path_values_parse_once_or_are_the_400_they_always_were() {
+        let problem = |result: Result<(), AppError>| match result {
+            Err(AppError::BadRequest { detail, errors }) => (detail, errors),
+            other => panic!("expected a bad request, got {other:?}"),
+        };
+        assert_eq!(ValidPath::<ProductId>::parse("42").unwrap(), ProductId(42));
+        for bad in ["0", "-1", "+1", "abc", "", "99999999999999999999"] {
+            let (detail, errors) = problem(ValidPath::<ProductId>::parse(bad).map(drop));
+            assert_eq!(detail, "id: must be a positive integer", "{bad}");
+            assert_eq!(errors, [FieldError::new("id", "must be a positive integer")]);
+        }
+        assert_eq!(ValidPath::<CategoryName>::parse("home_goods").unwrap(), CategoryName("home_goods".into()));
+        let (detail, _) = problem(ValidPath::<CategoryName>::parse("Home").map(drop));
+        assert_eq!(detail, format!("name: must match {CATEGORY_NAME_PATTERN}"));
+        assert!(ValidPath::<SaleId>::parse("01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8").is_ok());
+        let (detail, _) = problem(ValidPath::<SaleId>::parse("01hcj7t2q1zq8yj3x2m5v6b7n8").map(drop));
+        assert_eq!(detail, "id: must be a sale id (26 characters, 0-9 A-Z)");
+        let date = ValidPath::<CalendarDate>::parse("2023-10-08").unwrap();
+        assert_eq!(date.0.to_string(), "2023-10-08");
+        for bad in ["2023-02-30", "2023-2-3", "2023-10-08T00"] {
+            let (detail, _) = problem(ValidPath::<CalendarDate>::parse(bad).map(drop));
+            assert_eq!(detail, "date: must be a date written like 2023-10-08", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_path_value_documents_its_parameter() {
+        use utoipa::IntoParams;
+        let params = ValidPath::<ProductId>::into_params(|| None);
+        let param = serde_json::to_value(&params[0]).unwrap();
+        assert_eq!(
+            (param["name"].as_str(), param["in"].as_str(), param["required"].as_bool()),
+            (Some("id"), Some("path"), Some(true))
+        );
+        assert_eq!((param["schema"]["type"].as_str(), param["schema"]["minimum"].as_i64()), (Some("integer"), Some(1)));
+        let param = serde_json::to_value(&ValidPath::<CategoryName>::into_params(|| None)[0]).unwrap();
+        assert_eq!(
+            (param["name"].as_str(), param["schema"]["pattern"].as_str()),
+            (Some("name"), Some(CATEGORY_NAME_PATTERN))
+        );
+    }
+
+    #[test]
     fn malformed_or_non_object_bodies_are_bad_requests() {
         for body in [&b"{"[..], b"[1]", b"\"x\"", b"", b"  "] {
             assert!(matches!(ValidJson::<Members>::parse(body), Err(AppError::BadRequest { .. })), "{body:?}");
