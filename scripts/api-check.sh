@@ -46,6 +46,19 @@ fi
 b64url() { base64 | tr -d '\n=' | tr '+/' '-_'; }
 token="$(printf '{"alg":"none"}' | b64url).$(printf '{"sub":"api-check","cognito:groups":["admin"]}' | b64url).unsigned"
 
+# A sale to return units of: the returns operation's path id is one that exists (schemathesis.toml),
+# as the document's example id does not in a fresh table. Its product is topped up first so that
+# the sale has units enough for every generated return (up to the documented 10000).
+api() { curl --silent --show-error --fail-with-body -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
+api -X POST "http://127.0.0.1:$port/products/5/inventory" -d '{"change": 10000, "reason": "restock"}' >/dev/null
+API_CHECK_SALE_ID=$(api -X POST "http://127.0.0.1:$port/sales" -d '{"product_id": 5, "units_sold": 10000}' |
+  sed -n 's/.*"id":"\([0-9A-Z]\{26\}\)".*/\1/p')
+if [[ -z "$API_CHECK_SALE_ID" ]]; then
+  echo "could not record the sale the returns are tested against" >&2
+  exit 1
+fi
+export API_CHECK_SALE_ID
+
 echo "schemathesis against http://127.0.0.1:$port/openapi.json (runner log: .local/api-check-runner.log)"
 .venv-schemathesis/bin/schemathesis run "http://127.0.0.1:$port/openapi.json" \
   --checks all --no-color --generation-database none \

@@ -23,7 +23,7 @@ use utoipa::openapi::{Ref, RefOr};
 pub struct NewCategoryBody {
     #[schema(value_type = CategoryName)]
     pub name: Field<CategoryName>,
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Field<Text>,
 }
 
@@ -43,7 +43,7 @@ impl IntoDomain for NewCategoryBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Everything with a plug"}))]
 pub struct CategoryPatchBody {
-    #[schema(value_type = Option<String>, max_length = 2000, required = true)]
+    #[schema(value_type = Option<String>, max_length = 2000, required = true, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Field<Text>,
 }
 
@@ -72,12 +72,12 @@ impl IntoDomain for CategoryPatchBody {
 pub struct NewProductBody {
     #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Field<Text>,
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Field<Text>,
     #[schema(value_type = MoneyInput)]
     pub price: Field<MoneyInput>,
     /// An http(s) URL.
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^https?://\S*$")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^https?://[^\s\u0000-\u001F\u007F-\u009F]*$")]
     pub image: Field<Text>,
     /// An existing category (422 otherwise).
     #[schema(value_type = CategoryName)]
@@ -86,10 +86,10 @@ pub struct NewProductBody {
     #[schema(value_type = ProductStatus, required = false)]
     pub status: Field<Text>,
     /// Default 0; recorded as the `initial` ledger entry.
-    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false)]
+    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 25)]
     pub current_inventory: Field<Whole>,
     /// Default 10.
-    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false)]
+    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 5)]
     pub low_stock_alert_threshold: Field<Whole>,
 }
 
@@ -131,12 +131,12 @@ pub struct ProductPatchBody {
     #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S", required = false)]
     pub name: Field<Text>,
     /// `null` removes the description.
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Field<Text>,
     #[schema(value_type = MoneyInput, required = false)]
     pub price: Field<MoneyInput>,
     /// An http(s) URL; `null` removes the image.
-    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^https?://\S*$")]
+    #[schema(value_type = Option<String>, max_length = 2048, pattern = r"^https?://[^\s\u0000-\u001F\u007F-\u009F]*$")]
     pub image: Field<Text>,
     /// Moves the product to this existing category (422 otherwise).
     #[schema(value_type = CategoryName, required = false)]
@@ -144,10 +144,10 @@ pub struct ProductPatchBody {
     /// An inactive product cannot be sold.
     #[schema(value_type = ProductStatus, required = false)]
     pub status: Field<Text>,
-    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false)]
+    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 5)]
     pub low_stock_alert_threshold: Field<Whole>,
     /// An absolute stock level, recorded as an `adjustment` ledger entry.
-    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false)]
+    #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 40)]
     pub current_inventory: Field<Whole>,
 }
 
@@ -185,26 +185,29 @@ pub struct StockChangeBody {
 }
 
 impl StockChangeBody {
-    /// One of the two forms: `member` (required) and an optional `reason`, nothing else.
-    fn form(member: &str, minimum: i64, description: &str) -> Schema {
+    /// One of the two forms: `member` (required, of schema `value`) and an optional `reason`,
+    /// nothing else.
+    fn form(member: &str, value: impl Into<RefOr<Schema>>, example: serde_json::Value) -> Schema {
         let reason = OneOfBuilder::new()
             .item(Ref::from_schema_name(StockChangeReason::name()))
             .item(ObjectBuilder::new().schema_type(Type::Null))
             .description(Some("Default `restock` for a positive change, `adjustment` otherwise."));
         ObjectBuilder::new()
-            .property(
-                member,
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-                    .minimum(Some(minimum))
-                    .maximum(Some(MAX_QUANTITY))
-                    .description(Some(description)),
-            )
+            .property(member, value)
             .required(member)
             .property("reason", reason)
             .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .examples([example])
             .into()
+    }
+
+    /// A whole number from `minimum` to `maximum`.
+    fn whole(minimum: i64, maximum: i64) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(minimum))
+            .maximum(Some(maximum))
     }
 }
 
@@ -216,8 +219,14 @@ impl utoipa::PartialSchema for StockChangeBody {
 
 impl ToSchema for StockChangeBody {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        let delta = Self::form("change", -MAX_QUANTITY, "A relative change: non-zero; negative removes stock.");
-        let level = Self::form("set", 0, "An absolute stock level.");
+        // Zero is refused (`StockChange::new`): the change is one of two ranges that leave it out.
+        let change = OneOfBuilder::new()
+            .item(Self::whole(-MAX_QUANTITY, -1))
+            .item(Self::whole(1, MAX_QUANTITY))
+            .description(Some("A relative change: non-zero; negative removes stock."));
+        let set = Self::whole(0, MAX_QUANTITY).description(Some("An absolute stock level."));
+        let delta = Self::form("change", change, serde_json::json!({"change": 5, "reason": "restock"}));
+        let level = Self::form("set", set, serde_json::json!({"set": 40, "reason": "adjustment"}));
         schemas.push(("StockDelta".into(), delta.into()));
         schemas.push(("StockLevel".into(), level.into()));
         schemas.push((StockChangeReason::name().into(), <StockChangeReason as utoipa::PartialSchema>::schema()));

@@ -26,9 +26,11 @@ pub struct SaleClock {
 }
 
 /// `POST /sales`.
+// The example sells a product the demo data has in stock (product 1 has a single unit), so that
+// Swagger UI's "Try it out" and schemathesis's examples succeed on a fresh `make dev`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"product_id": 1, "units_sold": 2, "sold_at": "2023-10-08T12:48:25Z"}))]
+#[schema(example = json!({"product_id": 4, "units_sold": 2, "sold_at": "2023-10-08T12:48:25Z"}))]
 pub struct NewSaleBody {
     /// An existing, active product (404 / 422 otherwise).
     #[schema(value_type = i64, minimum = 1)]
@@ -62,7 +64,7 @@ pub struct NewReturnBody {
     /// 1 up to the units of the sale not yet returned (422 with `returnable` otherwise).
     #[schema(value_type = i64, minimum = 1, maximum = 10000)]
     pub units: Field<Whole>,
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub reason: Field<Text>,
     /// Put the units back in stock with a `return` ledger entry (default true).
     #[schema(value_type = Option<bool>)]
