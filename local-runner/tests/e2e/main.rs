@@ -4,6 +4,7 @@
 mod aggregates;
 mod analytics_model;
 mod auth;
+mod bodies;
 mod catalogue;
 mod docs;
 mod examples;
