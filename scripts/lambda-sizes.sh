@@ -13,7 +13,12 @@ BUDGET=5000000
 functions=(products sales aggregate-stream reports)
 dir=${LAMBDA_BINARIES:-}
 if [[ -z "$dir" ]]; then
-  cargo build --release --locked "${functions[@]/#/-p}"
+  # One build per function, as `cargo lambda build` (sam build) makes them: each with the features
+  # of its own dependencies only (aggregate-stream's `shared` without `http`), where one build of
+  # all four would unify them.
+  for function in "${functions[@]}"; do
+    cargo build --release --locked -p "$function"
+  done
   dir="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 fi
 command -v zip >/dev/null || { echo "lambda-sizes needs zip (apt-get install zip)" >&2; exit 1; }

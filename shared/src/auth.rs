@@ -19,23 +19,8 @@ use lambda_http::request::RequestContext;
 
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    Authorizer,
-    Off,
-    LocalJwt,
-}
-
-impl AuthMode {
-    pub fn parse(text: &str) -> Option<AuthMode> {
-        match text {
-            "authorizer" => Some(AuthMode::Authorizer),
-            "off" => Some(AuthMode::Off),
-            "local-jwt" => Some(AuthMode::LocalJwt),
-            _ => None,
-        }
-    }
-}
+// Part of the configuration, which every function reads (the HTTP ones act on it here).
+pub use crate::config::AuthMode;
 
 pub const ADMIN: &str = "admin";
 pub const ANALYST: &str = "analyst";

@@ -15,10 +15,29 @@ pub struct Config {
     /// 2000-01-01). A sale dated before it is refused (422); summaries start there.
     pub store_opened: chrono::NaiveDate,
     /// `AUTH_MODE`: `authorizer` (default), `off`, or `local-jwt` (see `auth`).
-    pub auth_mode: crate::auth::AuthMode,
+    pub auth_mode: AuthMode,
     /// `CORS_ALLOW_ORIGINS`: the origins (`https://admin.example.com`, comma-separated) whose
     /// browsers may call the API (see `http::cors`); empty (the default) allows none.
     pub cors_allow_origins: Vec<String>,
+}
+
+/// Who decides what a request may do (`AUTH_MODE`; see `crate::auth`, which acts on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    Authorizer,
+    Off,
+    LocalJwt,
+}
+
+impl AuthMode {
+    pub fn parse(text: &str) -> Option<AuthMode> {
+        match text {
+            "authorizer" => Some(AuthMode::Authorizer),
+            "off" => Some(AuthMode::Off),
+            "local-jwt" => Some(AuthMode::LocalJwt),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +78,7 @@ impl Config {
             .filter(|d| opened_text.len() == 10 && d.year() >= 1970)
             .ok_or(ConfigError::BadOpeningDate(opened_text))?;
         let auth_text = get("AUTH_MODE").filter(|s| !s.is_empty()).unwrap_or_else(|| "authorizer".into());
-        let auth_mode = crate::auth::AuthMode::parse(&auth_text).ok_or(ConfigError::BadAuthMode(auth_text))?;
+        let auth_mode = AuthMode::parse(&auth_text).ok_or(ConfigError::BadAuthMode(auth_text))?;
         let cors_allow_origins = parse_origins(&get("CORS_ALLOW_ORIGINS").unwrap_or_default())?;
         Ok(Config { table_name, store_timezone, endpoint_url, store_opened, auth_mode, cors_allow_origins })
     }
@@ -136,7 +155,7 @@ mod tests {
         let c = Config::from_lookup(|_| None).unwrap();
         assert_eq!(c.table_name, DEFAULT_TABLE_NAME);
         assert_eq!(c.store_timezone, chrono_tz::UTC);
-        assert_eq!(c.auth_mode, crate::auth::AuthMode::Authorizer, "secure by default");
+        assert_eq!(c.auth_mode, AuthMode::Authorizer, "secure by default");
         let c = Config::from_lookup(|k| match k {
             "TABLE_NAME" => Some("shop-a".into()),
             "STORE_TIMEZONE" => Some("America/New_York".into()),

@@ -5,8 +5,9 @@
 //! here, once, to their status, problem type, title, detail and extension members. Internal
 //! detail is logged, never returned to the client.
 
-use axum::http::{HeaderValue, StatusCode, header};
+#[cfg(feature = "http")]
 use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use serde::Serialize;
 
 use crate::app;
@@ -16,7 +17,8 @@ use crate::store::idempotency::StoredResponse;
 use crate::store::{Missing, Refusal, StoreError};
 
 /// One problem with one input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -24,14 +26,15 @@ pub struct FieldError {
 
 // `AppError::problem` is the one place a problem is made from an error.
 /// An RFC 9457 problem document: what every failure answers, as `application/problem+json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(example = json!({
     "type": "/problems/validation-error",
     "title": "Invalid request fields",
     "status": 422,
     "detail": "price: must have at most 2 decimal places",
     "errors": [{"field": "price", "message": "must have at most 2 decimal places"}]
-}))]
+})))]
 pub struct Problem {
     /// A URI reference naming the kind of problem, such as `/problems/out-of-stock`.
     #[serde(rename = "type")]
@@ -41,15 +44,15 @@ pub struct Problem {
     pub detail: String,
     /// Each field that was rejected, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(required = false)]
+    #[cfg_attr(feature = "http", schema(required = false))]
     pub errors: Vec<FieldError>,
     /// Stock available, on an `insufficient-stock` problem.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[cfg_attr(feature = "http", schema(nullable = false))]
     pub available: Option<i64>,
     /// Units the sale has left to return, on a `not-returnable` problem.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[cfg_attr(feature = "http", schema(nullable = false))]
     pub returnable: Option<i64>,
 }
 
@@ -324,6 +327,7 @@ pub const PRODUCT_INACTIVE: &str = "Product inactive";
 /// More units returned than the sale has left to return (`returnable` in the body).
 pub const NOT_RETURNABLE: &str = "Not returnable";
 
+#[cfg(feature = "http")]
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -340,13 +344,14 @@ impl IntoResponse for AppError {
     }
 }
 
+#[cfg(feature = "http")]
 fn problem_response(status: StatusCode, problem: &Problem, retry_after: bool) -> Response {
     // A struct of strings and integers: serializing it cannot fail.
     let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(PROBLEM_JSON));
     if retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
     }
     response
 }

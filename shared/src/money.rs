@@ -7,8 +7,9 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 /// An amount in minor units (1 = 0.01). On the wire: a decimal string with exactly two decimals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, utoipa::ToSchema)]
-#[schema(value_type = String, pattern = r"^-?[0-9]+\.[0-9]{2}$", example = "1999.99")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(value_type = String, pattern = r"^-?[0-9]+\.[0-9]{2}$", example = "1999.99"))]
 pub struct Money(i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

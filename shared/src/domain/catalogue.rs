@@ -57,22 +57,24 @@ pub fn parse_product_id(text: &str) -> Result<i64, InvalidProductId> {
     text.parse::<ProductId>().map(|id| id.0)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"name": "electronics", "description": "Phones and laptops",
-    "created_at": "2023-10-08T12:48:25Z", "product_count": 3}))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(example = json!({"name": "electronics", "description": "Phones and laptops",
+    "created_at": "2023-10-08T12:48:25Z", "product_count": 3})))]
 pub struct Category {
-    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    #[cfg_attr(feature = "http", schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$"))]
     pub name: String,
-    #[schema(required = true)]
+    #[cfg_attr(feature = "http", schema(required = true))]
     pub description: Option<String>,
     #[serde(serialize_with = "serialize_utc")]
-    #[schema(value_type = String, format = DateTime)]
+    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
     /// How many products are in the category (a category in use cannot be deleted).
     pub product_count: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ProductStatus {
     Active,
@@ -96,31 +98,32 @@ impl ProductStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(example = json!({
     "id": 1, "name": "Laptop Pro 14", "description": "14-inch, 32 GB", "price": "1999.99",
     "image": "https://example.com/laptop.png", "category_name": "electronics", "status": "active",
     "current_inventory": 25, "low_stock_alert_threshold": 5,
     "created_at": "2023-10-08T12:48:25Z", "updated_at": "2023-10-08T12:48:25Z"
-}))]
+})))]
 pub struct Product {
-    #[schema(minimum = 1)]
+    #[cfg_attr(feature = "http", schema(minimum = 1))]
     pub id: i64,
     pub name: String,
-    #[schema(required = true)]
+    #[cfg_attr(feature = "http", schema(required = true))]
     pub description: Option<String>,
     pub price: Money,
-    #[schema(required = true)]
+    #[cfg_attr(feature = "http", schema(required = true))]
     pub image: Option<String>,
     pub category_name: String,
     pub status: ProductStatus,
     pub current_inventory: i64,
     pub low_stock_alert_threshold: i64,
     #[serde(serialize_with = "serialize_utc")]
-    #[schema(value_type = String, format = DateTime)]
+    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "serialize_utc")]
-    #[schema(value_type = String, format = DateTime)]
+    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version; every write of the product increments it.
     #[serde(skip)]
@@ -151,7 +154,8 @@ impl Product {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LedgerReason {
     Initial,
@@ -185,12 +189,13 @@ impl LedgerReason {
 }
 
 /// One change of a product's stock. Written in the same transaction as the change itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"at": "2023-10-08T12:48:25Z", "change": -2, "quantity_after": 23,
-    "reason": "sale", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8"}))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(example = json!({"at": "2023-10-08T12:48:25Z", "change": -2, "quantity_after": 23,
+    "reason": "sale", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8"})))]
 pub struct LedgerEntry {
     #[serde(serialize_with = "serialize_utc")]
-    #[schema(value_type = String, format = DateTime)]
+    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub at: DateTime<Utc>,
     pub change: i64,
     pub quantity_after: i64,

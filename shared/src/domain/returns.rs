@@ -30,10 +30,11 @@ pub struct SaleReturn {
 }
 
 /// A return as the API returns it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = Return, example = json!({"id": "01HCJ9A1B2C3D4E5F6G7H8J9K0", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8",
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(as = Return, example = json!({"id": "01HCJ9A1B2C3D4E5F6G7H8J9K0", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8",
     "product_id": 1, "category_name": "electronics", "units": 1, "refund": "1999.99", "reason": "damaged",
-    "restocked": true, "returned_at": "2023-10-10T09:00:00Z"}))]
+    "restocked": true, "returned_at": "2023-10-10T09:00:00Z"})))]
 pub struct ReturnView<'a> {
     pub id: &'a str,
     pub sale_id: &'a str,
@@ -41,10 +42,10 @@ pub struct ReturnView<'a> {
     pub category_name: &'a str,
     pub units: i64,
     pub refund: Money,
-    #[schema(required = true)]
+    #[cfg_attr(feature = "http", schema(required = true))]
     pub reason: Option<&'a str>,
     pub restocked: bool,
-    #[schema(format = DateTime)]
+    #[cfg_attr(feature = "http", schema(format = DateTime))]
     pub returned_at: String,
 }
 

@@ -27,10 +27,11 @@ pub struct Sale {
 }
 
 /// A sale as the API returns it, timestamps in UTC or the requested zone.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = Sale, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "http", schema(as = Sale, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
     "category_name": "electronics", "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98",
-    "sold_at": "2023-10-08T12:48:25Z"}))]
+    "sold_at": "2023-10-08T12:48:25Z"})))]
 pub struct SaleView<'a> {
     pub id: &'a str,
     pub product_id: i64,
@@ -38,7 +39,7 @@ pub struct SaleView<'a> {
     pub units_sold: i64,
     pub unit_price: Money,
     pub total_price: Money,
-    #[schema(format = DateTime)]
+    #[cfg_attr(feature = "http", schema(format = DateTime))]
     pub sold_at: String,
 }
 

@@ -19,10 +19,11 @@ use crate::money::Money;
 use crate::time;
 
 /// One page of a list: `next_cursor` is null on the last page.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
-    #[schema(required = true)]
+    #[cfg_attr(feature = "http", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
