@@ -1138,30 +1138,32 @@ mod tests {
         assert!(route(&t, "GET", "/b").is_none());
     }
 
-    #[tokio::test]
-    async fn a_path_without_a_route_is_api_gateways_404() {
+    /// What the gateway answers to `GET path` with one route, `/a` (behind the authorizer when
+    /// `authorized`), whose function is never reached.
+    async fn gateway_answer(authorized: bool, mode: AuthMode, path: &str) -> (StatusCode, Value) {
         let t = Template {
-            routes: vec![Route { function: "f".into(), method: None, path: Some("/a".into()), authorized: false }],
+            routes: vec![Route { function: "f".into(), method: None, path: Some("/a".into()), authorized }],
             ..Default::default()
         };
-        let app = Gateway::new(Arc::new(t), Invoker::new("http://127.0.0.1:9"), AuthMode::Off).router();
-        let response = tower::ServiceExt::oneshot(app, Request::get("/b").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let app = Gateway::new(Arc::new(t), Invoker::new("http://127.0.0.1:9"), mode).router();
+        let response = tower::ServiceExt::oneshot(app, Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
-        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({ "message": "Not Found" }));
+        (status, serde_json::from_slice::<Value>(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_path_without_a_route_is_api_gateways_404() {
+        let (status, body) = gateway_answer(false, AuthMode::Off, "/b").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body, json!({ "message": "Not Found" }));
     }
 
     #[tokio::test]
     async fn a_protected_route_without_a_token_is_the_authorizers_401() {
-        let t = Template {
-            routes: vec![Route { function: "f".into(), method: None, path: Some("/a".into()), authorized: true }],
-            ..Default::default()
-        };
-        let app = Gateway::new(Arc::new(t), Invoker::new("http://127.0.0.1:9"), AuthMode::LocalJwt).router();
-        let response = tower::ServiceExt::oneshot(app, Request::get("/a").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
-        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({ "message": "Unauthorized" }));
+        let (status, body) = gateway_answer(true, AuthMode::LocalJwt, "/a").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, json!({ "message": "Unauthorized" }));
     }
 
     #[test]

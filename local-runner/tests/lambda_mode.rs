@@ -295,15 +295,10 @@ async fn every_route_a_stream_batch_and_the_schedule_through_the_real_lambdas() 
     // function from the filtered stream.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let summary: Value = http
-            .get(format!("{base}/sales/summary?category_name=lambda-mode"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let summary: Value = test_support::send_json(
+            http.get(format!("{base}/sales/summary?category_name=lambda-mode")).bearer_auth(&admin),
+        )
+        .await;
         if summary["rows"][0]["sales_count"] == 1 {
             assert_eq!(summary["rows"][0]["total_revenue"], "25.00");
             break;
@@ -311,8 +306,7 @@ async fn every_route_a_stream_batch_and_the_schedule_through_the_real_lambdas() 
         assert!(Instant::now() < deadline, "the sale was not counted: {summary}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let summary: Value =
-        http.get(format!("{base}/sales/summary")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    let summary: Value = test_support::send_json(http.get(format!("{base}/sales/summary")).bearer_auth(&admin)).await;
     assert_eq!(summary["rows"][0]["sales_count"], 19, "the demo data's 18 sales and this one: {summary}");
 
     // The schedule: the template's Input for the run of 2023-10-09 00:15 builds 2023-10-08's report.
@@ -324,15 +318,8 @@ async fn every_route_a_stream_batch_and_the_schedule_through_the_real_lambdas() 
     let said = String::from_utf8_lossy(&fired.stdout);
     assert!(fired.status.success(), "schedule-now: {said}{}", String::from_utf8_lossy(&fired.stderr));
     assert!(said.contains(r#"{"date":"2023-10-08"}"#), "{said}");
-    let report: Value = http
-        .get(format!("{base}/reports/daily/2023-10-08"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value =
+        test_support::send_json(http.get(format!("{base}/reports/daily/2023-10-08")).bearer_auth(&admin)).await;
     assert_eq!(report["date"], "2023-10-08", "{report}");
 
     // The log names what went through the functions.

@@ -83,6 +83,13 @@ pub async fn serve(app: axum::Router) -> String {
     base
 }
 
+/// Sends `request` and reads the reply's body as JSON, whatever its status (panics if the
+/// request cannot be sent or the body is not JSON): for tests that drive a server over plain
+/// reqwest, such as a child process, rather than through [`Client`].
+pub async fn send_json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.expect("request").json().await.expect("a JSON body")
+}
+
 /// Requests to a served API (`base`, as [`serve`] returns it).
 #[derive(Clone)]
 pub struct Client {

@@ -131,6 +131,16 @@ async fn stored_counters(store: &Store) -> BTreeMap<CounterKey, Totals> {
     }
 }
 
+/// The counters in the table are exactly those a fold of `facts` computes, none more.
+async fn assert_counters_are_the_fold_of<F: Clone + Into<Fact>>(store: &Store, facts: &[F], tz: Tz) {
+    let stored = stored_counters(store).await;
+    let expected = fold(facts, tz);
+    assert_eq!(stored.len(), expected.len(), "the same counters exist");
+    for (key, totals) in &expected {
+        assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
+    }
+}
+
 /// Sales, and for some of them a return of part of their units, some days later (possibly in
 /// another hour, day, month or year than the sale).
 fn arb_sales() -> impl Strategy<Value = Vec<Fact>> {
@@ -233,12 +243,7 @@ proptest! {
             assert_eq!(replay.applied.counted, 0, "a replay counts nothing");
             assert_eq!(replay.applied.duplicates, sales.len());
 
-            let stored = stored_counters(&store).await;
-            let expected = fold(&sales, tz);
-            assert_eq!(stored.len(), expected.len(), "the same counters exist");
-            for (key, totals) in &expected {
-                assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
-            }
+            assert_counters_are_the_fold_of(&store, &sales, tz).await;
         });
     }
 }
@@ -338,12 +343,7 @@ async fn counters_converge_exactly_when_parallel_batches_conflict() {
         pending = futures::future::join_all(runs).await;
     }
     assert!(dynamodb.injected_faults() > 0, "the conflict path ran");
-    let stored = stored_counters(&store).await;
-    let expected = fold(&sales, tz);
-    assert_eq!(stored.len(), expected.len(), "the same counters exist");
-    for (key, totals) in &expected {
-        assert_eq!(stored.get(key), Some(totals), "counter {key:?}");
-    }
+    assert_counters_are_the_fold_of(&store, &sales, tz).await;
 }
 
 #[tokio::test]

@@ -284,12 +284,18 @@ async fn verify_finds_drift_and_rebuild_repairs_it() {
     assert_eq!(years[0]["total_revenue"], "28500.00");
 }
 
-#[tokio::test]
-async fn sales_not_yet_aggregated_are_pending_not_drift() {
+/// An app with one sale, not yet aggregated: `units` of a toy at `price` (10 in stock).
+async fn app_with_one_sale(price: &str, units: i64) -> TestApp {
     let app = spawn_app().await;
     app.category("toys").await;
-    let id = app.stocked_product("toys", "1.00", 10).await["id"].as_i64().unwrap();
-    app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":1}}"#)).await.assert_status(201);
+    let id = app.stocked_product("toys", price, 10).await["id"].as_i64().unwrap();
+    app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":{units}}}"#)).await.assert_status(201);
+    app
+}
+
+#[tokio::test]
+async fn sales_not_yet_aggregated_are_pending_not_drift() {
+    let app = app_with_one_sale("1.00", 1).await;
     let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
     assert_eq!((report.pending, report.drift.len()), (1, 0), "the stream has not counted it yet");
     app.aggregate().await;
@@ -299,10 +305,7 @@ async fn sales_not_yet_aggregated_are_pending_not_drift() {
 
 #[tokio::test]
 async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_dropped_it() {
-    let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "4.00", 10).await["id"].as_i64().unwrap();
-    app.post("/sales", &format!(r#"{{"product_id":{id},"units_sold":2}}"#)).await.assert_status(201);
+    let app = app_with_one_sale("4.00", 2).await;
     // The aggregator never sees the record (a batch that went to the dead-letter queue).
     let now = chrono::Utc::now();
     let young = app.state.store.verify_counters(chrono_tz::UTC, now).await.unwrap();

@@ -44,7 +44,7 @@ async fn start(dir: &Path, dynamodb_port: u16, api_port: u16, http: &reqwest::Cl
 }
 
 async fn counted_sales(http: &reqwest::Client, base: &str) -> i64 {
-    let summary: Value = http.get(format!("{base}/sales/summary")).send().await.unwrap().json().await.unwrap();
+    let summary: Value = test_support::send_json(http.get(format!("{base}/sales/summary"))).await;
     summary["rows"][0]["sales_count"].as_i64().unwrap_or(0)
 }
 
@@ -55,7 +55,7 @@ async fn listed_sales(http: &reqwest::Client, base: &str) -> i64 {
         if let Some(c) = &cursor {
             url.push_str(&format!("&cursor={c}"));
         }
-        let page: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+        let page: Value = test_support::send_json(http.get(url)).await;
         n += page["items"].as_array().unwrap().len() as i64;
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
@@ -74,15 +74,11 @@ async fn a_kill_9_while_aggregating_then_a_restart_leaves_every_counter_exact() 
 
     // The demo data (18 sales), then sales from 8 clients, killed part-way while the poller is
     // counting them.
-    let product: Value = http
-        .post(format!("{base}/products"))
-        .body(r#"{"name":"crash test","price":"2.50","category_name":"electronics","current_inventory":100000}"#)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let product: Value = test_support::send_json(
+        http.post(format!("{base}/products"))
+            .body(r#"{"name":"crash test","price":"2.50","category_name":"electronics","current_inventory":100000}"#),
+    )
+    .await;
     let id = product["id"].as_i64().unwrap();
     let sellers: Vec<_> = (0..8)
         .map(|_| {

@@ -270,25 +270,18 @@ impl Store {
     pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, StoreError> {
         let start =
             cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK)).transpose()?;
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(keys::CATEGORIES_PK))
-            .expression_attribute_values(":prefix", s(keys::CATEGORY_SK_PREFIX))
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| from_item::<CategoryItem>(i).and_then(CategoryItem::into_domain))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        super::query_page(
+            self.client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(keys::CATEGORIES_PK))
+                .expression_attribute_values(":prefix", s(keys::CATEGORY_SK_PREFIX)),
+            limit,
+            start,
+            |i| from_item::<CategoryItem>(i).and_then(CategoryItem::into_domain),
+        )
+        .await
     }
 
     /// Sets (or with `None` clears) a category's description.
@@ -603,21 +596,19 @@ impl Store {
         if start.is_none() && self.find_product(id, false).await?.is_none() {
             return Err(product_not_found(id));
         }
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(keys::LEDGER_SK_PREFIX))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(ledger_from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        super::query_page(
+            self.client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":prefix", s(keys::LEDGER_SK_PREFIX))
+                .scan_index_forward(false),
+            limit,
+            start,
+            ledger_from_item,
+        )
+        .await
     }
 }
 

@@ -164,12 +164,8 @@ impl Store {
             .set_expression_attribute_values(update.expression_attribute_values)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Our lease ran out and a retry owns the key now; its answer will stand.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
-        }
+        // Refused: our lease ran out and a retry owns the key now; its answer will stand.
+        super::conditional_write("UpdateItem", result).map(|_| ())
     }
 
     /// Frees a claimed key after a transient failure, so that a retry can try again.
@@ -186,11 +182,8 @@ impl Store {
             .expression_attribute_values(":in_flight", AttributeValue::S(IN_FLIGHT.into()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(StoreError::from_sdk("DeleteItem", e)),
-        }
+        // Refused: the key is no longer ours to free.
+        super::conditional_write("DeleteItem", result).map(|_| ())
     }
 }
 

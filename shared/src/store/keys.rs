@@ -243,15 +243,9 @@ pub fn sale_index_attributes(
     sold_at: DateTime<Utc>,
     sale_id: &str,
 ) -> Vec<(&'static str, String)> {
-    let sort = sale_sort(sold_at, sale_id);
-    vec![
-        (Index::Gsi1.pk(), ALL_SALES.to_owned()),
-        (Index::Gsi1.sk(), sort.clone()),
-        (Index::Gsi2.pk(), sales_of_category(category)),
-        (Index::Gsi2.sk(), sort.clone()),
-        (Index::Gsi3.pk(), sales_of_category_product(category, product_id)),
-        (Index::Gsi3.sk(), sort),
-    ]
+    let partitions =
+        [ALL_SALES.to_owned(), sales_of_category(category), sales_of_category_product(category, product_id)];
+    index_attributes(partitions, sale_sort(sold_at, sale_id))
 }
 
 /// The sort-key condition for sales between two optional instants (both inclusive), below
@@ -398,15 +392,19 @@ pub fn return_index_attributes(
     returned_at: DateTime<Utc>,
     return_id: &str,
 ) -> Vec<(&'static str, String)> {
-    let sort = sale_sort(returned_at, return_id);
-    vec![
-        (Index::Gsi1.pk(), ALL_RETURNS.to_owned()),
-        (Index::Gsi1.sk(), sort.clone()),
-        (Index::Gsi2.pk(), returns_of_category(category)),
-        (Index::Gsi2.sk(), sort.clone()),
-        (Index::Gsi3.pk(), returns_of_category_product(category, product_id)),
-        (Index::Gsi3.sk(), sort),
-    ]
+    let partitions =
+        [ALL_RETURNS.to_owned(), returns_of_category(category), returns_of_category_product(category, product_id)];
+    index_attributes(partitions, sale_sort(returned_at, return_id))
+}
+
+/// The attributes that put an item in GSI1, GSI2 and GSI3: the partition of each, in that order,
+/// and the one sort key all three share.
+fn index_attributes(partitions: [String; 3], sort: String) -> Vec<(&'static str, String)> {
+    [Index::Gsi1, Index::Gsi2, Index::Gsi3]
+        .into_iter()
+        .zip(partitions)
+        .flat_map(|(index, partition)| [(index.pk(), partition), (index.sk(), sort.clone())])
+        .collect()
 }
 
 /// The "already counted" marker of a return.

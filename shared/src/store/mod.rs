@@ -108,6 +108,37 @@ impl StoreError {
     }
 }
 
+/// A conditional write's outcome: `Ok(true)` written, `Ok(false)` refused by its condition, or
+/// the failure. (Each operation has its own error type; the code is common to all of them.)
+pub(crate) fn conditional_write<O, E, R>(
+    operation: &'static str,
+    result: Result<O, SdkError<E, R>>,
+) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(false),
+        Err(e) => Err(StoreError::from_sdk(operation, e)),
+    }
+}
+
+/// Sends `query` for one page of at most `limit` items from `start` (a decoded cursor), each
+/// item read by `decode`; the next page's cursor is DynamoDB's `LastEvaluatedKey`.
+pub(crate) async fn query_page<T>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: i32,
+    start: Option<cursor::KeyMap>,
+    decode: impl FnMut(Item) -> Result<T, StoreError>,
+) -> Result<catalogue::Page<T>, StoreError> {
+    let out =
+        query.limit(limit).set_exclusive_start_key(start).send().await.map_err(|e| StoreError::from_sdk("Query", e))?;
+    let items = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+    Ok(catalogue::Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+}
+
 /// Why one item of a cancelled transaction failed.
 #[derive(Debug, Clone)]
 pub struct CancelReason {

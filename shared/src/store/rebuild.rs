@@ -194,12 +194,7 @@ impl Store {
                     for (k, v) in values {
                         req = req.expression_attribute_values(k, v);
                     }
-                    req.send().await.map(|_| ()).map_err(|e| {
-                        (
-                            e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()),
-                            StoreError::from_sdk("DeleteItem", e),
-                        )
-                    })
+                    super::conditional_write("DeleteItem", req.send().await)
                 }
                 Some(t) => {
                     let mut item = key;
@@ -215,18 +210,13 @@ impl Store {
                     for (k, v) in values {
                         req = req.expression_attribute_values(k, v);
                     }
-                    req.send().await.map(|_| ()).map_err(|e| {
-                        (
-                            e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()),
-                            StoreError::from_sdk("PutItem", e),
-                        )
-                    })
+                    super::conditional_write("PutItem", req.send().await)
                 }
             };
-            match result {
-                Ok(()) => out.repaired += 1,
-                Err((true, _)) => out.changed_meanwhile += 1,
-                Err((false, e)) => return Err(e),
+            if result? {
+                out.repaired += 1;
+            } else {
+                out.changed_meanwhile += 1;
             }
         }
         Ok(out)

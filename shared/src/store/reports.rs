@@ -63,25 +63,18 @@ impl Store {
     pub async fn list_daily_reports(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Value>, StoreError> {
         let start =
             cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::DAILY_REPORTS_PK)).transpose()?;
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::DAILY_REPORTS_PK.into()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(DailyReportRecord::report_of)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        super::query_page(
+            self.client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::DAILY_REPORTS_PK.into()))
+                .scan_index_forward(false),
+            limit,
+            start,
+            DailyReportRecord::report_of,
+        )
+        .await
     }
 }
 

@@ -258,15 +258,7 @@ impl Store {
         if let Some(high) = high {
             query = query.expression_attribute_values(":high", AttributeValue::S(high));
         }
-        let out = query
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(sale_from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        super::query_page(query.scan_index_forward(false), limit, start, sale_from_item).await
     }
 }
 
@@ -409,21 +401,19 @@ impl Store {
         }
         let partition = keys::sale_id_pk(sale_id);
         let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &partition)).transpose()?;
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-            .expression_attribute_values(":pk", AttributeValue::S(partition))
-            .expression_attribute_values(":prefix", AttributeValue::S(keys::RETURN_SK_PREFIX.into()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let items = out.items.unwrap_or_default().into_iter().map(return_from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        super::query_page(
+            self.client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                .expression_attribute_values(":pk", AttributeValue::S(partition))
+                .expression_attribute_values(":prefix", AttributeValue::S(keys::RETURN_SK_PREFIX.into()))
+                .scan_index_forward(false),
+            limit,
+            start,
+            return_from_item,
+        )
+        .await
     }
 
     /// Every return whose sale matches `filter`'s product and category with `returned_at` within
