@@ -10,7 +10,7 @@
 //! repair counts it. A repair writes a
 //! counter only if it still holds what was read, so a concurrent update is never overwritten.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
@@ -163,12 +163,12 @@ impl Store {
         for d in &report.drift {
             let key = key_item(&keys::counter(&d.key));
             let mut condition = String::from("attribute_not_exists(PK)");
-            let mut values: Vec<(&str, AttributeValue)> = Vec::new();
+            let mut values: HashMap<String, AttributeValue> = HashMap::new();
             if let Some(s) = &d.stored {
                 condition = "units = :su AND revenue_minor = :sr AND sales_count = :sc".into();
-                values.push((":su", AttributeValue::N(s.units.to_string())));
-                values.push((":sr", AttributeValue::N(s.revenue_minor.to_string())));
-                values.push((":sc", AttributeValue::N(s.sales_count.to_string())));
+                values.insert(":su".into(), AttributeValue::N(s.units.to_string()));
+                values.insert(":sr".into(), AttributeValue::N(s.revenue_minor.to_string()));
+                values.insert(":sc".into(), AttributeValue::N(s.sales_count.to_string()));
                 // The returns' attributes: absent on a counter no return has touched yet.
                 for (name, placeholder, value) in [
                     ("units_returned", ":sur", s.units_returned),
@@ -180,20 +180,20 @@ impl Store {
                     } else {
                         condition.push_str(&format!(" AND {name} = {placeholder}"));
                     }
-                    values.push((placeholder, AttributeValue::N(value.to_string())));
+                    values.insert(placeholder.into(), AttributeValue::N(value.to_string()));
                 }
             }
+            // No stored counter, no values (DynamoDB refuses an empty map).
+            let values = (!values.is_empty()).then_some(values);
             let result = match &d.expected {
                 None => {
-                    let mut req = self
+                    let req = self
                         .client()
                         .delete_item()
                         .table_name(self.table())
                         .set_key(Some(key))
-                        .condition_expression(condition);
-                    for (k, v) in values {
-                        req = req.expression_attribute_values(k, v);
-                    }
+                        .condition_expression(condition)
+                        .set_expression_attribute_values(values);
                     super::conditional_write("DeleteItem", req.send().await)
                 }
                 Some(t) => {
@@ -201,15 +201,13 @@ impl Store {
                     for (name, value) in counter_attributes(&d.key, t) {
                         item.insert(name.into(), value);
                     }
-                    let mut req = self
+                    let req = self
                         .client()
                         .put_item()
                         .table_name(self.table())
                         .set_item(Some(item))
-                        .condition_expression(condition);
-                    for (k, v) in values {
-                        req = req.expression_attribute_values(k, v);
-                    }
+                        .condition_expression(condition)
+                        .set_expression_attribute_values(values);
                     super::conditional_write("PutItem", req.send().await)
                 }
             };
