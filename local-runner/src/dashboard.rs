@@ -11,6 +11,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use shared::error::{PROBLEM_JSON, Problem};
 use tower_http::services::ServeDir;
 
 /// Where the built dashboard is: `DASHBOARD_DIR`, else `dashboard/dist` of this repository.
@@ -109,13 +110,18 @@ fn not_built(dir: &std::path::Path, html: bool) -> Response {
 }
 
 fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    let problem = Problem {
+        kind: "about:blank".into(),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        errors: Vec::new(),
+        available: None,
+        returnable: None,
+    };
+    // A struct of strings and integers: serializing it cannot fail.
+    let body = serde_json::to_string(&problem).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response()
 }
 
 fn html_escape(s: &str) -> String {
