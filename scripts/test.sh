@@ -19,18 +19,23 @@ timed() {
 }
 
 started=$SECONDS
-ensure_chromium
 local_aws_env
+mkdir -p .local
+# Chromium (installed with apt on a fresh machine) is needed only once the tests run: it is
+# installed while the tests build.
+(ensure_chromium >.local/chromium.log 2>&1) &
+CHROMIUM_PID=$!
 
 # Three checks run beside the Rust tests, their reports printed (and their status checked) at the
 # end: the deployment template (cfn-lint, `sam validate --lint`, checkov), which needs no build
 # and starts first; then, once the runner is built, schemathesis against the local runner's
 # /openapi.json (a black-box test of every operation) and the dashboard (lint, build, browser
 # tests).
-mkdir -p .local
 timed "template lint" scripts/lint-template.sh >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 timed "build the tests and the runner" build_tests
+if ! wait "$CHROMIUM_PID"; then cat .local/chromium.log; fi
+ensure_chromium
 timed schemathesis scripts/api-check.sh >.local/api-check.log 2>&1 &
 API_CHECK_PID=$!
 
