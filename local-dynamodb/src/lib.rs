@@ -38,16 +38,16 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// How long stream records are kept, as in DynamoDB Streams.
-pub const STREAM_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+pub const STREAM_RETENTION: Duration = Duration::from_hours(24);
 
 /// How often expired items (TTL) are deleted. A sweep reads and parses every item of the table
 /// (Dynoxide keeps no index of expiry times), so its cost grows with the table, and requests wait
 /// behind its pages; DynamoDB itself takes up to a few days, and nothing here relies on when.
-pub const TTL_SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
+pub const TTL_SWEEP_EVERY: Duration = Duration::from_mins(10);
 
 /// How often records older than the retention are removed. The first trim waits this long too,
 /// so a local runner restarted after a long stop reads its backlog before any of it goes.
-const TRIM_EVERY: Duration = Duration::from_secs(30 * 60);
+const TRIM_EVERY: Duration = Duration::from_mins(30);
 
 /// Indexes for the statements Dynoxide runs on its stream table: the next sequence number on
 /// every stream write (`MAX(CAST(sequence_number AS INTEGER)) ... WHERE table_name = ?`), the
@@ -172,7 +172,7 @@ impl LocalDynamoDb {
             server: Some(server),
             housekeeping_task: trimmer_task,
             front: None,
-            injected: Default::default(),
+            injected: std::sync::Arc::default(),
             _temp: None,
         })
     }

@@ -56,7 +56,7 @@ fn two_years_of_sales(n: usize) -> Vec<SaleFact> {
         .map(|i| {
             let product = 1 + (i * 7919 % 20) as i64;
             SaleFact {
-                sale_id: format!("{:026}", i),
+                sale_id: format!("{i:026}"),
                 product_id: product,
                 category_name: format!("category-{}", product % 4),
                 units: 1 + (i % 3) as i64,
@@ -83,12 +83,12 @@ async fn write_cost_per_batch_size() {
         let day = Utc.with_ymd_and_hms(2023, 6, 1, 9, 0, 0).unwrap();
         let sales: Vec<SaleFact> = (0..300)
             .map(|i| SaleFact {
-                sale_id: format!("{:026}", i),
-                product_id: 1 + (i % 5) as i64,
+                sale_id: format!("{i:026}"),
+                product_id: 1 + i64::from(i % 5),
                 category_name: if i % 5 < 3 { "toys".into() } else { "home".into() },
                 units: 1,
                 revenue_minor: 1999,
-                sold_at: day + chrono::Duration::minutes(i as i64 * 2),
+                sold_at: day + chrono::Duration::minutes(i64::from(i) * 2),
             })
             .collect();
         let mut counters = 0;

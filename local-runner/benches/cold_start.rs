@@ -28,8 +28,7 @@ fn release_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from);
     target.join("release")
 }
 
@@ -52,7 +51,7 @@ async fn main() {
             let signal = signal.clone();
             async move {
                 signal.notify_one();
-                tokio::time::sleep(Duration::from_secs(3600)).await;
+                tokio::time::sleep(Duration::from_hours(1)).await;
                 ""
             }
         }),
@@ -64,9 +63,11 @@ async fn main() {
     println!("Lambda package size and init time (release build, x86_64, median of {STARTS} starts):");
     for function in FUNCTIONS {
         let path = release_dir().join(function);
-        if !path.exists() {
-            panic!("{} is missing: run `cargo build --release -p {function}` (scripts/bench.sh does)", path.display());
-        }
+        assert!(
+            path.exists(),
+            "{} is missing: run `cargo build --release -p {function}` (scripts/bench.sh does)",
+            path.display()
+        );
         let size = std::fs::metadata(&path).unwrap().len() as usize;
         let zipped = zipped_size(&path);
         let mut times = Vec::new();

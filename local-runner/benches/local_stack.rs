@@ -206,7 +206,7 @@ fn cpu_time() -> Duration {
     // SAFETY: getrusage only writes the struct it is given.
     let usage = unsafe {
         let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        libc::getrusage(libc::RUSAGE_SELF, &raw mut usage);
         usage
     };
     let micros = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
@@ -250,7 +250,7 @@ async fn measure(http: &reqwest::Client, base: &str) -> (Vec<Read>, usize) {
             times.push(t.elapsed());
             rows = body["rows"].as_array().or(body["items"].as_array()).map_or(1, Vec::len);
         }
-        let cpu = (cpu_time() - cpu_before) / SAMPLES as u32;
+        let cpu = cpu_time().checked_sub(cpu_before).unwrap() / SAMPLES as u32;
         times.sort();
         let (p50, p95) = (times[SAMPLES / 2], times[SAMPLES * 95 / 100]);
         println!("{name:<34} {:>8.2}ms {:>8.2}ms {:>8.2}ms {rows:>6}", ms(p50), ms(p95), ms(cpu));
@@ -271,7 +271,7 @@ async fn post_sales(http: &reqwest::Client, base: &str, name: &str) -> usize {
         assert_eq!(r.status().as_u16(), 201);
         times.push(t.elapsed());
     }
-    let cpu = (cpu_time() - cpu_before) / SAMPLES as u32;
+    let cpu = cpu_time().checked_sub(cpu_before).unwrap() / SAMPLES as u32;
     times.sort();
     println!(
         "{name:<34} {:>8.2}ms {:>8.2}ms {:>8.2}ms",

@@ -18,8 +18,7 @@ use tower_http::services::ServeDir;
 pub fn dashboard_dir() -> PathBuf {
     std::env::var_os("DASHBOARD_DIR")
         .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")))
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard/dist")), PathBuf::from)
 }
 
 /// The dashboard's routes, for [`crate::app`] to merge.

@@ -49,9 +49,7 @@ pub fn enabled() -> bool {
 /// The workspace (where `template.yaml` and `Cargo.toml` are): `LAMBDA_WORKSPACE`, else the one
 /// this binary was built from.
 pub fn workspace() -> PathBuf {
-    std::env::var_os("LAMBDA_WORKSPACE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+    std::env::var_os("LAMBDA_WORKSPACE").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), PathBuf::from)
 }
 
 /// The emulator's port: `LAMBDA_INVOKE_PORT`, default 9000 (cargo lambda's).
@@ -840,12 +838,13 @@ pub async fn run_schedules(
 ) {
     let mut runs = Vec::new();
     for schedule in &gateway.template.schedules {
-        match daily_time(&schedule.expression) {
-            Some(at) => runs.push((schedule.clone(), at)),
-            None => tracing::warn!(
+        if let Some(at) = daily_time(&schedule.expression) {
+            runs.push((schedule.clone(), at));
+        } else {
+            tracing::warn!(
                 schedule = %schedule.name, expression = %schedule.expression,
                 "only daily cron(M H * * ? *) schedules run locally; use `local-runner schedule-now`"
-            ),
+            );
         }
     }
     if runs.is_empty() {
@@ -860,7 +859,7 @@ pub async fn run_schedules(
         };
         let wait = (next - now).to_std().unwrap_or_default();
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
         match fire_schedule(&gateway.invoker, &gateway.template, schedule, &table, next).await {
@@ -917,7 +916,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(pid) = self.child.as_ref().and_then(|c| c.id()) {
+        if let Some(pid) = self.child.as_ref().and_then(tokio::process::Child::id) {
             signal_group(pid, libc::SIGTERM);
         }
     }

@@ -135,7 +135,7 @@ pub async fn report_schedule(state: AppState, mut stop: tokio::sync::watch::Rece
         let next = next_local_time(now, tz, chrono::NaiveTime::from_hms_opt(0, 15, 0).expect("a valid time"));
         let wait = (next - now).to_std().unwrap_or_default();
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
         let date = reports::previous_day(shared::time::now(), tz);

@@ -90,7 +90,7 @@ async fn dynamodb_alone(args: Vec<String>) -> anyhow::Result<()> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
-                port = args.next().context("--port needs a number")?.parse().context("--port needs a port number")?
+                port = args.next().context("--port needs a number")?.parse().context("--port needs a port number")?;
             }
             "--data" => data = Some(std::path::PathBuf::from(args.next().context("--data needs a path")?)),
             other => anyhow::bail!("unknown option {other:?}; use --port N and --data PATH"),
@@ -158,20 +158,15 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
     let (stop, _) = tokio::sync::watch::channel(false);
     let aggregator = tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()));
-    let (schedule, app) = match &lambda {
-        Some(lambda) => {
-            println!(
-                "Reports: the template's schedule invokes reports at its time (or: local-runner schedule-now [TIME])"
-            );
-            let (gateway, table, tz) =
-                (lambda.gateway.clone(), state.config.table_name.clone(), state.config.store_timezone);
-            let schedule = tokio::spawn(local_runner::lambda_mode::run_schedules(gateway, table, tz, stop.subscribe()));
-            (schedule, lambda.gateway.clone().router())
-        }
-        None => {
-            println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
-            (tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe())), local_runner::app(state))
-        }
+    let (schedule, app) = if let Some(lambda) = &lambda {
+        println!("Reports: the template's schedule invokes reports at its time (or: local-runner schedule-now [TIME])");
+        let (gateway, table, tz) =
+            (lambda.gateway.clone(), state.config.table_name.clone(), state.config.store_timezone);
+        let schedule = tokio::spawn(local_runner::lambda_mode::run_schedules(gateway, table, tz, stop.subscribe()));
+        (schedule, lambda.gateway.clone().router())
+    } else {
+        println!("Reports: the daily report is built at 00:15 store time (or: local-runner report YYYY-MM-DD)");
+        (tokio::spawn(local_runner::report_schedule(state.clone(), stop.subscribe())), local_runner::app(state))
     };
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     let _ = stop.send(true);
@@ -192,5 +187,5 @@ async fn shutdown_signal() {
             s.recv().await;
         }
     };
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
 }

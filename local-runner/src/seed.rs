@@ -88,7 +88,7 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
             .entry(t.product_id)
             .and_modify(|e| {
                 if t.inserted_at < e.inserted_at {
-                    *e = t
+                    *e = t;
                 }
             })
             .or_insert(t);

@@ -298,7 +298,7 @@ pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync:
         }
         if wait {
             tokio::select! {
-                _ = tokio::time::sleep(IDLE_WAIT) => {}
+                () = tokio::time::sleep(IDLE_WAIT) => {}
                 _ = stop.changed() => return,
             }
         }
@@ -320,7 +320,7 @@ pub fn lambda_records(arn: &str, records: &[Record]) -> Vec<Value> {
             let image = |m: Option<&std::collections::HashMap<String, AttributeValue>>| m.map(map_json);
             json!({
                 "eventID": r.event_id,
-                "eventName": r.event_name.as_ref().map(|e| e.as_str()),
+                "eventName": r.event_name.as_ref().map(aws_sdk_dynamodbstreams::types::OperationType::as_str),
                 "eventVersion": r.event_version,
                 "eventSource": r.event_source,
                 "awsRegion": region,
@@ -332,7 +332,7 @@ pub fn lambda_records(arn: &str, records: &[Record]) -> Vec<Value> {
                     "OldImage": image(d.and_then(|d| d.old_image.as_ref())),
                     "SequenceNumber": d.and_then(|d| d.sequence_number.clone()),
                     "SizeBytes": d.and_then(|d| d.size_bytes).unwrap_or(0),
-                    "StreamViewType": d.and_then(|d| d.stream_view_type.as_ref()).map(|v| v.as_str()),
+                    "StreamViewType": d.and_then(|d| d.stream_view_type.as_ref()).map(aws_sdk_dynamodbstreams::types::StreamViewType::as_str),
                 }
             })
         })

@@ -158,7 +158,7 @@ fn arb_sales() -> impl Strategy<Value = Vec<Fact>> {
         let mut facts = Vec::new();
         for (i, (product, hour, units, price, ret)) in raw.into_iter().enumerate() {
             let sale = SaleFact {
-                sale_id: format!("{:026}", i),
+                sale_id: format!("{i:026}"),
                 product_id: product,
                 category_name: if product % 2 == 0 { "even".into() } else { "odd".into() },
                 units,
@@ -169,7 +169,7 @@ fn arb_sales() -> impl Strategy<Value = Vec<Fact>> {
             if let Some((returned, minutes)) = ret {
                 let returned = 1 + returned % units;
                 facts.push(Fact::Return(ReturnFact {
-                    return_id: format!("R{:025}", i),
+                    return_id: format!("R{i:025}"),
                     sale_id: sale.sale_id.clone(),
                     product_id: sale.product_id,
                     category_name: sale.category_name.clone(),

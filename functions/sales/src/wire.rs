@@ -182,7 +182,7 @@ mod tests {
 
         #[test]
         fn rejects_each_bad_field() {
-            assert_eq!(fields(r#"{}"#), ["units"]);
+            assert_eq!(fields(r"{}"), ["units"]);
             assert_eq!(fields(r#"{"units":0}"#), ["units"]);
             assert_eq!(fields(r#"{"units":1.5}"#), ["units"]);
             assert_eq!(fields(r#"{"units":1,"restock":"yes"}"#), ["restock"]);

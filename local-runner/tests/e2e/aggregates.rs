@@ -87,7 +87,7 @@ async fn summaries_group_and_filter_and_cover_ranges_exactly() {
         rows.iter()
             .map(|r| {
                 keys.iter()
-                    .map(|k| r[*k].as_str().map(str::to_owned).unwrap_or_else(|| r[*k].to_string()))
+                    .map(|k| r[*k].as_str().map_or_else(|| r[*k].to_string(), str::to_owned))
                     .collect::<Vec<_>>()
                     .join(" ")
             })

@@ -125,7 +125,7 @@ async fn six_concurrent_returns_of_one_unit_with_two_returnable_give_exactly_two
         }
         statuses.push(status);
     }
-    statuses.sort();
+    statuses.sort_unstable();
     assert_eq!(statuses, [201, 201, 422, 422, 422, 422]);
     assert_eq!(app.get(&format!("/sales/{sale_id}")).await.body["units_returned"], 2);
     let listed = app.get(&format!("/sales/{sale_id}/returns")).await;

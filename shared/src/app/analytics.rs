@@ -138,7 +138,7 @@ pub async fn summary_within(
     let (scope, board) = match (group_by.kind, q.product_id, &q.category_name) {
         (_, Some(p), Some(c)) => (Scope::ProductInCategory(c.clone(), p), None),
         (_, Some(p), None) => (Scope::Product(p), None),
-        (Some(GroupKind::Category), None, Some(c)) | (None, None, Some(c)) => (Scope::Category(c.clone()), None),
+        (Some(GroupKind::Category) | None, None, Some(c)) => (Scope::Category(c.clone()), None),
         (Some(GroupKind::Product), None, Some(c)) => (Scope::Category(c.clone()), Some(Board::ProductsIn(c.clone()))),
         (Some(kind), None, None) => (Scope::Store, Some(kind.board())),
         (None, None, None) => (Scope::Store, None),

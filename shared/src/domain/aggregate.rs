@@ -723,7 +723,7 @@ mod tests {
     }
 
     fn periods(buckets: &[Bucket]) -> Vec<String> {
-        buckets.iter().map(|b| b.sort_key()).collect()
+        buckets.iter().map(super::Bucket::sort_key).collect()
     }
 
     #[test]

@@ -119,8 +119,8 @@ pub fn revenue_change_pct(current: i64, previous: i64) -> Option<f64> {
     if previous == 0 {
         return None;
     }
-    let numerator = (current as i128 - previous as i128) * 1000;
-    let denominator = previous as i128;
+    let numerator = (i128::from(current) - i128::from(previous)) * 1000;
+    let denominator = i128::from(previous);
     let tenths =
         (numerator.abs() * 2 + denominator.abs()) / (denominator.abs() * 2) * numerator.signum() * denominator.signum();
     // A value with one decimal; the float only carries it to JSON (e.g. 14.0, -2.5).

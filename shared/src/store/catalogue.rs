@@ -253,7 +253,11 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(Category { name: new.name, description: new.description, created_at: now, product_count: 0 }),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception,
+                ) =>
+            {
                 Err(StoreError::ConditionFailed(Refusal::CategoryExists(new.name)))
             }
             Err(e) => Err(StoreError::from_sdk("PutItem", e)),
@@ -299,7 +303,11 @@ impl Store {
         };
         match request.send().await {
             Ok(out) => from_item::<CategoryItem>(out.attributes.unwrap_or_default())?.into_domain(),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::is_conditional_check_failed_exception,
+                ) =>
+            {
                 Err(no_category(name))
             }
             Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
@@ -552,7 +560,9 @@ impl Store {
                 TxOutcome::Cancelled(r) if moved && r.get(1).is_some_and(CancelReason::condition_failed) => {
                     Err(unknown_category(&next.category_name))
                 }
-                TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
+                TxOutcome::Cancelled(r)
+                    if r.first().is_some_and(super::CancelReason::condition_failed) || any_conflict(&r) =>
+                {
                     Ok(Attempt::Retry)
                 }
                 TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),
@@ -577,7 +587,9 @@ impl Store {
         ];
         match self.transact(items).await? {
             TxOutcome::Committed => Ok(Attempt::Done(())),
-            TxOutcome::Cancelled(r) if r.first().is_some_and(|r| r.condition_failed()) || any_conflict(&r) => {
+            TxOutcome::Cancelled(r)
+                if r.first().is_some_and(super::CancelReason::condition_failed) || any_conflict(&r) =>
+            {
                 Ok(Attempt::Retry)
             }
             TxOutcome::Cancelled(r) => Err(unexpected("TransactWriteItems", &r)),

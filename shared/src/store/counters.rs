@@ -247,7 +247,7 @@ impl Store {
             }
             let counters: BTreeMap<CounterKey, Totals> = fold(&pending, tz);
             {
-                let known = self.latest_counted.lock().unwrap_or_else(|e| e.into_inner());
+                let known = self.latest_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 for (key, delta) in &counters {
                     if delta.last_sold_at.is_some_and(|last| known.at_least(key, last)) {
                         keep_last.insert(key.clone());
@@ -265,7 +265,7 @@ impl Store {
             );
             match self.transact(items).await? {
                 TxOutcome::Committed => {
-                    let mut known = self.latest_counted.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut known = self.latest_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     for (key, delta) in &counters {
                         if let Some(last) = delta.last_sold_at {
                             known.raise(key, last);
@@ -291,7 +291,10 @@ impl Store {
                             keep_last.insert((*key).clone());
                             // Its stored value is later than this chunk's: remember that.
                             if let Some(last) = counters.get(*key).and_then(|t| t.last_sold_at) {
-                                self.latest_counted.lock().unwrap_or_else(|e| e.into_inner()).raise(key, last);
+                                self.latest_counted
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                    .raise(key, last);
                             }
                         }
                     }

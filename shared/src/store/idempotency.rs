@@ -235,7 +235,7 @@ mod tests {
         };
         match completed.claim_for(&key("abc")) {
             Ok(Claim::Replay(response)) => {
-                assert_eq!((response.status, response.body["id"].as_str()), (201, Some("S1")))
+                assert_eq!((response.status, response.body["id"].as_str()), (201, Some("S1")));
             }
             _ => panic!("a completed record replays its response"),
         }

@@ -179,7 +179,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Store { client, table: table.into(), latest_counted: Default::default() }
+        Store { client, table: table.into(), latest_counted: std::sync::Arc::default() }
     }
 
     pub fn client(&self) -> &Client {

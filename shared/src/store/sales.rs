@@ -536,7 +536,10 @@ impl Store {
                     .await;
                 match result {
                     Ok(_) => written += 1,
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                    Err(e)
+                        if e.as_service_error().is_some_and(
+                            aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception,
+                        ) => {}
                     Err(e) => return Err(StoreError::from_sdk("PutItem", e)),
                 }
             }

@@ -152,7 +152,13 @@ impl TableDefinition {
         }
         match request.send().await {
             Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(false),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    aws_sdk_dynamodb::operation::create_table::CreateTableError::is_resource_in_use_exception,
+                ) =>
+            {
+                return Ok(false);
+            }
             Err(e) => return Err(StoreError::from_sdk("CreateTable", e)),
         }
         for _ in 0..600 {

@@ -146,7 +146,10 @@ async fn the_stream_has_old_and_new_images_in_sequence_and_resumes_after_a_seque
     let arn = listed.streams()[0].stream_arn().unwrap().to_owned();
     let described = streams.describe_stream().stream_arn(&arn).send().await.unwrap();
     let description = described.stream_description.unwrap();
-    assert_eq!(description.stream_view_type().map(|v| v.as_str()), Some("NEW_AND_OLD_IMAGES"));
+    assert_eq!(
+        description.stream_view_type().map(aws_sdk_dynamodbstreams::types::StreamViewType::as_str),
+        Some("NEW_AND_OLD_IMAGES")
+    );
     let shard = description.shards()[0].shard_id().unwrap().to_owned();
 
     let read_from = |kind: ShardIteratorType, after: Option<String>| {
