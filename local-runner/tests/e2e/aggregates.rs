@@ -323,12 +323,9 @@ async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_droppe
     assert_eq!((total[0]["sales_count"].as_i64(), total[0]["total_revenue"].as_str()), (Some(1), Some("8.00")));
 }
 
-#[tokio::test]
-async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboards() {
-    use shared::app::analytics::{History, SummaryLimits, SummaryQuery, summary_within};
-    use shared::error::AppError;
-    let app = seeded().await;
-    let query = |group_by: &str| SummaryQuery {
+/// The summary of every sale, grouped by `group_by`.
+fn summary_of_everything(group_by: &str) -> shared::app::analytics::SummaryQuery {
+    shared::app::analytics::SummaryQuery {
         group_by: shared::domain::analytics::GroupBy::parse(group_by).unwrap(),
         product_id: None,
         category_name: None,
@@ -336,20 +333,30 @@ async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboar
         to: None,
         from_text: None,
         to_text: None,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboards() {
+    use shared::app::analytics::{History, SummaryLimits, summary_within};
+    use shared::error::AppError;
+    let app = seeded().await;
     let history = History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
     let store = &app.state.store;
     // The demo sales fall in 7 hours and 4 days.
     let limits = SummaryLimits { boards: 6, rows: 1_000 };
     let err = AppError::from(
-        summary_within(store, &query("product-hour"), chrono_tz::UTC, history, limits).await.unwrap_err(),
+        summary_within(store, &summary_of_everything("product-hour"), chrono_tz::UTC, history, limits)
+            .await
+            .unwrap_err(),
     );
     assert_eq!(err.status().as_u16(), 400);
     assert!(err.to_string().contains("groups 7 periods with sales by product-hour; at most 6"), "{err}");
-    let days = summary_within(store, &query("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
+    let days =
+        summary_within(store, &summary_of_everything("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
     assert!(!days.rows.is_empty());
     let limits = SummaryLimits { boards: 1_000, rows: 3 };
-    let err = summary_within(store, &query("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    let err = summary_within(store, &summary_of_everything("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
     assert!(err.to_string().contains("has 7 rows; at most 3"), "{err}");
 }
 
@@ -420,15 +427,7 @@ async fn summaries_are_bounded_by_the_store_history() {
     let hours = rows(app.get("/sales/summary?group_by=hour").await.assert_status(200));
     assert_eq!(hours.len(), 8, "the demo data's 7 hours and 2010's");
     assert_eq!(hours[0]["period"], "2010-06-01T10");
-    let query = shared::app::analytics::SummaryQuery {
-        group_by: shared::domain::analytics::GroupBy::parse("hour").unwrap(),
-        product_id: None,
-        category_name: None,
-        from: None,
-        to: None,
-        from_text: None,
-        to_text: None,
-    };
+    let query = summary_of_everything("hour");
     let history =
         shared::app::analytics::History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
     let summary = shared::app::analytics::summary(&app.state.store, &query, chrono_tz::UTC, history).await.unwrap();

@@ -64,15 +64,20 @@ impl SaleRecord {
 
 /// The full stored item of a sale: keys, index attributes, the sale, when it was recorded.
 pub fn sale_item(sale: &Sale, recorded_at: DateTime<Utc>) -> Result<Item, StoreError> {
-    let mut item = encode(&SaleRecord::from_sale(sale))?;
     let key = keys::sale(sale.product_id, sale.sold_at, &sale.id);
+    let index = keys::sale_index_attributes(sale.product_id, &sale.category_name, sale.sold_at, &sale.id);
+    Ok(stored_item(encode(&SaleRecord::from_sale(sale))?, key, index, recorded_at))
+}
+
+/// A record as it is stored: with its key, its index attributes and when it was recorded.
+fn stored_item(mut item: Item, key: keys::Key, index: Vec<(&'static str, String)>, recorded_at: DateTime<Utc>) -> Item {
     item.insert(keys::PK.into(), AttributeValue::S(key.pk));
     item.insert(keys::SK.into(), AttributeValue::S(key.sk));
-    for (name, value) in keys::sale_index_attributes(sale.product_id, &sale.category_name, sale.sold_at, &sale.id) {
+    for (name, value) in index {
         item.insert(name.into(), AttributeValue::S(value));
     }
     item.insert("recorded_at".into(), AttributeValue::S(time::to_stored(recorded_at)));
-    Ok(item)
+    item
 }
 
 pub fn sale_from_item(item: Item) -> Result<Sale, StoreError> {
@@ -156,15 +161,9 @@ impl ReturnRecord {
 /// The full stored item of a return: keys (in its sale's id partition), index attributes (by
 /// time), the return, when it was recorded.
 pub fn return_item(r: &SaleReturn, recorded_at: DateTime<Utc>) -> Result<Item, StoreError> {
-    let mut item = encode(&ReturnRecord::from_return(r))?;
     let key = keys::sale_return(&r.sale_id, r.returned_at, &r.id);
-    item.insert(keys::PK.into(), AttributeValue::S(key.pk));
-    item.insert(keys::SK.into(), AttributeValue::S(key.sk));
-    for (name, value) in keys::return_index_attributes(r.product_id, &r.category_name, r.returned_at, &r.id) {
-        item.insert(name.into(), AttributeValue::S(value));
-    }
-    item.insert("recorded_at".into(), AttributeValue::S(time::to_stored(recorded_at)));
-    Ok(item)
+    let index = keys::return_index_attributes(r.product_id, &r.category_name, r.returned_at, &r.id);
+    Ok(stored_item(encode(&ReturnRecord::from_return(r))?, key, index, recorded_at))
 }
 
 pub fn return_from_item(item: Item) -> Result<SaleReturn, StoreError> {
@@ -205,14 +204,9 @@ impl Store {
         }
         // The lookup by id, last: the idempotency completion stays the fourth item.
         items.push(put_new(table, sale_ref_item(sale, 0)?));
-        match self.transact(items).await? {
-            TxOutcome::Committed => Ok(Attempt::Done(())),
-            // The product moved on since it was read: read again.
-            TxOutcome::Cancelled(reasons) => {
-                let raced = reasons.first().is_some_and(CancelReason::condition_failed);
-                after_cancel(&reasons, completion.is_some().then_some(completion_at), raced, "sale")
-            }
-        }
+        // The product moved on since it was read: read again.
+        let raced = |reasons: &[CancelReason]| reasons.first().is_some_and(CancelReason::condition_failed);
+        self.transact_attempt(items, completion.is_some().then_some(completion_at), "sale", raced).await
     }
 
     /// Sales, newest first.
@@ -262,23 +256,31 @@ impl Store {
     }
 }
 
-/// What a cancelled sale or return transaction means: the idempotency completion (at
-/// `completion_at`) was refused because a retry took the key over after its lease expired; a race
-/// (`raced`, or a transaction conflict) to retry on fresh reads; or anything else, a failure.
-fn after_cancel(
-    reasons: &[CancelReason],
-    completion_at: Option<usize>,
-    raced: bool,
-    what: &str,
-) -> Result<Attempt<()>, StoreError> {
-    if completion_at.and_then(|i| reasons.get(i)).is_some_and(CancelReason::condition_failed) {
-        return Err(StoreError::ConditionFailed(Refusal::IdempotencyKeyTakenOver));
+impl Store {
+    /// Writes a sale's or a return's items in one transaction. Committed, it is done; cancelled,
+    /// the idempotency completion (at `completion_at`) refused means a retry took the key over
+    /// after its lease expired; a race (`raced` of the reasons, or a transaction conflict) is
+    /// retried on fresh reads; anything else is a failure.
+    async fn transact_attempt(
+        &self,
+        items: Vec<TransactWriteItem>,
+        completion_at: Option<usize>,
+        what: &str,
+        raced: impl FnOnce(&[CancelReason]) -> bool,
+    ) -> Result<Attempt<()>, StoreError> {
+        let reasons = match self.transact(items).await? {
+            TxOutcome::Committed => return Ok(Attempt::Done(())),
+            TxOutcome::Cancelled(reasons) => reasons,
+        };
+        if completion_at.and_then(|i| reasons.get(i)).is_some_and(CancelReason::condition_failed) {
+            return Err(StoreError::ConditionFailed(Refusal::IdempotencyKeyTakenOver));
+        }
+        if raced(&reasons) || reasons.iter().any(|r| r.code == "TransactionConflict") {
+            return Ok(Attempt::Retry);
+        }
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+        Err(StoreError::Request { operation: "TransactWriteItems", message: format!("{what} cancelled: {codes:?}") })
     }
-    if raced || reasons.iter().any(|r| r.code == "TransactionConflict") {
-        return Ok(Attempt::Retry);
-    }
-    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
-    Err(StoreError::Request { operation: "TransactWriteItems", message: format!("{what} cancelled: {codes:?}") })
 }
 
 /// What a sale changes in its product: the stock, the version and `updated_at` (as any stock
@@ -378,15 +380,12 @@ impl Store {
         if let Some(completion) = completion {
             items.push(TransactWriteItem::builder().update(idempotency_completion(table, completion)).build());
         }
-        match self.transact(items).await? {
-            TxOutcome::Committed => Ok(Attempt::Done(())),
-            // Another return took units (re-read: it may now be refused), or the stock moved.
-            TxOutcome::Cancelled(reasons) => {
-                let raced = reasons.first().is_some_and(CancelReason::condition_failed)
-                    || (restock.is_some() && reasons.get(2).is_some_and(CancelReason::condition_failed));
-                after_cancel(&reasons, completion.is_some().then_some(completion_at), raced, "return")
-            }
-        }
+        // Another return took units (re-read: it may now be refused), or the stock moved.
+        let raced = |reasons: &[CancelReason]| {
+            reasons.first().is_some_and(CancelReason::condition_failed)
+                || (restock.is_some() && reasons.get(2).is_some_and(CancelReason::condition_failed))
+        };
+        self.transact_attempt(items, completion.is_some().then_some(completion_at), "return", raced).await
     }
 
     /// A sale's returns, newest first (one Query of its id partition).
