@@ -55,22 +55,6 @@ pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Resul
     })
 }
 
-/// `200 OK` with a JSON body.
-pub fn ok<T: Serialize>(value: &T) -> Response {
-    json_response(StatusCode::OK, value)
-}
-
-pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => {
-            let mut response = (status, body).into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            response
-        }
-        Err(e) => AppError::Internal(format!("response serialization: {e}")).into_response(),
-    }
-}
-
 /// `GET /health`: the process is up (it does not call DynamoDB, so a throttled table does not
 /// make the load balancer or a monitor think the function is down).
 #[utoipa::path(

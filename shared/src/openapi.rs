@@ -13,7 +13,6 @@ use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
-use crate::domain::LedgerReason;
 use crate::error::{FieldError, Problem};
 use crate::money::Money;
 use crate::wire::{CategoryName, MoneyInput, TimeBound};
@@ -35,7 +34,7 @@ use crate::wire::{CategoryName, MoneyInput, TimeBound};
     ),
     paths(crate::http::health, openapi_json),
     components(
-        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, TimeBound, LedgerReason),
+        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, TimeBound),
         responses(BadRequest, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unauthorized, Forbidden)
     ),
     modifiers(&BearerAuth),

@@ -32,11 +32,6 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
 }
 
-/// Serde helper: a UTC timestamp as RFC 3339 with `Z`.
-pub fn serialize_utc<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&to_api(*at, None))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

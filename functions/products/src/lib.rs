@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shared::app::catalogue::{StockChanged, change_stock};
-use shared::domain::{Category, LedgerEntry, Product, ProductId, ProductStatus};
+use shared::domain::{ProductId, ProductStatus};
 use shared::error::AppError;
 use shared::http::AppState;
 use shared::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
@@ -19,7 +19,10 @@ use utoipa_axum::routes;
 pub mod docs;
 pub mod wire;
 
-use wire::{CategoryPatchBody, NewCategoryBody, NewProductBody, ProductPatchBody, StockChangeBody};
+use wire::{
+    CategoryPatchBody, CategoryView, LedgerEntryView, NewCategoryBody, NewProductBody, ProductPatchBody,
+    ProductStatusView, ProductView, StockChangeBody,
+};
 
 /// The catalogue routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, which takes it from its handler's `#[utoipa::path]`,
@@ -47,7 +50,7 @@ struct ProductsQuery {
     /// Only products of this category.
     category_name: Option<CategoryName>,
     /// Only products with this status.
-    #[param(value_type = Option<ProductStatus>)]
+    #[param(value_type = Option<ProductStatusView>)]
     status: Option<String>,
     /// Items per page (1 to 100, default 50).
     #[param(minimum = 1, maximum = 100)]
@@ -77,7 +80,7 @@ struct LowStockQuery {
     post, path = "/categories", tag = "categories",
     request_body = NewCategoryBody,
     responses(
-        (status = 201, description = "Created", body = Category),
+        (status = 201, description = "Created", body = CategoryView),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
@@ -85,36 +88,36 @@ struct LowStockQuery {
 async fn create_category(
     State(state): State<AppState>,
     body: ValidJson<NewCategoryBody>,
-) -> Result<(StatusCode, Json<Category>), AppError> {
+) -> Result<(StatusCode, Json<CategoryView>), AppError> {
     let new = body.into_domain(())?;
     let category = state.store.create_category(new, time::now()).await?;
-    Ok((StatusCode::CREATED, Json(category)))
+    Ok((StatusCode::CREATED, Json(category.into())))
 }
 
 /// Lists categories by name.
 #[utoipa::path(
     get, path = "/categories", tag = "categories",
     params(PageParams),
-    responses((status = 200, description = "A page of categories", body = Page<Category>), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of categories", body = Page<CategoryView>), (status = 400, response = BadRequest))
 )]
 async fn list_categories(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageParams>,
-) -> Result<Json<Page<Category>>, AppError> {
-    Ok(Json(state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?))
+) -> Result<Json<Page<CategoryView>>, AppError> {
+    Ok(Json(state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?.map(CategoryView::from)))
 }
 
 /// One category.
 #[utoipa::path(
     get, path = "/categories/{name}", tag = "categories",
     params(ValidPath<CategoryName>),
-    responses((status = 200, body = Category), (status = 400, response = BadRequest), (status = 404, response = NotFound))
+    responses((status = 200, body = CategoryView), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
 async fn get_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
-) -> Result<Json<Category>, AppError> {
-    Ok(Json(state.store.get_category(&name).await?))
+) -> Result<Json<CategoryView>, AppError> {
+    Ok(Json(state.store.get_category(&name).await?.into()))
 }
 
 /// Changes a category's description.
@@ -123,7 +126,7 @@ async fn get_category(
     params(ValidPath<CategoryName>),
     request_body = CategoryPatchBody,
     responses(
-        (status = 200, body = Category),
+        (status = 200, body = CategoryView),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 422, response = Unprocessable),
@@ -133,9 +136,9 @@ async fn patch_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
     body: ValidJson<CategoryPatchBody>,
-) -> Result<Json<Category>, AppError> {
+) -> Result<Json<CategoryView>, AppError> {
     let description = body.into_domain(())?;
-    Ok(Json(state.store.update_category(&name, description).await?))
+    Ok(Json(state.store.update_category(&name, description).await?.into()))
 }
 
 /// Deletes a category no product uses.
@@ -162,7 +165,7 @@ async fn delete_category(
     post, path = "/products", tag = "products",
     request_body = NewProductBody,
     responses(
-        (status = 201, description = "Created", body = Product),
+        (status = 201, description = "Created", body = ProductView),
         (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
@@ -171,41 +174,41 @@ async fn delete_category(
 async fn create_product(
     State(state): State<AppState>,
     body: ValidJson<NewProductBody>,
-) -> Result<(StatusCode, Json<Product>), AppError> {
+) -> Result<(StatusCode, Json<ProductView>), AppError> {
     let new = body.into_domain(())?;
-    Ok((StatusCode::CREATED, Json(state.store.create_product(new, time::now()).await?)))
+    Ok((StatusCode::CREATED, Json(state.store.create_product(new, time::now()).await?.into())))
 }
 
 /// Lists products by id, optionally of one category and/or status.
 #[utoipa::path(
     get, path = "/products", tag = "products",
     params(ProductsQuery),
-    responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of products", body = Page<ProductView>), (status = 400, response = BadRequest))
 )]
 async fn list_products(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<ProductsQuery>,
-) -> Result<Json<Page<Product>>, AppError> {
+) -> Result<Json<Page<ProductView>>, AppError> {
     let status = q
         .status
         .map(|s| ProductStatus::parse(&s).ok_or_else(|| AppError::bad_field("status", "must be active or inactive")))
         .transpose()?;
     let limit = page_limit(q.limit, 50)?;
     let filter = ProductFilter { category_name: q.category_name.map(|c| c.0), status };
-    Ok(Json(state.store.list_products(&filter, limit, q.cursor.as_deref()).await?))
+    Ok(Json(state.store.list_products(&filter, limit, q.cursor.as_deref()).await?.map(ProductView::from)))
 }
 
 /// One product.
 #[utoipa::path(
     get, path = "/products/{id}", tag = "products",
     params(ValidPath<ProductId>),
-    responses((status = 200, body = Product), (status = 400, response = BadRequest), (status = 404, response = NotFound))
+    responses((status = 200, body = ProductView), (status = 400, response = BadRequest), (status = 404, response = NotFound))
 )]
 async fn get_product(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
-) -> Result<Json<Product>, AppError> {
-    Ok(Json(state.store.get_product(id).await?))
+) -> Result<Json<ProductView>, AppError> {
+    Ok(Json(state.store.get_product(id).await?.into()))
 }
 
 /// Changes a product. Setting `current_inventory` writes an `adjustment` ledger entry in the
@@ -215,7 +218,7 @@ async fn get_product(
     params(ValidPath<ProductId>),
     request_body = ProductPatchBody,
     responses(
-        (status = 200, body = Product),
+        (status = 200, body = ProductView),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -226,9 +229,9 @@ async fn patch_product(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<ProductPatchBody>,
-) -> Result<Json<Product>, AppError> {
+) -> Result<Json<ProductView>, AppError> {
     let patch = body.into_domain(())?;
-    Ok(Json(state.store.update_product(id, &patch, time::now()).await?))
+    Ok(Json(state.store.update_product(id, &patch, time::now()).await?.into()))
 }
 
 /// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically. A `set`
@@ -239,8 +242,8 @@ async fn patch_product(
     params(ValidPath<ProductId>),
     request_body = StockChangeBody,
     responses(
-        (status = 201, description = "The ledger entry written", body = LedgerEntry),
-        (status = 200, description = "`set` to the current quantity: nothing written; the latest entry", body = LedgerEntry),
+        (status = 201, description = "The ledger entry written", body = LedgerEntryView),
+        (status = 200, description = "`set` to the current quantity: nothing written; the latest entry", body = LedgerEntryView),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
@@ -251,11 +254,11 @@ async fn change_inventory(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     body: ValidJson<StockChangeBody>,
-) -> Result<(StatusCode, Json<LedgerEntry>), AppError> {
+) -> Result<(StatusCode, Json<LedgerEntryView>), AppError> {
     let change = body.into_domain(())?;
     Ok(match change_stock(&state.store, id, &change, time::now()).await? {
-        StockChanged::Written(entry) => (StatusCode::CREATED, Json(entry)),
-        StockChanged::Unchanged(entry) => (StatusCode::OK, Json(entry)),
+        StockChanged::Written(entry) => (StatusCode::CREATED, Json(entry.into())),
+        StockChanged::Unchanged(entry) => (StatusCode::OK, Json(entry.into())),
     })
 }
 
@@ -264,7 +267,7 @@ async fn change_inventory(
     get, path = "/products/{id}/inventory", tag = "inventory",
     params(ValidPath<ProductId>, PageParams),
     responses(
-        (status = 200, description = "A page of ledger entries", body = Page<LedgerEntry>),
+        (status = 200, description = "A page of ledger entries", body = Page<LedgerEntryView>),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
@@ -273,21 +276,23 @@ async fn list_inventory(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     ValidQuery(page): ValidQuery<PageParams>,
-) -> Result<Json<Page<LedgerEntry>>, AppError> {
-    Ok(Json(state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?))
+) -> Result<Json<Page<LedgerEntryView>>, AppError> {
+    Ok(Json(state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?.map(LedgerEntryView::from)))
 }
 
 /// Active products whose stock is at or below their alert threshold (a sparse index: no Scan).
 #[utoipa::path(
     get, path = "/inventory/low-stock", tag = "inventory",
     params(LowStockQuery),
-    responses((status = 200, description = "A page of products", body = Page<Product>), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of products", body = Page<ProductView>), (status = 400, response = BadRequest))
 )]
 async fn list_low_stock(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<LowStockQuery>,
-) -> Result<Json<Page<Product>>, AppError> {
+) -> Result<Json<Page<ProductView>>, AppError> {
     let category_name = q.category_name.map(|c| c.0);
     let limit = page_limit(q.limit, 50)?;
-    Ok(Json(state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?))
+    Ok(Json(
+        state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?.map(ProductView::from),
+    ))
 }

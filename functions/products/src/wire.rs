@@ -6,9 +6,13 @@
 //! type is an `Option`; the conversion refuses the absence of exactly those.
 
 use serde::Deserialize;
+use serde::Serialize;
 use shared::domain::catalogue::{
-    self, DEFAULT_LOW_STOCK_THRESHOLD, MAX_QUANTITY, NewCategory, NewProduct, ProductPatch, ProductStatus, StockChange,
+    self, Category, DEFAULT_LOW_STOCK_THRESHOLD, LedgerEntry, LedgerReason, MAX_QUANTITY, NewCategory, NewProduct,
+    Product, ProductPatch, ProductStatus, StockChange,
 };
+use shared::money::Money;
+use shared::time;
 use shared::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, Text, Whole};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{
@@ -83,7 +87,7 @@ pub struct NewProductBody {
     #[schema(value_type = CategoryName)]
     pub category_name: Field<CategoryName>,
     /// Default `active`.
-    #[schema(value_type = ProductStatus, required = false)]
+    #[schema(value_type = ProductStatusView, required = false)]
     pub status: Field<Text>,
     /// Default 0; recorded as the `initial` ledger entry.
     #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 25)]
@@ -142,7 +146,7 @@ pub struct ProductPatchBody {
     #[schema(value_type = CategoryName, required = false)]
     pub category_name: Field<CategoryName>,
     /// An inactive product cannot be sold.
-    #[schema(value_type = ProductStatus, required = false)]
+    #[schema(value_type = ProductStatusView, required = false)]
     pub status: Field<Text>,
     #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000, required = false, example = 5)]
     pub low_stock_alert_threshold: Field<Whole>,
@@ -302,6 +306,149 @@ fn quantity(errors: &mut FieldErrors, field: &str, value: Field<Whole>) -> Optio
     errors.check(field, quantity)
 }
 
+// ---- responses ------------------------------------------------------------------------------
+// Built from the domain's values (`From`), serialized and documented by the same definitions.
+
+/// A product category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Category, example = json!({"name": "electronics", "description": "Phones and laptops",
+    "created_at": "2023-10-08T12:48:25Z", "product_count": 3}))]
+pub struct CategoryView {
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$")]
+    pub name: String,
+    #[schema(required = true)]
+    pub description: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// How many products are in the category (a category in use cannot be deleted).
+    pub product_count: i64,
+}
+
+impl From<Category> for CategoryView {
+    fn from(category: Category) -> Self {
+        CategoryView {
+            name: category.name,
+            description: category.description,
+            created_at: time::to_api(category.created_at, None),
+            product_count: category.product_count,
+        }
+    }
+}
+
+/// Whether a product can be sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProductStatus)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductStatusView {
+    Active,
+    Inactive,
+}
+
+impl From<ProductStatus> for ProductStatusView {
+    fn from(status: ProductStatus) -> Self {
+        match status {
+            ProductStatus::Active => ProductStatusView::Active,
+            ProductStatus::Inactive => ProductStatusView::Inactive,
+        }
+    }
+}
+
+/// A product and its stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = Product, example = json!({
+    "id": 1, "name": "Laptop Pro 14", "description": "14-inch, 32 GB", "price": "1999.99",
+    "image": "https://example.com/laptop.png", "category_name": "electronics", "status": "active",
+    "current_inventory": 25, "low_stock_alert_threshold": 5,
+    "created_at": "2023-10-08T12:48:25Z", "updated_at": "2023-10-08T12:48:25Z"
+}))]
+pub struct ProductView {
+    #[schema(minimum = 1)]
+    pub id: i64,
+    pub name: String,
+    #[schema(required = true)]
+    pub description: Option<String>,
+    pub price: Money,
+    #[schema(required = true)]
+    pub image: Option<String>,
+    pub category_name: String,
+    pub status: ProductStatusView,
+    pub current_inventory: i64,
+    pub low_stock_alert_threshold: i64,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// The product without its version (a store matter, not the API's).
+impl From<Product> for ProductView {
+    fn from(product: Product) -> Self {
+        ProductView {
+            id: product.id,
+            name: product.name,
+            description: product.description,
+            price: product.price,
+            image: product.image,
+            category_name: product.category_name,
+            status: product.status.into(),
+            current_inventory: product.current_inventory,
+            low_stock_alert_threshold: product.low_stock_alert_threshold,
+            created_at: time::to_api(product.created_at, None),
+            updated_at: time::to_api(product.updated_at, None),
+        }
+    }
+}
+
+/// Why a product's stock moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LedgerReason)]
+#[serde(rename_all = "lowercase")]
+pub enum LedgerReasonView {
+    Initial,
+    Restock,
+    Adjustment,
+    Return,
+    Sale,
+}
+
+impl From<LedgerReason> for LedgerReasonView {
+    fn from(reason: LedgerReason) -> Self {
+        match reason {
+            LedgerReason::Initial => LedgerReasonView::Initial,
+            LedgerReason::Restock => LedgerReasonView::Restock,
+            LedgerReason::Adjustment => LedgerReasonView::Adjustment,
+            LedgerReason::Return => LedgerReasonView::Return,
+            LedgerReason::Sale => LedgerReasonView::Sale,
+        }
+    }
+}
+
+/// One change of a product's stock. Written in the same transaction as the change itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LedgerEntry, example = json!({"at": "2023-10-08T12:48:25Z", "change": -2, "quantity_after": 23,
+    "reason": "sale", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8"}))]
+pub struct LedgerEntryView {
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub change: i64,
+    pub quantity_after: i64,
+    pub reason: LedgerReasonView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sale_id: Option<String>,
+}
+
+impl From<LedgerEntry> for LedgerEntryView {
+    fn from(entry: LedgerEntry) -> Self {
+        LedgerEntryView {
+            at: time::to_api(entry.at, None),
+            change: entry.change,
+            quantity_after: entry.quantity_after,
+            reason: entry.reason.into(),
+            sale_id: entry.sale_id,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use shared::domain::catalogue::{LedgerReason, StockChangeKind, StockRejected};
@@ -403,6 +550,56 @@ mod tests {
                 matches!(ValidJson::<NewCategoryBody>::parse(body.as_bytes()), Err(AppError::BadRequest { .. })),
                 "{body:?}"
             );
+        }
+    }
+
+    #[test]
+    fn responses_have_the_contract_members() {
+        let at = time::parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
+        let category = Category { name: "toys".into(), description: None, created_at: at, product_count: 2 };
+        assert_eq!(
+            serde_json::to_string(&CategoryView::from(category)).unwrap(),
+            r#"{"name":"toys","description":null,"created_at":"2023-10-08T12:48:25Z","product_count":2}"#
+        );
+        let product = Product {
+            id: 3,
+            name: "Kite".into(),
+            description: Some("Red".into()),
+            price: Money::from_minor(1_050),
+            image: None,
+            category_name: "toys".into(),
+            status: ProductStatus::Inactive,
+            current_inventory: 4,
+            low_stock_alert_threshold: 10,
+            created_at: at,
+            updated_at: at,
+            version: 7,
+        };
+        assert_eq!(
+            serde_json::to_string(&ProductView::from(product)).unwrap(),
+            r#"{"id":3,"name":"Kite","description":"Red","price":"10.50","image":null,"category_name":"toys","status":"inactive","current_inventory":4,"low_stock_alert_threshold":10,"created_at":"2023-10-08T12:48:25Z","updated_at":"2023-10-08T12:48:25Z"}"#
+        );
+        let entry = |reason, sale_id| LedgerEntry { at, change: -2, quantity_after: 23, reason, sale_id };
+        assert_eq!(
+            serde_json::to_string(&LedgerEntryView::from(entry(LedgerReason::Sale, Some("S1".into())))).unwrap(),
+            r#"{"at":"2023-10-08T12:48:25Z","change":-2,"quantity_after":23,"reason":"sale","sale_id":"S1"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&LedgerEntryView::from(entry(LedgerReason::Adjustment, None))).unwrap(),
+            r#"{"at":"2023-10-08T12:48:25Z","change":-2,"quantity_after":23,"reason":"adjustment"}"#
+        );
+        for reason in [
+            LedgerReason::Initial,
+            LedgerReason::Restock,
+            LedgerReason::Adjustment,
+            LedgerReason::Return,
+            LedgerReason::Sale,
+        ] {
+            let json = serde_json::to_value(LedgerReasonView::from(reason)).unwrap();
+            assert_eq!(json.as_str(), Some(reason.as_str()));
+        }
+        for status in [ProductStatus::Active, ProductStatus::Inactive] {
+            assert_eq!(serde_json::to_value(ProductStatusView::from(status)).unwrap().as_str(), Some(status.as_str()));
         }
     }
 }

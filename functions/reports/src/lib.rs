@@ -4,9 +4,8 @@
 //! served by `GET /reports/daily` and `GET /reports/daily/{date}`.
 
 use aws_lambda_events::cloudwatch_events::CloudWatchEvent;
-use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
+use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use lambda_http::request::LambdaRequest;
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 use shared::app;
 use shared::domain::analytics::CalendarDate;
 use shared::error::AppError;
-use shared::http::{AppState, ok};
+use shared::http::AppState;
 use shared::openapi::{BadRequest, NotFound};
 use shared::store::Store;
 use shared::store::catalogue::Page;
@@ -26,7 +25,7 @@ use utoipa_axum::routes;
 
 pub mod wire;
 
-use wire::DailyReportView;
+use wire::{DailyReportView, StoredDailyReport};
 
 /// The report routes and their documentation, without fallbacks (see `shared::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
@@ -48,8 +47,9 @@ pub fn router(state: AppState) -> Router {
 async fn list_reports(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageParams>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.list_daily_reports(page.limit()?, page.cursor.as_deref()).await?))
+) -> Result<Json<Page<StoredDailyReport>>, AppError> {
+    let page = state.store.list_daily_reports(page.limit()?, page.cursor.as_deref()).await?;
+    Ok(Json(page.map(StoredDailyReport)))
 }
 
 /// The report of one store-timezone day.
@@ -65,8 +65,8 @@ async fn list_reports(
 async fn get_report(
     State(state): State<AppState>,
     ValidPath(CalendarDate(date)): ValidPath<CalendarDate>,
-) -> Result<Response, AppError> {
-    Ok(ok(&state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?))
+) -> Result<Json<StoredDailyReport>, AppError> {
+    Ok(Json(StoredDailyReport(state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?)))
 }
 
 /// Builds the report of `date` from the counters, renders it and stores it (replacing any report

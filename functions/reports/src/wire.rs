@@ -51,6 +51,12 @@ impl DailyReportView {
     }
 }
 
+/// A daily report as `build_daily_report` stored it: served as it was rendered when it was
+/// built (a cache of what was served), not rendered again; documented as a `DailyReportView`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct StoredDailyReport(pub serde_json::Value);
+
 /// The day's totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = DayTotals)]

@@ -10,9 +10,9 @@ use chrono_tz::Tz;
 use shared::app::analytics::{self, History, SummaryQuery};
 use shared::app::sales::{record_return_once, record_sale_once};
 use shared::domain::analytics::{GroupBy, GroupKind, parse_period};
-use shared::domain::{ReturnView as Return, SaleId, SaleView as Sale, parse_product_id};
+use shared::domain::{SaleId, parse_product_id};
 use shared::error::{AppError, PROBLEM_JSON};
-use shared::http::{AppState, ok};
+use shared::http::AppState;
 use shared::openapi::{BadRequest, Conflict, Unprocessable};
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric;
@@ -28,8 +28,8 @@ use utoipa_axum::routes;
 pub mod wire;
 
 use wire::{
-    CompareBy, ComparisonView, NewReturnBody, NewSaleBody, PeriodGrain, RankBy, RankMetric, RankingView, SaleClock,
-    SaleWithReturnsView, SummaryView,
+    CompareBy, ComparisonView, NewReturnBody, NewSaleBody, PeriodGrain, RankBy, RankMetric, RankingView, ReturnView,
+    SaleClock, SaleView, SaleWithReturnsView, SalesPage, SummaryView,
 };
 
 /// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
@@ -61,7 +61,7 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
     ),
     request_body = NewSaleBody,
     responses(
-        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = Sale),
+        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = SaleView),
         (status = 400, response = BadRequest),
         (status = 404, response = shared::openapi::NotFound),
         (status = 409, response = Conflict),
@@ -79,7 +79,7 @@ async fn record_sale(
     let opened = shared::time::start_of_day(state.config.store_opened, state.config.store_timezone);
     let new = body.into_domain(SaleClock { now, opened })?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = record_sale_once(&state.store, &new, idempotency.as_ref(), now).await?;
+    let response = record_sale_once(&state.store, &new, idempotency.as_ref(), now, wire::sale_created).await?;
     Ok(stored_response(response))
 }
 
@@ -134,12 +134,12 @@ struct ListSalesQuery {
 #[utoipa::path(
     get, path = "/sales", tag = "sales",
     params(ListSalesQuery),
-    responses((status = 200, description = "A page of sales", body = Page<Sale>), (status = 400, response = BadRequest))
+    responses((status = 200, description = "A page of sales", body = Page<SaleView>), (status = 400, response = BadRequest))
 )]
 async fn list_sales(
     State(state): State<AppState>,
     ValidQuery(q): ValidQuery<ListSalesQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Json<SalesPage>, AppError> {
     let product_id = product_filter(q.product_id.as_deref())?;
     let tz = time_zone(q.tz.as_deref())?;
     let (from, to) = time_range(q.from.as_ref(), q.to.as_ref(), tz.unwrap_or(state.config.store_timezone))?;
@@ -147,12 +147,10 @@ async fn list_sales(
     let filter = SalesFilter { product_id, category_name: q.category_name.map(|c| c.0), from, to };
     if let Some(has_returns) = q.has_returns {
         let page = state.store.list_sales_by_returns(&filter, has_returns, limit, q.cursor.as_deref()).await?;
-        let views: Vec<_> = page.items.iter().map(|s| SaleWithReturnsView::new(s, tz)).collect();
-        return Ok(ok(&Page { items: views, next_cursor: page.next_cursor }));
+        return Ok(Json(SalesPage::WithReturns(page.map(|s| SaleWithReturnsView::new(&s, tz)))));
     }
     let page = state.store.list_sales(&filter, limit, q.cursor.as_deref()).await?;
-    let views: Vec<_> = page.items.iter().map(|s| s.view(tz)).collect();
-    Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
+    Ok(Json(SalesPage::Sales(page.map(|s| SaleView::new(&s, tz)))))
 }
 
 fn product_filter(text: Option<&str>) -> Result<Option<i64>, AppError> {
@@ -336,10 +334,10 @@ async fn get_sale(
     State(state): State<AppState>,
     ValidPath(SaleId(id)): ValidPath<SaleId>,
     ValidQuery(q): ValidQuery<TimeZoneParam>,
-) -> Result<Response, AppError> {
+) -> Result<Json<SaleWithReturnsView>, AppError> {
     let tz = time_zone(q.tz.as_deref())?;
     let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
-    Ok(ok(&SaleWithReturnsView::new(&found, tz)))
+    Ok(Json(SaleWithReturnsView::new(&found, tz)))
 }
 
 /// The time zone of a sale's timestamps.
@@ -386,7 +384,7 @@ fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
     ),
     request_body = NewReturnBody,
     responses(
-        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = Return),
+        (status = 201, description = "Recorded (or the replay of the first response for this key)", body = ReturnView),
         (status = 400, response = BadRequest),
         (status = 404, response = shared::openapi::NotFound),
         (status = 409, response = Conflict),
@@ -404,7 +402,7 @@ async fn record_return(
     let now = time::now();
     let new = body.into_domain(now)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = record_return_once(&state.store, &id, &new, idempotency.as_ref(), now).await?;
+    let response = record_return_once(&state.store, &id, &new, idempotency.as_ref(), now, wire::return_created).await?;
     Ok(stored_response(response))
 }
 
@@ -413,7 +411,7 @@ async fn record_return(
     get, path = "/sales/{id}/returns", tag = "sales",
     params(ValidPath<SaleId>, ReturnsQuery),
     responses(
-        (status = 200, description = "A page of returns", body = Page<Return>),
+        (status = 200, description = "A page of returns", body = Page<ReturnView>),
         (status = 400, response = BadRequest),
         (status = 404, response = shared::openapi::NotFound),
     )
@@ -422,10 +420,9 @@ async fn list_returns(
     State(state): State<AppState>,
     ValidPath(SaleId(id)): ValidPath<SaleId>,
     ValidQuery(q): ValidQuery<ReturnsQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Json<Page<ReturnView>>, AppError> {
     let tz = time_zone(q.tz.as_deref())?;
     let limit = page_limit(q.limit, 50)?;
     let page = state.store.list_returns(&id, limit, q.cursor.as_deref()).await?;
-    let views: Vec<_> = page.items.iter().map(|r| r.view(tz)).collect();
-    Ok(ok(&Page { items: views, next_cursor: page.next_cursor }))
+    Ok(Json(page.map(|r| ReturnView::new(&r, tz))))
 }

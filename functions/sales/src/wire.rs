@@ -9,9 +9,12 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use shared::domain::aggregate::{Bucket, Grain};
 use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow, parse_period_grain};
-use shared::domain::returns::{self, NewReturn};
-use shared::domain::sales::{self, NewSale, SaleView};
+use shared::domain::returns::{self, NewReturn, SaleReturn};
+use shared::domain::sales::{self, NewSale, Sale};
+use shared::money::Money;
+use shared::store::catalogue::Page;
 use shared::store::counters::Metric;
+use shared::store::idempotency::StoredResponse;
 use shared::store::sales::SaleWithReturns;
 use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, key_members, last_sold_at};
 use shared::wire::{Field, FieldErrors, Flag, IntoDomain, Text, Whole};
@@ -289,23 +292,124 @@ fn text_enum<const N: usize>(description: &str, values: [&str; N]) -> RefOr<Sche
 
 // ---- responses ------------------------------------------------------------------------------
 
+/// A sale as the API returns it, timestamps in UTC or the requested zone.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Sale, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
+    "category_name": "electronics", "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98",
+    "sold_at": "2023-10-08T12:48:25Z"}))]
+pub struct SaleView {
+    pub id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units_sold: i64,
+    pub unit_price: Money,
+    pub total_price: Money,
+    #[schema(format = DateTime)]
+    pub sold_at: String,
+}
+
+impl SaleView {
+    /// Timestamps in UTC, or in `tz` when given.
+    pub fn new(sale: &Sale, tz: Option<Tz>) -> Self {
+        SaleView {
+            id: sale.id.clone(),
+            product_id: sale.product_id,
+            category_name: sale.category_name.clone(),
+            units_sold: sale.units_sold,
+            unit_price: sale.unit_price,
+            total_price: sale.total_price,
+            sold_at: shared::time::to_api(sale.sold_at, tz),
+        }
+    }
+}
+
+/// In UTC.
+impl From<&Sale> for SaleView {
+    fn from(sale: &Sale) -> Self {
+        SaleView::new(sale, None)
+    }
+}
+
+/// The `201` response of `POST /sales`, as kept under an idempotency key and replayed.
+pub fn sale_created(sale: &Sale) -> Result<StoredResponse, shared::app::Error> {
+    shared::app::idempotency::created(&SaleView::from(sale))
+}
+
+/// A return as the API returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Return, example = json!({"id": "01HCJ9A1B2C3D4E5F6G7H8J9K0", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8",
+    "product_id": 1, "category_name": "electronics", "units": 1, "refund": "1999.99", "reason": "damaged",
+    "restocked": true, "returned_at": "2023-10-10T09:00:00Z"}))]
+pub struct ReturnView {
+    pub id: String,
+    pub sale_id: String,
+    pub product_id: i64,
+    pub category_name: String,
+    pub units: i64,
+    pub refund: Money,
+    #[schema(required = true)]
+    pub reason: Option<String>,
+    pub restocked: bool,
+    #[schema(format = DateTime)]
+    pub returned_at: String,
+}
+
+impl ReturnView {
+    /// Timestamps in UTC, or in `tz` when given.
+    pub fn new(returned: &SaleReturn, tz: Option<Tz>) -> Self {
+        ReturnView {
+            id: returned.id.clone(),
+            sale_id: returned.sale_id.clone(),
+            product_id: returned.product_id,
+            category_name: returned.category_name.clone(),
+            units: returned.units,
+            refund: returned.refund,
+            reason: returned.reason.clone(),
+            restocked: returned.restocked,
+            returned_at: shared::time::to_api(returned.returned_at, tz),
+        }
+    }
+}
+
+/// In UTC.
+impl From<&SaleReturn> for ReturnView {
+    fn from(returned: &SaleReturn) -> Self {
+        ReturnView::new(returned, None)
+    }
+}
+
+/// The `201` response of `POST /sales/{id}/returns`, as kept under an idempotency key and
+/// replayed.
+pub fn return_created(returned: &SaleReturn) -> Result<StoredResponse, shared::app::Error> {
+    shared::app::idempotency::created(&ReturnView::from(returned))
+}
+
 /// A sale with the units returned so far (`GET /sales/{id}`, and the sales `GET /sales` lists
 /// with `has_returns`).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = SaleWithReturns, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
     "category_name": "electronics", "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98",
     "sold_at": "2023-10-08T12:48:25Z", "units_returned": 1}))]
-pub struct SaleWithReturnsView<'a> {
+pub struct SaleWithReturnsView {
     #[serde(flatten)]
-    pub sale: SaleView<'a>,
+    pub sale: SaleView,
     pub units_returned: i64,
 }
 
-impl<'a> SaleWithReturnsView<'a> {
+impl SaleWithReturnsView {
     /// Timestamps in UTC, or in `tz` when given.
-    pub fn new(found: &'a SaleWithReturns, tz: Option<Tz>) -> Self {
-        SaleWithReturnsView { sale: found.sale.view(tz), units_returned: found.units_returned }
+    pub fn new(found: &SaleWithReturns, tz: Option<Tz>) -> Self {
+        SaleWithReturnsView { sale: SaleView::new(&found.sale, tz), units_returned: found.units_returned }
     }
+}
+
+/// A page of `GET /sales`: the sales, or, filtered by `has_returns`, each with its units
+/// returned. Either serializes as the page it holds.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum SalesPage {
+    Sales(Page<SaleView>),
+    WithReturns(Page<SaleWithReturnsView>),
 }
 
 /// One row of a summary: its grouping keys and its totals.
@@ -557,5 +661,56 @@ mod response_tests {
         assert_eq!(read::<RankBy>("total"), Err("must be product or category".into()));
         assert_eq!(read::<RankMetric>("net_revenue"), Ok(RankMetric(Metric::NetRevenue)));
         assert_eq!(read::<RankMetric>("profit"), Err("must be revenue, units or net_revenue".into()));
+    }
+
+    fn sale() -> Sale {
+        Sale {
+            id: "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8".into(),
+            product_id: 7,
+            category_name: "home".into(),
+            units_sold: 3,
+            unit_price: shared::money::Money::from_minor(1999),
+            total_price: shared::money::Money::from_minor(5997),
+            sold_at: shared::time::parse_rfc3339("2023-10-08T12:00:00Z").unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_sale_and_its_returns_have_the_contract_members() {
+        let sale = sale();
+        assert_eq!(
+            serde_json::to_string(&SaleView::from(&sale)).unwrap(),
+            r#"{"id":"01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8","product_id":7,"category_name":"home","units_sold":3,"unit_price":"19.99","total_price":"59.97","sold_at":"2023-10-08T12:00:00Z"}"#
+        );
+        let karachi = Some(chrono_tz::Asia::Karachi);
+        assert_eq!(SaleView::new(&sale, karachi).sold_at, "2023-10-08T17:00:00+05:00");
+        let found = SaleWithReturns { sale: sale.clone(), units_returned: 1 };
+        let json = serde_json::to_string(&SaleWithReturnsView::new(&found, None)).unwrap();
+        assert!(json.ends_with(r#""sold_at":"2023-10-08T12:00:00Z","units_returned":1}"#), "{json}");
+        let returned = SaleReturn {
+            id: "01HCJ9A1B2C3D4E5F6G7H8J9K0".into(),
+            sale_id: sale.id.clone(),
+            product_id: 7,
+            category_name: "home".into(),
+            units: 1,
+            refund: shared::money::Money::from_minor(1999),
+            reason: None,
+            restocked: true,
+            returned_at: shared::time::parse_rfc3339("2023-10-09T00:00:00Z").unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_string(&ReturnView::from(&returned)).unwrap(),
+            r#"{"id":"01HCJ9A1B2C3D4E5F6G7H8J9K0","sale_id":"01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8","product_id":7,"category_name":"home","units":1,"refund":"19.99","reason":null,"restocked":true,"returned_at":"2023-10-09T00:00:00Z"}"#
+        );
+        let page = SalesPage::Sales(Page { items: Vec::new(), next_cursor: None });
+        assert_eq!(serde_json::to_string(&page).unwrap(), r#"{"items":[],"next_cursor":null}"#);
+    }
+
+    #[test]
+    fn the_kept_response_of_a_sale_is_its_201_view() {
+        let sale = sale();
+        let kept = sale_created(&sale).unwrap();
+        assert_eq!(kept.status, 201);
+        assert_eq!(kept.body, serde_json::to_value(SaleView::from(&sale)).unwrap());
     }
 }

@@ -1,11 +1,9 @@
 //! Categories, products and the stock ledger.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::error::FieldError;
 use crate::money::Money;
-use crate::time::serialize_utc;
 
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_DESCRIPTION_LEN: usize = 2000;
@@ -57,25 +55,17 @@ pub fn parse_product_id(text: &str) -> Result<i64, InvalidProductId> {
     text.parse::<ProductId>().map(|id| id.0)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(example = json!({"name": "electronics", "description": "Phones and laptops",
-    "created_at": "2023-10-08T12:48:25Z", "product_count": 3})))]
+/// A product category.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
-    #[cfg_attr(feature = "http", schema(pattern = "^[a-z0-9][a-z0-9_-]{0,39}$"))]
     pub name: String,
-    #[cfg_attr(feature = "http", schema(required = true))]
     pub description: Option<String>,
-    #[serde(serialize_with = "serialize_utc")]
-    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
     /// How many products are in the category (a category in use cannot be deleted).
     pub product_count: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProductStatus {
     Active,
     Inactive,
@@ -98,35 +88,21 @@ impl ProductStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(example = json!({
-    "id": 1, "name": "Laptop Pro 14", "description": "14-inch, 32 GB", "price": "1999.99",
-    "image": "https://example.com/laptop.png", "category_name": "electronics", "status": "active",
-    "current_inventory": 25, "low_stock_alert_threshold": 5,
-    "created_at": "2023-10-08T12:48:25Z", "updated_at": "2023-10-08T12:48:25Z"
-})))]
+/// A product and its stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
-    #[cfg_attr(feature = "http", schema(minimum = 1))]
     pub id: i64,
     pub name: String,
-    #[cfg_attr(feature = "http", schema(required = true))]
     pub description: Option<String>,
     pub price: Money,
-    #[cfg_attr(feature = "http", schema(required = true))]
     pub image: Option<String>,
     pub category_name: String,
     pub status: ProductStatus,
     pub current_inventory: i64,
     pub low_stock_alert_threshold: i64,
-    #[serde(serialize_with = "serialize_utc")]
-    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "serialize_utc")]
-    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub updated_at: DateTime<Utc>,
     /// Optimistic-concurrency version; every write of the product increments it.
-    #[serde(skip)]
     pub version: i64,
 }
 
@@ -154,9 +130,8 @@ impl Product {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+/// Why a product's stock moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerReason {
     Initial,
     Restock,
@@ -189,18 +164,13 @@ impl LedgerReason {
 }
 
 /// One change of a product's stock. Written in the same transaction as the change itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(example = json!({"at": "2023-10-08T12:48:25Z", "change": -2, "quantity_after": 23,
-    "reason": "sale", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8"})))]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
-    #[serde(serialize_with = "serialize_utc")]
-    #[cfg_attr(feature = "http", schema(value_type = String, format = DateTime))]
     pub at: DateTime<Utc>,
     pub change: i64,
     pub quantity_after: i64,
     pub reason: LedgerReason,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The sale of a `sale` entry, the sale returned of a `return` entry.
     pub sale_id: Option<String>,
 }
 

@@ -1,8 +1,6 @@
 //! Returns: what a request to return units of a sale says, and what a recorded return is.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use serde::Serialize;
 
 use super::catalogue::{LedgerEntry, LedgerReason, Product};
 use super::sales::{MAX_FUTURE_SKEW, Sale};
@@ -27,42 +25,6 @@ pub struct SaleReturn {
     pub reason: Option<String>,
     pub restocked: bool,
     pub returned_at: DateTime<Utc>,
-}
-
-/// A return as the API returns it.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(as = Return, example = json!({"id": "01HCJ9A1B2C3D4E5F6G7H8J9K0", "sale_id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8",
-    "product_id": 1, "category_name": "electronics", "units": 1, "refund": "1999.99", "reason": "damaged",
-    "restocked": true, "returned_at": "2023-10-10T09:00:00Z"})))]
-pub struct ReturnView<'a> {
-    pub id: &'a str,
-    pub sale_id: &'a str,
-    pub product_id: i64,
-    pub category_name: &'a str,
-    pub units: i64,
-    pub refund: Money,
-    #[cfg_attr(feature = "http", schema(required = true))]
-    pub reason: Option<&'a str>,
-    pub restocked: bool,
-    #[cfg_attr(feature = "http", schema(format = DateTime))]
-    pub returned_at: String,
-}
-
-impl SaleReturn {
-    pub fn view(&self, tz: Option<Tz>) -> ReturnView<'_> {
-        ReturnView {
-            id: &self.id,
-            sale_id: &self.sale_id,
-            product_id: self.product_id,
-            category_name: &self.category_name,
-            units: self.units,
-            refund: self.refund,
-            reason: self.reason.as_deref(),
-            restocked: self.restocked,
-            returned_at: time::to_api(self.returned_at, tz),
-        }
-    }
 }
 
 /// `POST /sales/{id}/returns`. What can be checked without the sale: `units` against the

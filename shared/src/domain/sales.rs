@@ -1,8 +1,6 @@
 //! Sales: what a request to record one says, and what a recorded one is.
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
-use serde::Serialize;
 
 use super::catalogue::{LedgerEntry, LedgerReason, Product, ProductStatus};
 use crate::money::Money;
@@ -24,37 +22,6 @@ pub struct Sale {
     pub unit_price: Money,
     pub total_price: Money,
     pub sold_at: DateTime<Utc>,
-}
-
-/// A sale as the API returns it, timestamps in UTC or the requested zone.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(as = Sale, example = json!({"id": "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8", "product_id": 1,
-    "category_name": "electronics", "units_sold": 2, "unit_price": "1999.99", "total_price": "3999.98",
-    "sold_at": "2023-10-08T12:48:25Z"})))]
-pub struct SaleView<'a> {
-    pub id: &'a str,
-    pub product_id: i64,
-    pub category_name: &'a str,
-    pub units_sold: i64,
-    pub unit_price: Money,
-    pub total_price: Money,
-    #[cfg_attr(feature = "http", schema(format = DateTime))]
-    pub sold_at: String,
-}
-
-impl Sale {
-    pub fn view(&self, tz: Option<Tz>) -> SaleView<'_> {
-        SaleView {
-            id: &self.id,
-            product_id: self.product_id,
-            category_name: &self.category_name,
-            units_sold: self.units_sold,
-            unit_price: self.unit_price,
-            total_price: self.total_price,
-            sold_at: time::to_api(self.sold_at, tz),
-        }
-    }
 }
 
 /// Why a product cannot make a sale.

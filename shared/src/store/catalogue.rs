@@ -27,6 +27,13 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The same page with each item converted (into its wire view, say).
+    pub fn map<U>(self, convert: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(convert).collect(), next_cursor: self.next_cursor }
+    }
+}
+
 // ---- stored shapes -------------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize)]
