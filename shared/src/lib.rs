@@ -1,22 +1,24 @@
-//! What every function of the e-commerce admin back end shares: configuration, domain types
-//! and their validation, exact money, the single-table key design, the DynamoDB access layer,
-//! errors mapped to problem+json, and the HTTP plumbing common to every router.
+//! What every function of the e-commerce admin back end shares: configuration, the use cases,
+//! the single-table key design, the DynamoDB access layer, errors mapped to problem+json, and
+//! the HTTP plumbing common to every router. The domain (types, rules, exact money, timestamps)
+//! is the `domain` crate, re-exported here under its old paths (`shared::domain`,
+//! `shared::money`, `shared::time`).
 //!
 //! The HTTP side (`auth`, `http`, `lambda`, `openapi`, `wire`, the problem+json response of
-//! `error`, the domain types' OpenAPI schemas) is the `http` feature: the functions behind API
+//! `error`) is the `http` feature: the functions behind API
 //! Gateway enable it; the stream consumer does not, and links no axum, utoipa or lambda_http.
 
 pub mod app;
 #[cfg(feature = "http")]
 pub mod auth;
 pub mod config;
-pub mod domain;
+pub use domain;
 pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "http")]
 pub mod lambda;
-pub mod money;
+pub use domain::money;
 #[cfg(feature = "http")]
 pub mod openapi;
 pub mod store;

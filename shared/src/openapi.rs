@@ -14,8 +14,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::error::{FieldError, Problem};
-use crate::money::Money;
-use crate::wire::{CategoryName, MoneyInput, TimeBound};
+use crate::wire::{CategoryName, MoneyInput, MoneyView, TimeBound};
 
 /// The first part of the document: title, description, security, shared components. Each
 /// function's routes add their paths to it.
@@ -34,7 +33,7 @@ use crate::wire::{CategoryName, MoneyInput, TimeBound};
     ),
     paths(crate::http::health, openapi_json),
     components(
-        schemas(Problem, FieldError, Money, MoneyInput, CategoryName, TimeBound),
+        schemas(Problem, FieldError, MoneyView, MoneyInput, CategoryName, TimeBound),
         responses(BadRequest, NotFound, Conflict, PayloadTooLarge, Unprocessable, Unauthorized, Forbidden)
     ),
     modifiers(&BearerAuth),

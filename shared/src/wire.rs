@@ -324,13 +324,16 @@ pub struct ValidPath<T>(pub T);
 
 /// A domain type that a path segment holds: the parameter's name in the routes and how the
 /// OpenAPI document describes it; parsing is the type's `FromStr`, whose error says what is wrong.
-pub trait PathValue: std::str::FromStr<Err: std::fmt::Display> + utoipa::PartialSchema {
+pub trait PathValue: std::str::FromStr<Err: std::fmt::Display> {
     /// The parameter's name in the route: `id` in `/products/{id}`.
     const NAME: &'static str;
     /// A value the document shows.
     fn example() -> serde_json::Value;
     /// What the parameter is, when the schema alone does not say it.
     const DESCRIPTION: Option<&'static str> = None;
+    /// The parameter's schema (here rather than `utoipa::PartialSchema`, which a domain type
+    /// cannot implement outside its crate).
+    fn schema() -> RefOr<Schema>;
 }
 
 impl<T: PathValue> ValidPath<T> {
@@ -359,7 +362,7 @@ impl<T: PathValue> utoipa::IntoParams for ValidPath<T> {
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .description(T::DESCRIPTION)
-                .schema(Some(T::schema()))
+                .schema(Some(<T as PathValue>::schema()))
                 .example(Some(T::example()))
                 .build(),
         ]
@@ -371,9 +374,6 @@ impl PathValue for ProductId {
     fn example() -> serde_json::Value {
         1.into()
     }
-}
-
-impl utoipa::PartialSchema for ProductId {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::Integer)
@@ -388,6 +388,9 @@ impl PathValue for CategoryName {
     fn example() -> serde_json::Value {
         "electronics".into()
     }
+    fn schema() -> RefOr<Schema> {
+        <CategoryName as utoipa::PartialSchema>::schema()
+    }
 }
 
 impl PathValue for SaleId {
@@ -396,9 +399,6 @@ impl PathValue for SaleId {
         "01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8".into()
     }
     const DESCRIPTION: Option<&'static str> = Some("A sale id (a ULID).");
-}
-
-impl utoipa::PartialSchema for SaleId {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9A-Z]{26}$")).into()
     }
@@ -410,9 +410,6 @@ impl PathValue for CalendarDate {
         "2022-10-08".into()
     }
     const DESCRIPTION: Option<&'static str> = Some("`YYYY-MM-DD`");
-}
-
-impl utoipa::PartialSchema for CalendarDate {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))).into()
     }
@@ -587,6 +584,25 @@ impl<'de> Deserialize<'de> for Whole {
         raw.and_then(|raw| whole_json_number(raw.get()))
             .map(Whole)
             .ok_or_else(|| de::Error::custom("must be a whole number"))
+    }
+}
+
+/// An amount of money in a response: a decimal string with exactly two decimals, such as
+/// `"2000.00"`.
+// Written by `Money`'s `Display`: the domain crate has no serializer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = Money, value_type = String, pattern = r"^-?[0-9]+\.[0-9]{2}$", example = "1999.99")]
+pub struct MoneyView(pub Money);
+
+impl serde::Serialize for MoneyView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl From<Money> for MoneyView {
+    fn from(money: Money) -> Self {
+        MoneyView(money)
     }
 }
 
@@ -785,6 +801,12 @@ fn canonical_number(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_answered_with_exactly_two_decimals() {
+        assert_eq!(serde_json::to_string(&MoneyView(Money::from_minor(1_990))).unwrap(), "\"19.90\"");
+        assert_eq!(serde_json::to_string(&MoneyView(Money::from_minor(-5))).unwrap(), "\"-0.05\"");
+    }
 
     /// A wire type with one member of each kind, for the tests of reading.
     #[derive(Debug, serde::Deserialize)]

@@ -11,9 +11,8 @@ use shared::domain::catalogue::{
     self, Category, DEFAULT_LOW_STOCK_THRESHOLD, LedgerEntry, LedgerReason, MAX_QUANTITY, NewCategory, NewProduct,
     Product, ProductPatch, ProductStatus, StockChange,
 };
-use shared::money::Money;
 use shared::time;
-use shared::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, Text, Whole};
+use shared::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, MoneyView, Text, Whole};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{
     AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
@@ -261,7 +260,7 @@ impl IntoDomain for StockChangeBody {
         let reason = self.reason.value().map(|r| r.0);
         let change =
             StockChange::new(self.change.value().map(|w| w.0), self.set.value().map(|w| w.0), reason.as_deref());
-        change.map_err(|e| errors.add(&e.field, e.message)).ok()
+        change.map_err(|e| errors.add(e.field, e.message)).ok()
     }
 }
 
@@ -367,7 +366,7 @@ pub struct ProductView {
     pub name: String,
     #[schema(required = true)]
     pub description: Option<String>,
-    pub price: Money,
+    pub price: MoneyView,
     #[schema(required = true)]
     pub image: Option<String>,
     pub category_name: String,
@@ -387,7 +386,7 @@ impl From<Product> for ProductView {
             id: product.id,
             name: product.name,
             description: product.description,
-            price: product.price,
+            price: product.price.into(),
             image: product.image,
             category_name: product.category_name,
             status: product.status.into(),

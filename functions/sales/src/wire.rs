@@ -11,13 +11,12 @@ use shared::domain::aggregate::{Bucket, Grain};
 use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow, parse_period_grain};
 use shared::domain::returns::{self, NewReturn, SaleReturn};
 use shared::domain::sales::{self, NewSale, Sale};
-use shared::money::Money;
 use shared::store::catalogue::Page;
 use shared::store::counters::Metric;
 use shared::store::idempotency::StoredResponse;
 use shared::store::sales::SaleWithReturns;
 use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, key_members, last_sold_at};
-use shared::wire::{Field, FieldErrors, Flag, IntoDomain, Text, Whole};
+use shared::wire::{Field, FieldErrors, Flag, IntoDomain, MoneyView, Text, Whole};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -302,8 +301,8 @@ pub struct SaleView {
     pub product_id: i64,
     pub category_name: String,
     pub units_sold: i64,
-    pub unit_price: Money,
-    pub total_price: Money,
+    pub unit_price: MoneyView,
+    pub total_price: MoneyView,
     #[schema(format = DateTime)]
     pub sold_at: String,
 }
@@ -316,8 +315,8 @@ impl SaleView {
             product_id: sale.product_id,
             category_name: sale.category_name.clone(),
             units_sold: sale.units_sold,
-            unit_price: sale.unit_price,
-            total_price: sale.total_price,
+            unit_price: sale.unit_price.into(),
+            total_price: sale.total_price.into(),
             sold_at: shared::time::to_api(sale.sold_at, tz),
         }
     }
@@ -346,7 +345,7 @@ pub struct ReturnView {
     pub product_id: i64,
     pub category_name: String,
     pub units: i64,
-    pub refund: Money,
+    pub refund: MoneyView,
     #[schema(required = true)]
     pub reason: Option<String>,
     pub restocked: bool,
@@ -363,7 +362,7 @@ impl ReturnView {
             product_id: returned.product_id,
             category_name: returned.category_name.clone(),
             units: returned.units,
-            refund: returned.refund,
+            refund: returned.refund.into(),
             reason: returned.reason.clone(),
             restocked: returned.restocked,
             returned_at: shared::time::to_api(returned.returned_at, tz),

@@ -11,31 +11,32 @@ use crate::domain::aggregate::Totals;
 use crate::domain::analytics::{GroupKey, RankedTotals, revenue_change_pct};
 use crate::money::Money;
 use crate::time;
+use crate::wire::MoneyView;
 
 /// Totals of a group of sales, and of the returns made in the same period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = Totals)]
 pub struct TotalsView {
     pub total_units_sold: i64,
-    pub total_revenue: Money,
+    pub total_revenue: MoneyView,
     pub sales_count: i64,
     pub total_units_returned: i64,
-    pub total_refunded: Money,
+    pub total_refunded: MoneyView,
     pub returns_count: i64,
     /// `total_revenue` minus `total_refunded`.
-    pub net_revenue: Money,
+    pub net_revenue: MoneyView,
 }
 
 impl From<&Totals> for TotalsView {
     fn from(t: &Totals) -> Self {
         TotalsView {
             total_units_sold: t.units,
-            total_revenue: Money::from_minor(t.revenue_minor),
+            total_revenue: Money::from_minor(t.revenue_minor).into(),
             sales_count: t.sales_count,
             total_units_returned: t.units_returned,
-            total_refunded: Money::from_minor(t.refunded_minor),
+            total_refunded: Money::from_minor(t.refunded_minor).into(),
             returns_count: t.returns_count,
-            net_revenue: Money::from_minor(t.net_minor()),
+            net_revenue: Money::from_minor(t.net_minor()).into(),
         }
     }
 }

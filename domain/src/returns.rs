@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_restock_puts_the_units_back_with_a_return_entry() {
-        let product = crate::domain::sales::tests::product(crate::domain::ProductStatus::Active, 4, 1999);
+        let product = crate::sales::tests::product(crate::ProductStatus::Active, 4, 1999);
         let returned = sale().take_return(0, &new_return(2, "2023-10-09T00:00:00Z"), "R1").unwrap();
         let now = time::parse_rfc3339("2023-10-09T00:00:01Z").unwrap();
         let restock = product.restock(&returned, now).unwrap();

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::error::FieldError;
 use crate::money::Money;
 
 pub const MAX_NAME_LEN: usize = 200;
@@ -258,21 +257,21 @@ impl StockChange {
     /// A client's stock change: exactly one of a relative `change` and an absolute `set`, and a
     /// reason a client may give (`restock` for a positive change and `adjustment` otherwise by
     /// default). Errors name the field.
-    pub fn new(change: Option<i64>, set: Option<i64>, reason: Option<&str>) -> Result<Self, FieldError> {
+    pub fn new(change: Option<i64>, set: Option<i64>, reason: Option<&str>) -> Result<Self, InvalidStockChange> {
         let kind = match (change, set) {
             (Some(c), None) if c != 0 && c.unsigned_abs() <= MAX_QUANTITY.unsigned_abs() => StockChangeKind::Change(c),
             (Some(_), None) => {
-                return Err(FieldError::new(
+                return Err(InvalidStockChange::new(
                     "change",
                     format!("must be a non-zero whole number between -{MAX_QUANTITY} and {MAX_QUANTITY}"),
                 ));
             }
             (None, Some(s)) if (0..=MAX_QUANTITY).contains(&s) => StockChangeKind::Set(s),
             (None, Some(_)) => {
-                return Err(FieldError::new("set", format!("must be a whole number from 0 to {MAX_QUANTITY}")));
+                return Err(InvalidStockChange::new("set", format!("must be a whole number from 0 to {MAX_QUANTITY}")));
             }
-            (None, None) => return Err(FieldError::new("change", "one of change or set is required")),
-            (Some(_), Some(_)) => return Err(FieldError::new("set", "give either change or set, not both")),
+            (None, None) => return Err(InvalidStockChange::new("change", "one of change or set is required")),
+            (Some(_), Some(_)) => return Err(InvalidStockChange::new("set", "give either change or set, not both")),
         };
         let reason = match reason {
             None => match kind {
@@ -281,7 +280,7 @@ impl StockChange {
             },
             Some(r) => match LedgerReason::parse(r) {
                 Some(reason @ (LedgerReason::Restock | LedgerReason::Adjustment | LedgerReason::Return)) => reason,
-                _ => return Err(FieldError::new("reason", "must be one of restock, adjustment, return")),
+                _ => return Err(InvalidStockChange::new("reason", "must be one of restock, adjustment, return")),
             },
         };
         Ok(StockChange { kind, reason })
@@ -300,6 +299,20 @@ impl StockChange {
             return Err(StockRejected::AboveMaximum);
         }
         Ok(after)
+    }
+}
+
+/// A stock change as a client wrote it that is not one: the member at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidStockChange {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl InvalidStockChange {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        InvalidStockChange { field, message: message.into() }
     }
 }
 

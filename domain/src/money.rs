@@ -4,12 +4,9 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
-
-/// An amount in minor units (1 = 0.01). On the wire: a decimal string with exactly two decimals.
+/// An amount in minor units (1 = 0.01). Written (`Display`) as a decimal with exactly two
+/// decimals, as the API answers it (`shared::wire::MoneyView`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "http", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "http", schema(value_type = String, pattern = r"^-?[0-9]+\.[0-9]{2}$", example = "1999.99"))]
 pub struct Money(i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,13 +95,6 @@ impl fmt::Display for Money {
     }
 }
 
-/// Responses carry money as a decimal string with exactly two decimals (`"2000.00"`).
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +126,6 @@ mod tests {
         assert_eq!(Money(200_000).to_string(), "2000.00");
         assert_eq!(Money(5).to_string(), "0.05");
         assert_eq!(Money(-5).to_string(), "-0.05");
-        assert_eq!(serde_json::to_string(&Money(1_990)).unwrap(), "\"19.90\"");
     }
 
     #[test]

@@ -1,0 +1,110 @@
+//! Timestamps: stored in UTC, with microsecond precision, in one fixed-width form that sorts
+//! lexically (so it can be part of a sort key); returned as RFC 3339 in UTC or a requested zone.
+//! The clock is not here (the domain reads none): `shared::time::now`.
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono_tz::Tz;
+
+/// The stored, sortable form: `2023-10-08T12:48:25.000000Z`.
+pub fn to_stored(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn from_stored(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// RFC 3339 for responses: `Z` by default, the zone's offset when one is asked for.
+/// Sub-second digits appear only when there are any.
+pub fn to_api(at: DateTime<Utc>, tz: Option<Tz>) -> String {
+    match tz {
+        None => at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        Some(tz) => at.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+    }
+}
+
+/// Parses an RFC 3339 timestamp from a request, truncated to microseconds.
+pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_form_is_fixed_width_and_round_trips() {
+        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
+        assert_eq!(to_stored(t), "2023-10-08T12:48:25.000000Z");
+        assert_eq!(from_stored(&to_stored(t)), Some(t));
+        let later = parse_rfc3339("2023-10-08T12:48:25.5+00:00").unwrap();
+        assert!(to_stored(t) < to_stored(later));
+    }
+
+    #[test]
+    fn api_form_uses_z_or_the_zone_offset() {
+        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
+        assert_eq!(to_api(t, None), "2023-10-08T12:48:25Z");
+        assert_eq!(to_api(t, Some(chrono_tz::Asia::Karachi)), "2023-10-08T17:48:25+05:00");
+        let frac = parse_rfc3339("2023-10-08T12:48:25.250Z").unwrap();
+        assert_eq!(to_api(frac, None), "2023-10-08T12:48:25.250Z");
+    }
+}
+
+/// The first instant of `date` in `tz`. Where midnight does not exist (a DST gap at 00:00),
+/// the day starts at the first instant that does.
+pub fn start_of_day(date: chrono::NaiveDate, tz: Tz) -> DateTime<Utc> {
+    use chrono::{NaiveTime, TimeZone};
+    let mut local = date.and_time(NaiveTime::MIN);
+    for _ in 0..=4 {
+        if let Some(t) = tz.from_local_datetime(&local).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        local += chrono::Duration::minutes(30);
+    }
+    tz.from_utc_datetime(&date.and_time(NaiveTime::MIN)).with_timezone(&Utc)
+}
+
+/// A request bound: a date (`YYYY-MM-DD`, whole day in `tz`) or an RFC 3339 time.
+/// `end` selects the last instant of a date (inclusive upper bound) instead of its first.
+pub fn parse_bound(text: &str, tz: Tz, end: bool) -> Option<DateTime<Utc>> {
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if text.len() != 10 {
+            return None;
+        }
+        return Some(if end {
+            start_of_day(date.succ_opt()?, tz) - chrono::Duration::microseconds(1)
+        } else {
+            start_of_day(date, tz)
+        });
+    }
+    parse_rfc3339(text)
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn date_bounds_cover_the_local_day() {
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(to_api(parse_bound("2023-03-12", ny, false).unwrap(), None), "2023-03-12T05:00:00Z");
+        // The spring-forward day has 23 hours: it ends at 04:00Z the next day.
+        assert_eq!(to_api(parse_bound("2023-03-12", ny, true).unwrap(), None), "2023-03-13T03:59:59.999999Z");
+        assert_eq!(
+            to_api(parse_bound("2023-10-08", chrono_tz::UTC, true).unwrap(), None),
+            "2023-10-08T23:59:59.999999Z"
+        );
+        assert_eq!(to_api(parse_bound("2023-10-08T10:00:00+02:00", ny, false).unwrap(), None), "2023-10-08T08:00:00Z");
+        assert!(parse_bound("2023-13-01", ny, false).is_none());
+        assert!(parse_bound("yesterday", ny, false).is_none());
+    }
+
+    #[test]
+    fn a_day_without_midnight_starts_at_its_first_instant() {
+        // America/Santiago skipped 2022-09-11 00:00 -> 01:00.
+        let santiago = chrono_tz::America::Santiago;
+        let start = start_of_day(chrono::NaiveDate::from_ymd_opt(2022, 9, 11).unwrap(), santiago);
+        assert_eq!(to_api(start, Some(santiago)), "2022-09-11T01:00:00-03:00");
+    }
+}
