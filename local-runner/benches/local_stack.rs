@@ -127,7 +127,9 @@ async fn start_consumer(
     checkpoints: &std::path::Path,
     stop: &tokio::sync::watch::Sender<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let _ = stop.send(false);
+    // `send_replace`: the stopped consumer dropped the only receiver, and `send` changes nothing
+    // without one.
+    stop.send_replace(false);
     let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.into()).await.unwrap();
     tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()))
 }

@@ -755,7 +755,7 @@ pub struct LambdaStream {
 impl BatchHandler for LambdaStream {
     fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(async move {
-            let all = crate::stream::lambda_records(arn, records);
+            let all = crate::stream::lambda_records(arn, records)?;
             let total = all.len();
             let passed: Vec<Value> = all
                 .into_iter()

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamRecord, StreamViewType};
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType, StreamViewType as SdkStreamViewType};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::http::AppState;
 
 /// Where each shard got to: the last sequence number handled.
@@ -44,7 +44,7 @@ pub struct InProcess {
 impl BatchHandler for InProcess {
     fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(async move {
-            let event = lambda_event(arn, records)?;
+            let event = lambda_event(arn, records);
             let report = aggregate_stream::handle(
                 &self.state.store,
                 self.state.config.store_timezone,
@@ -225,7 +225,7 @@ impl StreamPoller {
             let passing: Vec<usize> = if self.filters.is_empty() {
                 (0..records.len()).collect()
             } else {
-                let events = lambda_records(arn, &records);
+                let events = lambda_records(arn, &records)?;
                 (0..records.len())
                     .filter(|i| self.filters.iter().any(|f| crate::lambda_mode::pattern_matches(f, &events[*i])))
                     .collect()
@@ -305,62 +305,52 @@ pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync:
     }
 }
 
-/// The records as the Lambda service would deliver them (the DynamoDB stream event JSON).
-pub fn lambda_event(arn: &str, records: &[Record]) -> anyhow::Result<Event> {
-    Ok(serde_json::from_value(json!({ "Records": lambda_records(arn, records) }))?)
+/// The records as the Lambda service would deliver them (the DynamoDB stream event).
+pub fn lambda_event(arn: &str, records: &[Record]) -> Event {
+    let mut event = Event::default();
+    event.records = records.iter().map(|r| lambda_record(arn, r)).collect();
+    event
 }
 
-/// Each record as it appears in the Lambda event's `Records` (what filter patterns match).
-pub fn lambda_records(arn: &str, records: &[Record]) -> Vec<Value> {
-    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    records
-        .iter()
-        .map(|r| {
-            let d = r.dynamodb.as_ref();
-            let image = |m: Option<&std::collections::HashMap<String, AttributeValue>>| m.map(map_json);
-            json!({
-                "eventID": r.event_id,
-                "eventName": r.event_name.as_ref().map(aws_sdk_dynamodbstreams::types::OperationType::as_str),
-                "eventVersion": r.event_version,
-                "eventSource": r.event_source,
-                "awsRegion": region,
-                "eventSourceARN": arn,
-                "dynamodb": {
-                    "ApproximateCreationDateTime": d.and_then(|d| d.approximate_creation_date_time).map(|t| t.as_secs_f64()),
-                    "Keys": image(d.and_then(|d| d.keys.as_ref())),
-                    "NewImage": image(d.and_then(|d| d.new_image.as_ref())),
-                    "OldImage": image(d.and_then(|d| d.old_image.as_ref())),
-                    "SequenceNumber": d.and_then(|d| d.sequence_number.clone()),
-                    "SizeBytes": d.and_then(|d| d.size_bytes).unwrap_or(0),
-                    "StreamViewType": d.and_then(|d| d.stream_view_type.as_ref()).map(aws_sdk_dynamodbstreams::types::StreamViewType::as_str),
-                }
-            })
-        })
-        .collect()
+/// Each record as it appears in the Lambda event's `Records` (what filter patterns match), as
+/// JSON.
+pub fn lambda_records(arn: &str, records: &[Record]) -> anyhow::Result<Vec<Value>> {
+    records.iter().map(|r| Ok(serde_json::to_value(lambda_record(arn, r))?)).collect()
 }
 
-fn map_json(map: &std::collections::HashMap<String, AttributeValue>) -> Value {
-    Value::Object(map.iter().map(|(k, v)| (k.clone(), value_json(v))).collect())
-}
-
-fn value_json(v: &AttributeValue) -> Value {
-    match v {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        AttributeValue::Null(_) => json!({ "NULL": true }),
-        AttributeValue::M(m) => json!({ "M": map_json(m) }),
-        AttributeValue::L(l) => json!({ "L": l.iter().map(value_json).collect::<Vec<_>>() }),
-        AttributeValue::Ss(s) => json!({ "SS": s }),
-        AttributeValue::Ns(n) => json!({ "NS": n }),
-        AttributeValue::B(b) => {
-            use base64::Engine;
-            json!({ "B": base64::engine::general_purpose::STANDARD.encode(b.as_ref()) })
+/// One record of the stream as a record of the Lambda event: `aws_lambda_events`' type, its
+/// keys and images converted by serde_dynamo.
+fn lambda_record(arn: &str, record: &Record) -> EventRecord {
+    let mut change = StreamRecord::default();
+    if let Some(d) = record.dynamodb.as_ref() {
+        let item = |m: Option<&std::collections::HashMap<String, AttributeValue>>| {
+            m.cloned().map(serde_dynamo::Item::from).unwrap_or_default()
+        };
+        if let Some(created) =
+            d.approximate_creation_date_time.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+        {
+            change.approximate_creation_date_time = created;
         }
-        AttributeValue::Bs(bs) => {
-            use base64::Engine;
-            json!({ "BS": bs.iter().map(|b| base64::engine::general_purpose::STANDARD.encode(b.as_ref())).collect::<Vec<_>>() })
-        }
-        _ => Value::Null,
+        change.keys = item(d.keys.as_ref());
+        change.new_image = item(d.new_image.as_ref());
+        change.old_image = item(d.old_image.as_ref());
+        change.sequence_number.clone_from(&d.sequence_number);
+        change.size_bytes = d.size_bytes.unwrap_or(0);
+        change.stream_view_type = d.stream_view_type.as_ref().and_then(|v| match v {
+            SdkStreamViewType::NewImage => Some(StreamViewType::NewImage),
+            SdkStreamViewType::OldImage => Some(StreamViewType::OldImage),
+            SdkStreamViewType::NewAndOldImages => Some(StreamViewType::NewAndOldImages),
+            SdkStreamViewType::KeysOnly => Some(StreamViewType::KeysOnly),
+            _ => None,
+        });
     }
+    let mut out = EventRecord::default();
+    out.aws_region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    out.change = change;
+    out.event_id = record.event_id.clone().unwrap_or_default();
+    out.event_name = record.event_name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default();
+    out.event_source.clone_from(&record.event_source);
+    out.event_version.clone_from(&record.event_version);
+    out.event_source_arn = Some(arn.to_owned());
+    out
 }
