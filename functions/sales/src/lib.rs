@@ -56,7 +56,7 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 #[utoipa::path(
     post, path = "/sales", tag = "sales",
     params(
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
          description = "Retries with the same key and body return the first response and record nothing new"),
     ),
     request_body = NewSaleBody,
@@ -379,7 +379,7 @@ fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
     post, path = "/sales/{id}/returns", tag = "sales",
     params(
         ValidPath<SaleId>,
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
          description = "Retries with the same key and body return the first response and record nothing new"),
     ),
     request_body = NewReturnBody,
