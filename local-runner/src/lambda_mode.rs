@@ -990,6 +990,7 @@ pub async fn start_emulator(template: &Template, config: &shared::Config, port: 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = tokio::process::Command::new(cargo);
     build.arg("build").current_dir(&root);
+    without_crate_environment(&mut build);
     for f in &functions {
         build.args(["--bin", f]);
     }
@@ -1003,6 +1004,7 @@ pub async fn start_emulator(template: &Template, config: &shared::Config, port: 
         .current_dir(&root)
         .envs(function_environment(template, config))
         .process_group(0);
+    without_crate_environment(&mut watch);
     if std::env::var("LAMBDA_NO_RELOAD").is_ok_and(|v| v == "1") {
         watch.arg("--ignore-changes");
     }
@@ -1024,6 +1026,23 @@ pub async fn start_emulator(template: &Template, config: &shared::Config, port: 
     }
     emulator.stop().await;
     bail!("cargo lambda watch did not answer on 127.0.0.1:{port}")
+}
+
+/// Leaves out of a child cargo's environment what cargo sets for the crate running this one
+/// (`cargo run`, `cargo test`): build scripts that read such a variable (ring reads
+/// `CARGO_MANIFEST_DIR`) would otherwise see it change between this build and the next outer one,
+/// and rebuild, with everything above them, on every `make test`.
+fn without_crate_environment(command: &mut tokio::process::Command) {
+    let set_for_a_crate = |name: &str| {
+        ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+    };
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_for_a_crate) {
+            command.env_remove(name);
+        }
+    }
 }
 
 /// Everything this mode runs in `serve`.
