@@ -15,7 +15,7 @@ use shared::store::catalogue::Page;
 use shared::store::counters::Metric;
 use shared::store::idempotency::StoredResponse;
 use shared::store::sales::SaleWithReturns;
-use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, key_members, last_sold_at};
+use shared::wire::analytics::{ChangeView, GroupKeyView, TopRowView, TotalsView, last_sold_at};
 use shared::wire::{Field, FieldErrors, Flag, IntoDomain, MoneyView, Text, Whole};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
@@ -415,14 +415,8 @@ pub enum SalesPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = SummaryRow)]
 pub struct SummaryRowView {
-    /// With `product` groupings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub product_id: Option<i64>,
-    /// With `category` groupings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub category_name: Option<String>,
+    #[serde(flatten)]
+    pub key: GroupKeyView,
     /// With period groupings: `2023-10-08T13`, `2023-10-08`, `2023-10` or `2023`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -437,8 +431,7 @@ pub struct SummaryRowView {
 impl From<&SummaryRow> for SummaryRowView {
     fn from(row: &SummaryRow) -> Self {
         SummaryRowView {
-            product_id: row.product_id,
-            category_name: row.category_name.clone(),
+            key: GroupKeyView { product_id: row.product_id, category_name: row.category_name.clone() },
             period: row.period.clone(),
             totals: (&row.totals).into(),
             last_sold_at: last_sold_at(&row.totals),
@@ -483,22 +476,15 @@ impl From<&Summary> for SummaryView {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(as = CompareRow)]
 pub struct CompareRowView {
-    /// With `by=product`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub product_id: Option<i64>,
-    /// With `by=category`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub category_name: Option<String>,
+    #[serde(flatten)]
+    pub key: GroupKeyView,
     #[serde(flatten)]
     pub change: ChangeView,
 }
 
 impl From<&ComparedTotals> for CompareRowView {
     fn from(row: &ComparedTotals) -> Self {
-        let (product_id, category_name) = key_members(row.key.as_ref());
-        CompareRowView { product_id, category_name, change: ChangeView::new(&row.current, &row.previous) }
+        CompareRowView { key: row.key.as_ref().into(), change: ChangeView::new(&row.current, &row.previous) }
     }
 }
 

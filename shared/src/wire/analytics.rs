@@ -47,13 +47,28 @@ pub fn last_sold_at(t: &Totals) -> Option<String> {
     t.last_sold_at.map(|at| time::to_api(at, None))
 }
 
-/// The key members of a row about a product or a category (`product_id` or `category_name`),
-/// as typed optional fields: a row has the one its grouping needs.
-pub fn key_members(key: Option<&GroupKey>) -> (Option<i64>, Option<String>) {
-    match key {
-        None => (None, None),
-        Some(GroupKey::Product(id)) => (Some(*id), None),
-        Some(GroupKey::Category(name)) => (None, Some(name.clone())),
+/// What a row of a summary, a comparison or a ranking is about: its product (`product_id`) or
+/// its category (`category_name`), whichever the grouping names; neither for the whole store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = GroupKey)]
+pub struct GroupKeyView {
+    /// With a grouping or ranking by product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub product_id: Option<i64>,
+    /// With a grouping or ranking by category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub category_name: Option<String>,
+}
+
+impl From<Option<&GroupKey>> for GroupKeyView {
+    fn from(key: Option<&GroupKey>) -> Self {
+        match key {
+            None => GroupKeyView::default(),
+            Some(GroupKey::Product(id)) => GroupKeyView { product_id: Some(*id), category_name: None },
+            Some(GroupKey::Category(name)) => GroupKeyView { product_id: None, category_name: Some(name.clone()) },
+        }
     }
 }
 
@@ -88,22 +103,15 @@ impl ChangeView {
 pub struct TopRowView {
     #[schema(minimum = 1)]
     pub rank: i64,
-    /// With a ranking of products.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub product_id: Option<i64>,
-    /// With a ranking of categories.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub category_name: Option<String>,
+    #[serde(flatten)]
+    pub key: GroupKeyView,
     #[serde(flatten)]
     pub totals: TotalsView,
 }
 
 impl From<&RankedTotals> for TopRowView {
     fn from(row: &RankedTotals) -> Self {
-        let (product_id, category_name) = key_members(Some(&row.key));
-        TopRowView { rank: row.rank, product_id, category_name, totals: (&row.totals).into() }
+        TopRowView { rank: row.rank, key: Some(&row.key).into(), totals: (&row.totals).into() }
     }
 }
 
