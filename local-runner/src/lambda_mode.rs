@@ -957,7 +957,7 @@ pub fn function_environment(template: &Template, config: &shared::Config) -> BTr
     if let Some(url) = &config.endpoint_url {
         env.insert("AWS_ENDPOINT_URL".into(), url.clone());
     }
-    env.insert("AWS_REGION".into(), std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()));
+    env.insert("AWS_REGION".into(), crate::stream::region());
     if !config.cors_allow_origins.is_empty() {
         env.insert("CORS_ALLOW_ORIGINS".into(), config.cors_allow_origins.join(","));
     }

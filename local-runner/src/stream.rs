@@ -307,20 +307,28 @@ pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync:
 
 /// The records as the Lambda service would deliver them (the DynamoDB stream event).
 pub fn lambda_event(arn: &str, records: &[Record]) -> Event {
+    let region = region();
     let mut event = Event::default();
-    event.records = records.iter().map(|r| lambda_record(arn, r)).collect();
+    event.records = records.iter().map(|r| lambda_record(arn, &region, r)).collect();
     event
 }
 
 /// Each record as it appears in the Lambda event's `Records` (what filter patterns match), as
 /// JSON.
 pub fn lambda_records(arn: &str, records: &[Record]) -> anyhow::Result<Vec<Value>> {
-    records.iter().map(|r| Ok(serde_json::to_value(lambda_record(arn, r))?)).collect()
+    let region = region();
+    records.iter().map(|r| Ok(serde_json::to_value(lambda_record(arn, &region, r))?)).collect()
+}
+
+/// The region of the local stack (`AWS_REGION`, else us-east-1): what stream records name, and
+/// what the functions are told; read once per batch.
+pub(crate) fn region() -> String {
+    std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())
 }
 
 /// One record of the stream as a record of the Lambda event: `aws_lambda_events`' type, its
 /// keys and images converted by serde_dynamo.
-fn lambda_record(arn: &str, record: &Record) -> EventRecord {
+fn lambda_record(arn: &str, region: &str, record: &Record) -> EventRecord {
     let mut change = StreamRecord::default();
     if let Some(d) = record.dynamodb.as_ref() {
         let item = |m: Option<&std::collections::HashMap<String, AttributeValue>>| {
@@ -345,7 +353,7 @@ fn lambda_record(arn: &str, record: &Record) -> EventRecord {
         });
     }
     let mut out = EventRecord::default();
-    out.aws_region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    out.aws_region = region.to_owned();
     out.change = change;
     out.event_id = record.event_id.clone().unwrap_or_default();
     out.event_name = record.event_name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default();
