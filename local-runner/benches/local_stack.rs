@@ -1,8 +1,10 @@
 //! `make bench`: the local stack as `make dev` runs it (the API over HTTP, the embedded local
 //! DynamoDB, the stream consumer polling into the counters), loaded through `POST /sales` by 16
 //! clients with two years of back-dated sales, and measured at 20, 2,000 and 20,000 sales:
-//! p50/p95 of the reads a dashboard makes, the loading rate per 1,000 sales (flat or not), and how
-//! long after the last sale the counters are complete.
+//! p50/p95 of the reads a dashboard makes, the loading rate per 1,000 sales (flat or not), how
+//! long after the last sale the counters are complete, and how long until the consumer has read
+//! the stream to its end (the records of its own counter writes included); the reads are measured
+//! after that, with the consumer idle.
 //!
 //! The clients send at `LOCAL_STACK_RATE` sales per second in all (default 100; 0: as fast as
 //! they can), the rate a store's tills or an import would keep up, and what the stream consumer
@@ -34,7 +36,7 @@ async fn main() {
     let base = test_support::serve(local_runner::app(state.clone())).await;
     let checkpoints = tempfile::tempdir().unwrap();
     let (stop, _) = tokio::sync::watch::channel(false);
-    let mut consumer = start_consumer(&state, checkpoints.path(), &stop).await;
+    let (mut consumer, mut idle_polls) = start_consumer(&state, checkpoints.path(), &stop).await;
 
     let http = reqwest::Client::new();
     for name in CATEGORIES {
@@ -72,11 +74,20 @@ async fn main() {
         let last_sale = Instant::now();
         wait_until_counted(&http, &base, size + extra).await;
         let catch_up = last_sale.elapsed();
+        // The counters are complete, but the consumer may still be reading the stream records of
+        // its own counter writes (filtered out, yet read): the reads are measured once it has read
+        // the stream to its end, i.e. after two polls that found nothing (the second one started
+        // after the counters were complete).
+        let seen = *idle_polls.borrow_and_update();
+        idle_polls.wait_for(|n| *n >= seen + 2).await.unwrap();
+        let stream_read = last_sale.elapsed();
         println!("\n== {size} sales ==");
         println!(
-            "loading: {:.1} sales/s ({step} sales); counters complete {:.2} s after the last sale",
+            "loading: {:.1} sales/s ({step} sales); counters complete {:.2} s after the last sale, \
+             the stream read to its end after {:.2} s",
             step as f64 / load_time.as_secs_f64().max(1e-9),
-            catch_up.as_secs_f64()
+            catch_up.as_secs_f64(),
+            stream_read.as_secs_f64()
         );
         let (reads, posted) = measure(&http, &base).await;
         extra += posted;
@@ -86,7 +97,7 @@ async fn main() {
         let _ = stop.send(true);
         consumer.await.unwrap();
         extra += post_sales(&http, &base, "POST /sales, consumer stopped").await;
-        consumer = start_consumer(&state, checkpoints.path(), &stop).await;
+        (consumer, idle_polls) = start_consumer(&state, checkpoints.path(), &stop).await;
         p50s.push((size, reads));
     }
     println!("\nloading rate per 1,000 sales, from the first sale to the last:");
@@ -121,17 +132,19 @@ async fn main() {
     let _ = consumer.await;
 }
 
-/// The stream consumer as `make dev` runs it, from its checkpoint in `checkpoints`.
+/// The stream consumer as `make dev` runs it, from its checkpoint in `checkpoints`, and the count
+/// of its polls that found nothing new.
 async fn start_consumer(
     state: &shared::http::AppState,
     checkpoints: &std::path::Path,
     stop: &tokio::sync::watch::Sender<bool>,
-) -> tokio::task::JoinHandle<()> {
+) -> (tokio::task::JoinHandle<()>, tokio::sync::watch::Receiver<u64>) {
     // `send_replace`: the stopped consumer dropped the only receiver, and `send` changes nothing
     // without one.
     stop.send_replace(false);
     let poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.into()).await.unwrap();
-    tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe()))
+    let idle_polls = poller.idle_polls();
+    (tokio::spawn(local_runner::stream::poll_until_stopped(poller, stop.subscribe())), idle_polls)
 }
 
 const CATEGORY_MONTH: &str = "category-month summary, 2 years";

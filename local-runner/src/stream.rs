@@ -69,11 +69,36 @@ pub struct StreamPoller {
     stream_arn: Option<String>,
     /// DescribeTable calls made, for tests.
     pub describe_calls: usize,
+    /// The stream's shards (with their parents) from DescribeStream, and when they were read:
+    /// kept between polls, and described again when a shard was read to its end (its children
+    /// appear then), after a failed poll, or [`SHARD_REFRESH`] after the last time. Dynoxide
+    /// answers DescribeStream by reading every record of the shard (the first and last sequence
+    /// numbers in one statement, which no index serves: 29 ms at 100,000 records on 2 cores), so
+    /// describing it on every poll, four times a second even when idle, cost more the longer the
+    /// stream grew, all of it holding the emulator's one connection.
+    shard_list: Option<ShardList>,
+    shard_refresh: std::time::Duration,
+    /// DescribeStream calls made, for tests.
+    pub describe_stream_calls: usize,
+    /// How many polls of [`poll_until_stopped`] found nothing new: once it grows, the stream has
+    /// been read to its end (benchmarks measure reads with the consumer idle).
+    idle_polls: tokio::sync::watch::Sender<u64>,
     /// The event source mapping's `FilterCriteria` patterns (a record passes when any matches;
     /// all pass when there is none) and `BatchSize`, from template.yaml.
     filters: Vec<Value>,
     batch_size: usize,
 }
+
+/// A stream's shards, each with its parent, as DescribeStream listed them at `described`.
+struct ShardList {
+    shards: Vec<(String, Option<String>)>,
+    described: std::time::Instant,
+}
+
+/// How long the poller keeps a stream's shard list without a reason to describe it again (the
+/// Kinesis Client Library's shard sync interval): new shards come as children of a shard read to
+/// its end, which describes the stream again at once; this is the safety net.
+pub const SHARD_REFRESH: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// The event source mapping's BatchSize when the template names none.
 pub const BATCH_SIZE: usize = 100;
@@ -109,6 +134,10 @@ impl StreamPoller {
             checkpoint,
             stream_arn: None,
             describe_calls: 0,
+            shard_list: None,
+            shard_refresh: SHARD_REFRESH,
+            describe_stream_calls: 0,
+            idle_polls: tokio::sync::watch::Sender::new(0),
             filters,
             batch_size,
         })
@@ -118,6 +147,18 @@ impl StreamPoller {
     pub fn with_handler(mut self, handler: impl BatchHandler + 'static) -> Self {
         self.handler = Box::new(handler);
         self
+    }
+
+    /// The same poller keeping a shard list at most `refresh` (tests: `ZERO` describes the stream
+    /// on every poll).
+    pub fn with_shard_refresh(mut self, refresh: std::time::Duration) -> Self {
+        self.shard_refresh = refresh;
+        self
+    }
+
+    /// The number of polls that found nothing new, as it grows.
+    pub fn idle_polls(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.idle_polls.subscribe()
     }
 
     pub fn checkpoint(&self) -> &Checkpoint {
@@ -133,6 +174,7 @@ impl StreamPoller {
         let polled = self.poll_stream(&arn).await;
         if polled.is_err() {
             self.stream_arn = None;
+            self.shard_list = None;
         }
         polled
     }
@@ -150,8 +192,16 @@ impl StreamPoller {
             // A new table (or a recreated one): its stream starts from the beginning.
             self.checkpoint = Checkpoint { stream_arn: arn.to_owned(), ..Default::default() };
         }
-        let shards = self.shards(arn).await?;
+        let shards = match &self.shard_list {
+            Some(list) if list.described.elapsed() < self.shard_refresh => list.shards.clone(),
+            _ => {
+                let shards = self.shards(arn).await?;
+                self.shard_list = Some(ShardList { shards: shards.clone(), described: std::time::Instant::now() });
+                shards
+            }
+        };
         let known: BTreeSet<String> = shards.iter().map(|(id, _)| id.clone()).collect();
+        let finished_before = self.checkpoint.finished.len();
         let mut handled = 0;
         for (shard_id, parent) in &shards {
             if self.checkpoint.finished.contains(shard_id) {
@@ -166,13 +216,18 @@ impl StreamPoller {
             }
             handled += self.drain_shard(arn, shard_id).await?;
         }
+        if self.checkpoint.finished.len() != finished_before {
+            // A shard was read to its end: its children are in the next description.
+            self.shard_list = None;
+        }
         Ok(handled)
     }
 
-    async fn shards(&self, arn: &str) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    async fn shards(&mut self, arn: &str) -> anyhow::Result<Vec<(String, Option<String>)>> {
         let mut out = Vec::new();
         let mut start: Option<String> = None;
         loop {
+            self.describe_stream_calls += 1;
             let d = self
                 .streams
                 .describe_stream()
@@ -283,7 +338,10 @@ pub const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(250)
 pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         let wait = match poller.poll_once().await {
-            Ok(0) => true,
+            Ok(0) => {
+                poller.idle_polls.send_modify(|n| *n += 1);
+                true
+            }
             Ok(n) => {
                 tracing::info!(records = n, "stream records handled");
                 false

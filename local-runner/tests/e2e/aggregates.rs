@@ -438,15 +438,28 @@ async fn summaries_are_bounded_by_the_store_history() {
 }
 
 #[tokio::test]
-async fn the_poller_describes_the_table_once_and_again_only_after_a_stream_call_failed() {
+async fn the_poller_describes_the_table_and_its_shards_once_and_again_only_when_needed() {
     let app = spawn_app().await;
     let mut poller =
         local_runner::stream::StreamPoller::new(app.state.clone(), app.checkpoints.clone()).await.expect("poller");
+    let mut handled = 0;
+    for i in 0..5 {
+        app.category(&format!("c{i}")).await;
+        handled += poller.poll_once().await.unwrap();
+    }
+    assert_eq!(handled, 5, "each poll read the category written before it");
+    assert_eq!(poller.describe_calls, 1, "the stream ARN is kept between polls");
+    // Dynoxide reads every record of the shard to describe it: the shard list is kept too, while
+    // records arrive and while the stream is idle.
     for _ in 0..5 {
         poller.poll_once().await.unwrap();
     }
-    assert_eq!(poller.describe_calls, 1, "the stream ARN is kept between polls");
+    assert_eq!(poller.describe_stream_calls, 1, "the shard list is kept between polls");
     let first_arn = poller.checkpoint().stream_arn.clone();
+    // From here on the stream is described on every poll (as after `SHARD_REFRESH`), which is
+    // how a recreated table shows (Dynoxide keeps answering the old stream ARN, DynamoDB
+    // reports it DISABLED).
+    let mut poller = poller.with_shard_refresh(std::time::Duration::ZERO);
 
     // The table is recreated: the kept stream is gone, a poll fails, the next describes again.
     let client = app.state.store.client();
@@ -464,4 +477,28 @@ async fn the_poller_describes_the_table_once_and_again_only_after_a_stream_call_
     assert!(failed, "the poll on the old stream failed");
     assert_eq!(poller.describe_calls, 2, "described again once");
     assert_ne!(poller.checkpoint().stream_arn, first_arn, "the new table's stream");
+    let described = poller.describe_stream_calls;
+    poller.poll_once().await.unwrap();
+    assert_eq!(poller.describe_stream_calls, described + 1, "a refresh of zero describes the stream on every poll");
+}
+
+#[tokio::test]
+async fn once_the_running_poller_has_been_idle_twice_after_a_sale_the_sale_is_counted() {
+    let app = app_with_one_sale("12.50", 2).await;
+    let poller =
+        local_runner::stream::StreamPoller::new(app.state.clone(), app.checkpoints.clone()).await.expect("poller");
+    let mut idle_polls = poller.idle_polls();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(local_runner::stream::poll_until_stopped(poller, stopped));
+    // The second idle poll after this moment started after it, so it read the stream to its end.
+    let seen = *idle_polls.borrow_and_update();
+    tokio::time::timeout(std::time::Duration::from_secs(30), idle_polls.wait_for(|n| *n >= seen + 2))
+        .await
+        .expect("the poller goes idle")
+        .expect("the poller runs");
+    let summary = app.get("/sales/summary").await;
+    let total = &rows(summary.assert_status(200))[0];
+    assert_eq!((total["sales_count"].as_i64(), total["total_revenue"].as_str()), (Some(1), Some("25.00")));
+    let _ = stop.send(true);
+    consumer.await.expect("the poller stops");
 }
