@@ -11,7 +11,8 @@
 //!   write costs the same at 1,000 and 1,000,000 records (pinned by this crate's tests against the
 //!   exact statements Dynoxide runs; the version is pinned in Cargo.toml for that reason);
 //! - stream records were kept for ever: they are trimmed after [`STREAM_RETENTION`], DynamoDB
-//!   Streams' 24 hours.
+//!   Streams' 24 hours, and removed with their table ([`STREAM_DELETED_WITH_ITS_TABLE`]), so a
+//!   recreated table's stream starts empty as in DynamoDB.
 //!
 //! - SQLite read every page its 2 MB page cache did not hold with a system call; every connection
 //!   of the process maps the file into memory instead ([`MMAP_SIZE`]), so reading a page is a
@@ -60,6 +61,20 @@ CREATE INDEX IF NOT EXISTS local_stream_next_sequence
 CREATE INDEX IF NOT EXISTS local_stream_shard_position
     ON _stream_records (table_name, shard_id, CAST(sequence_number AS INTEGER));
 CREATE INDEX IF NOT EXISTS local_stream_age ON _stream_records (created_at);
+";
+
+/// DynamoDB gives a recreated table a new stream, with new shards, that starts empty. Dynoxide
+/// names a table's one shard after the table and keeps a deleted table's stream records, so the
+/// new table's stream would start with the old table's records: a consumer reading it from
+/// TRIM_HORIZON (as the local poller does for a stream it has not read) would count the old
+/// table's sales into the new table's counters. The trigger removes a table's stream records with
+/// the table. (The one difference: DynamoDB keeps a deleted table's old stream readable for 24
+/// hours under its own ARN; nothing here reads a deleted table's stream.)
+pub const STREAM_DELETED_WITH_ITS_TABLE: &str = "
+CREATE TRIGGER IF NOT EXISTS local_stream_deleted_with_its_table AFTER DELETE ON _tables
+BEGIN
+    DELETE FROM _stream_records WHERE table_name = OLD.table_name;
+END;
 ";
 
 /// How much of a database file SQLite maps into memory (`PRAGMA mmap_size`), for every connection
@@ -150,7 +165,7 @@ impl LocalDynamoDb {
         let path = data.to_str().with_context(|| format!("{} is not UTF-8", data.display()))?;
         map_database_files();
         let db = dynoxide::Database::new(path).map_err(|e| anyhow::anyhow!("opening {}: {e}", data.display()))?;
-        add_stream_indexes(data)?;
+        prepare_stream_table(data)?;
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -226,10 +241,13 @@ impl Drop for LocalDynamoDb {
     }
 }
 
-/// Adds [`STREAM_INDEXES`] to a Dynoxide database file (idempotent).
-pub fn add_stream_indexes(data: &Path) -> anyhow::Result<()> {
+/// Adds [`STREAM_INDEXES`] and [`STREAM_DELETED_WITH_ITS_TABLE`] to a Dynoxide database file
+/// (idempotent: every start runs it).
+pub fn prepare_stream_table(data: &Path) -> anyhow::Result<()> {
     let conn = open(data)?;
-    conn.execute_batch(STREAM_INDEXES).with_context(|| format!("indexing the stream table of {}", data.display()))
+    conn.execute_batch(STREAM_INDEXES).with_context(|| format!("indexing the stream table of {}", data.display()))?;
+    conn.execute_batch(STREAM_DELETED_WITH_ITS_TABLE)
+        .with_context(|| format!("the stream trigger of {}", data.display()))
 }
 
 /// Removes the stream records written before `cutoff` (seconds since the Unix epoch); returns

@@ -483,6 +483,30 @@ async fn the_poller_describes_the_table_and_its_shards_once_and_again_only_when_
 }
 
 #[tokio::test]
+async fn a_recreated_tables_counters_hold_none_of_the_old_tables_sales() {
+    let app = app_with_one_sale("12.50", 2).await;
+    let mut poller = local_runner::stream::StreamPoller::new(app.state.clone(), app.checkpoints.clone())
+        .await
+        .expect("poller")
+        .with_shard_refresh(std::time::Duration::ZERO);
+    poller.poll_once().await.unwrap();
+    let client = app.state.store.client();
+    client.delete_table().table_name(app.state.store.table()).send().await.unwrap();
+    local_runner::ensure_table(&app.state).await.unwrap();
+    // The poller finds the new stream (the old one's poll fails) and reads it from its start.
+    let mut read_new_stream = false;
+    for _ in 0..3 {
+        read_new_stream |= poller.poll_once().await.is_ok();
+    }
+    assert!(read_new_stream);
+    let summary = app.get("/sales/summary").await;
+    let counted = rows(summary.assert_status(200));
+    assert!(counted.is_empty(), "the new table has no sales; the old table's is not counted again: {counted:?}");
+    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    assert_eq!((report.pending, report.drift.len()), (0, 0));
+}
+
+#[tokio::test]
 async fn once_the_running_poller_has_been_idle_twice_after_a_sale_the_sale_is_counted() {
     let app = app_with_one_sale("12.50", 2).await;
     let poller =
