@@ -37,8 +37,18 @@ dashboard_test() {
   ensure_dashboard_built || return 1
   (
     cd "$DASHBOARD_SRC" || exit 1
-    echo "dashboard: lint and typecheck..."
-    npm run --silent lint || exit 1
+    # ESLint and tsc read the dashboard's sources and configs and the packages of its lockfile:
+    # on a rerun with none of them changed since their last pass they are not run again.
+    local lint_inputs
+    lint_inputs=$(inputs_digest dashboard)
+    if passed_with dashboard-lint "$lint_inputs"; then
+      echo "dashboard: lint and typecheck not run again: no source, config or pin changed since their last pass" \
+        "(inputs $lint_inputs; MAKE_TEST_RECHECK=1 runs them)"
+    else
+      echo "dashboard: lint and typecheck..."
+      npm run --silent lint || exit 1
+      record_pass dashboard-lint "$lint_inputs"
+    fi
     # ensure_dashboard_built has just built it if any source was newer.
     echo "dashboard: browser tests..."
     RUNNER="${RUNNER:-${CARGO_TARGET_DIR:-$DASHBOARD_ROOT/target}/debug/local-runner}" \

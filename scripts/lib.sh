@@ -24,6 +24,25 @@ ensure_uv() {
   if [[ -n "${PIP_FIND_LINKS:-}" && -z "${UV_FIND_LINKS:-}" ]]; then export UV_FIND_LINKS="$PIP_FIND_LINKS"; fi
 }
 
+# A check whose every input is a known set of files (a lint) is skipped by `make test` when
+# those files are byte for byte the ones of its last pass: `inputs_digest FILE_OR_DIR...` hashes
+# the paths and contents of every file under them but installed packages and build output
+# (node_modules/, dist/: their lockfile and sources are inputs); `passed_with NAME DIGEST` says
+# whether NAME last passed on DIGEST;
+# `record_pass NAME DIGEST` records a pass. MAKE_TEST_RECHECK=1 runs every check regardless. A
+# clean clone (CI) has no record, so it runs everything.
+inputs_digest() {
+  (cd "$ROOT" && find "$@" \( -name node_modules -o -name dist \) -prune -o -type f -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+passed_with() {
+  [[ "${MAKE_TEST_RECHECK:-}" != 1 ]] && [[ "$(cat "$ROOT/.local/passed/$1" 2>/dev/null)" == "$2" ]]
+}
+record_pass() {
+  mkdir -p "$ROOT/.local/passed"
+  echo "$2" >"$ROOT/.local/passed/$1"
+}
+
 # Installs pinned Python tools into a git-ignored venv, only when the pins changed (a copy of the
 # requirements file in the venv is the stamp). Only tools that are Python use this (schemathesis,
 # cfn-lint, SAM CLI, checkov); `make dev` needs no Python.

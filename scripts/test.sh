@@ -31,7 +31,19 @@ CHROMIUM_PID=$!
 # and starts first; then, once the runner is built, schemathesis against the local runner's
 # /openapi.json (a black-box test of every operation) and the dashboard (lint, build, browser
 # tests).
-timed "template lint" scripts/lint-template.sh >.local/lint-template.log 2>&1 &
+# The template lint reads nothing but the template, the tools' pins and its scripts: on a rerun
+# with none of them changed since its last pass it is not run again (lib.sh, `passed_with`).
+TEMPLATE_LINT_INPUTS=$(inputs_digest template.yaml requirements-lint.txt requirements-sam.txt \
+  requirements-uv.txt scripts/lint-template.sh scripts/lib.sh)
+lint_template() {
+  if passed_with template-lint "$TEMPLATE_LINT_INPUTS"; then
+    echo "lint-template: not run again: template.yaml, the tools' pins and the scripts are unchanged" \
+      "since its last pass (inputs $TEMPLATE_LINT_INPUTS; MAKE_TEST_RECHECK=1 runs it)"
+    return 0
+  fi
+  scripts/lint-template.sh && record_pass template-lint "$TEMPLATE_LINT_INPUTS"
+}
+timed "template lint" lint_template >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 timed "build the tests and the runner" build_tests
 if ! wait "$CHROMIUM_PID"; then cat .local/chromium.log; fi
