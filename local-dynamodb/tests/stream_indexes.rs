@@ -19,6 +19,15 @@ fn database_with_stream_records(n: usize) -> (tempfile::TempDir, std::path::Path
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let db = dynoxide::Database::new(path.to_str().unwrap()).unwrap();
+    create_shop(&db);
+    for i in 0..n {
+        put(&db, &format!("k{i}"));
+    }
+    (dir, path)
+}
+
+/// The table `shop`, with a stream of new and old images.
+fn create_shop(db: &dynoxide::Database) {
     db.create_table(
         serde_json::from_value(json!({
             "TableName": "shop",
@@ -30,13 +39,6 @@ fn database_with_stream_records(n: usize) -> (tempfile::TempDir, std::path::Path
         .unwrap(),
     )
     .unwrap();
-    for i in 0..n {
-        db.put_item(
-            serde_json::from_value(json!({"TableName": "shop", "Item": {"PK": {"S": format!("k{i}")}}})).unwrap(),
-        )
-        .unwrap();
-    }
-    (dir, path)
 }
 
 /// The SQLite virtual-machine steps one run of `sql` takes: the work it does, whatever the clock.
@@ -156,17 +158,7 @@ fn a_recreated_tables_stream_starts_empty() {
     let db = dynoxide::Database::new(path.to_str().unwrap()).unwrap();
     assert_eq!(records_after(&db, 0).len(), 3);
     db.delete_table(serde_json::from_value(json!({"TableName": "shop"})).unwrap()).unwrap();
-    db.create_table(
-        serde_json::from_value(json!({
-            "TableName": "shop",
-            "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST",
-            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-        }))
-        .unwrap(),
-    )
-    .unwrap();
+    create_shop(&db);
     put(&db, "new-table");
     let records = records_after(&db, 0);
     assert_eq!(records.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["new-table"]);
