@@ -28,9 +28,9 @@ ensure_uv() {
 # those files are byte for byte the ones of its last pass: `inputs_digest FILE_OR_DIR...` hashes
 # the paths and contents of every file under them but installed packages and build output
 # (node_modules/, dist/: their lockfile and sources are inputs); `passed_with NAME DIGEST` says
-# whether NAME last passed on DIGEST;
-# `record_pass NAME DIGEST` records a pass. MAKE_TEST_RECHECK=1 runs every check regardless. A
-# clean clone (CI) has no record, so it runs everything.
+# whether NAME last passed on DIGEST; `record_pass NAME DIGEST` records a pass.
+# MAKE_TEST_RECHECK=1 runs every check regardless. A clean clone (CI) has no record, so it runs
+# everything.
 inputs_digest() {
   (cd "$ROOT" && find "$@" \( -name node_modules -o -name dist \) -prune -o -type f -print0 |
     sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
