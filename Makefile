@@ -8,8 +8,7 @@ test:
 	@scripts/test.sh
 
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --locked -- -D warnings
+	@scripts/lint.sh
 
 fmt:
 	cargo fmt --all
