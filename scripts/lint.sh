@@ -10,7 +10,8 @@ cd "$ROOT"
 cargo fmt --all -- --check
 
 if [[ -z "${RUSTC_WORKSPACE_WRAPPER:-}" ]]; then
-  echo "make lint: clippy-driver not found; install Clippy (rustup component add clippy)" >&2
+  echo "make lint: no clippy-driver to compile with (RUSTC_WORKSPACE_WRAPPER is set empty, or Clippy" \
+    "is not installed: rustup component add clippy)" >&2
   exit 1
 fi
 # A warning does not stop a build: cargo prints (and, for a crate it does not compile again,
