@@ -135,7 +135,7 @@ build_runner() {
 # exactly what `cargo clippy` does, but in a real build rather than `cargo check`). A crate is
 # then linted as it is compiled, and the build `make lint` leaves is the one `make test` runs;
 # linting with `cargo clippy` instead compiled every dependency a second time, for metadata only
-# (on 2 cores, about 4 minutes of a clean clone). Dependencies are compiled by rustc either way.
+# (on 2 cores, about 3 minutes of a clean clone). Dependencies are compiled by rustc either way.
 # clippy-driver's code is rustc's, plus lints. Without clippy (a toolchain without the
 # component), builds use plain rustc and `make lint` says how to install it.
 use_clippy_driver() {
