@@ -25,17 +25,6 @@ pub enum Grain {
 impl Grain {
     pub const PERIODIC: [Grain; 4] = [Grain::Hour, Grain::Day, Grain::Month, Grain::Year];
 
-    /// The sort-key code of the grain.
-    pub fn code(self) -> &'static str {
-        match self {
-            Grain::Hour => "H",
-            Grain::Day => "D",
-            Grain::Month => "M",
-            Grain::Year => "Y",
-            Grain::All => "A",
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Grain::Hour => "hour",
@@ -96,11 +85,6 @@ impl Bucket {
     /// The first local instant after the period.
     pub fn end(&self) -> Option<NaiveDateTime> {
         self.start().map(|s| next_start(self.grain, s))
-    }
-
-    /// The sort key of the bucket within a counter partition.
-    pub fn sort_key(&self) -> String {
-        format!("{}#{}", self.grain.code(), self.period)
     }
 
     /// The period before this one (for compare).
@@ -421,9 +405,6 @@ impl Chunk {
     }
 }
 
-/// DynamoDB's limit of actions in one transaction.
-pub const MAX_TRANSACTION_ITEMS: usize = 100;
-
 /// Coalesces sales and returns into as few transactions as fit: each chunk is its facts'
 /// markers plus one update per distinct counter, at most `max_items` in all. Duplicates (a
 /// redelivered record inside one batch) are dropped, so no item appears twice in a transaction.
@@ -722,8 +703,17 @@ mod tests {
         }
     }
 
+    /// A transaction's limit of items, as the store plans chunks for DynamoDB.
+    const MAX_TRANSACTION_ITEMS: usize = 100;
+
+    /// A bucket written as grain initial and period (`M#2023-10`), to compare lists of them.
+    fn label(bucket: &Bucket) -> String {
+        let initial = bucket.grain.name()[..1].to_ascii_uppercase();
+        format!("{initial}#{}", bucket.period)
+    }
+
     fn periods(buckets: &[Bucket]) -> Vec<String> {
-        buckets.iter().map(super::Bucket::sort_key).collect()
+        buckets.iter().map(label).collect()
     }
 
     #[test]
@@ -777,11 +767,11 @@ mod tests {
 
     #[test]
     fn periods_parse_only_in_their_canonical_form() {
-        assert_eq!(Bucket::parse(Grain::Month, "2023-10").unwrap().sort_key(), "M#2023-10");
+        assert_eq!(label(&Bucket::parse(Grain::Month, "2023-10").unwrap()), "M#2023-10");
         // Multi-byte text of the right byte length is not a period (and does not panic).
         assert!(Bucket::parse(Grain::Month, "20€-10").is_none());
         assert!(Bucket::parse(Grain::Hour, "2023-10-0€13").is_none());
-        assert_eq!(Bucket::parse(Grain::Hour, "2023-10-08T13").unwrap().sort_key(), "H#2023-10-08T13");
+        assert_eq!(label(&Bucket::parse(Grain::Hour, "2023-10-08T13").unwrap()), "H#2023-10-08T13");
         for (grain, bad) in [
             (Grain::Month, "2023-1"),
             (Grain::Month, "2023-13"),

@@ -185,6 +185,33 @@ impl std::str::FromStr for CalendarDate {
     }
 }
 
+/// What a leaderboard is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    Revenue,
+    Units,
+    NetRevenue,
+}
+
+impl Metric {
+    pub fn parse(text: &str) -> Option<Metric> {
+        match text {
+            "revenue" => Some(Metric::Revenue),
+            "units" => Some(Metric::Units),
+            "net_revenue" => Some(Metric::NetRevenue),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Revenue => "revenue",
+            Metric::Units => "units",
+            Metric::NetRevenue => "net_revenue",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

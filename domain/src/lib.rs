@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod analytics;
 pub mod catalogue;
 pub mod money;
+pub mod outcome;
 pub mod returns;
 pub mod sales;
 pub mod time;

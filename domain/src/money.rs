@@ -5,7 +5,7 @@
 use std::fmt;
 
 /// An amount in minor units (1 = 0.01). Written (`Display`) as a decimal with exactly two
-/// decimals, as the API answers it (`shared::wire::MoneyView`).
+/// decimals, as the API answers it (`api::wire::MoneyView`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(i64);
 

@@ -1,6 +1,6 @@
 //! Timestamps: stored in UTC, with microsecond precision, in one fixed-width form that sorts
 //! lexically (so it can be part of a sort key); returned as RFC 3339 in UTC or a requested zone.
-//! The clock is not here (the domain reads none): `shared::time::now`.
+//! The clock is not here (the domain reads none): `app::time::now`.
 
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use chrono_tz::Tz;

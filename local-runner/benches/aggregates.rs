@@ -13,18 +13,19 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use app::analytics::{History, SummaryQuery};
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chrono::{TimeZone, Utc};
-use shared::app::analytics::{History, SummaryQuery};
-use shared::domain::Sale;
-use shared::domain::aggregate::{MAX_TRANSACTION_ITEMS, SaleFact, fold, plan_chunks};
-use shared::domain::analytics::GroupBy;
-use shared::money::Money;
-use shared::store::keys::{self, Index};
-use shared::store::rebuild::counter_attributes;
-use shared::store::sales::sale_item;
-use shared::store::{Item, item_size, key_item, write_units};
+use domain::Sale;
+use domain::aggregate::{SaleFact, fold, plan_chunks};
+use domain::analytics::GroupBy;
+use domain::money::Money;
+use store::MAX_TRANSACTION_ITEMS;
+use store::keys::{self, Index};
+use store::rebuild::counter_attributes;
+use store::sales::sale_item;
+use store::{Item, item_size, key_item, write_units};
 
 const TZ: chrono_tz::Tz = chrono_tz::UTC;
 
@@ -97,7 +98,7 @@ async fn write_cost_per_batch_size() {
         for (b, chunk) in sales.chunks(batch).enumerate() {
             let mut event = Event::default();
             event.records = chunk.iter().enumerate().map(|(i, f)| record(f, b * batch + i)).collect();
-            let report = aggregate_stream::handle(&state.store, TZ, &event, Utc::now()).await;
+            let report = aggregate_stream::handle(&state.store(), TZ, &event, Utc::now()).await;
             assert!(report.failed.is_empty());
             counters += report.applied.counter_writes;
             transactions += report.applied.transactions;
@@ -154,9 +155,15 @@ async fn summary_versus_raw(n: usize) {
             .collect();
         let mut pending = Some(requests);
         while let Some(reqs) = pending.take().filter(|r| !r.is_empty()) {
-            let out =
-                state.store.client().batch_write_item().request_items(state.store.table(), reqs).send().await.unwrap();
-            pending = out.unprocessed_items.and_then(|mut u| u.remove(state.store.table()));
+            let out = state
+                .store()
+                .client()
+                .batch_write_item()
+                .request_items(state.store().table(), reqs)
+                .send()
+                .await
+                .unwrap();
+            pending = out.unprocessed_items.and_then(|mut u| u.remove(state.store().table()));
         }
     }
     println!(
@@ -180,7 +187,7 @@ async fn summary_versus_raw(n: usize) {
     let history = History::new(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(), Utc::now(), TZ);
     for _ in 0..5 {
         let t = Instant::now();
-        summary = Some(shared::app::analytics::summary(&state.store, &query, TZ, history).await.unwrap());
+        summary = Some(app::analytics::summary(&state, &query, TZ, history).await.unwrap());
         times.push(t.elapsed());
     }
     let summary = summary.unwrap();
@@ -198,10 +205,10 @@ async fn summary_versus_raw(n: usize) {
             let mut start = None;
             loop {
                 let page = state
-                    .store
+                    .store()
                     .client()
                     .query()
-                    .table_name(state.store.table())
+                    .table_name(state.store().table())
                     .index_name(Index::Gsi2.name())
                     .key_condition_expression("GSI2PK = :pk AND GSI2SK BETWEEN :low AND :high")
                     .expression_attribute_values(":pk", AttributeValue::S(keys::sales_of_category(&category)))

@@ -135,7 +135,7 @@ async fn main() {
 /// The stream consumer as `make dev` runs it, from its checkpoint in `checkpoints`, and the count
 /// of its polls that found nothing new.
 async fn start_consumer(
-    state: &shared::http::AppState,
+    state: &api::http::AppState,
     checkpoints: &std::path::Path,
     stop: &tokio::sync::watch::Sender<bool>,
 ) -> (tokio::task::JoinHandle<()>, tokio::sync::watch::Receiver<u64>) {

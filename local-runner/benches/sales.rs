@@ -6,12 +6,12 @@
 
 use std::time::{Duration, Instant};
 
-use shared::domain::{LedgerEntry, LedgerReason, Sale};
-use shared::money::Money;
-use shared::store::catalogue::{ledger_item, product_item};
-use shared::store::keys::Index;
-use shared::store::sales::sale_item;
-use shared::store::{Item, item_size, write_units};
+use domain::money::Money;
+use domain::{LedgerEntry, LedgerReason, Sale};
+use store::catalogue::{ledger_item, product_item};
+use store::keys::Index;
+use store::sales::sale_item;
+use store::{Item, item_size, write_units};
 
 const CLIENTS: usize = 16;
 const SALES_PER_CLIENT: usize = 100;
@@ -82,7 +82,7 @@ async fn main() {
     let remaining: i64 = {
         let mut total = 0;
         for id in 1..=CLIENTS as i64 {
-            total += state.store.get_product(id).await.unwrap().current_inventory;
+            total += state.store().get_product(id).await.unwrap().current_inventory;
         }
         total
     };
@@ -93,8 +93,8 @@ async fn main() {
 }
 
 /// Write units of one sale, from the items the sale transaction writes.
-async fn print_write_units(state: &shared::http::AppState) {
-    let product = state.store.get_product(1).await.unwrap();
+async fn print_write_units(state: &api::http::AppState) {
+    let product = state.store().get_product(1).await.unwrap();
     let sale = Sale {
         id: ulid::Ulid::new().to_string(),
         product_id: product.id,

@@ -5,13 +5,13 @@
 
 use std::path::PathBuf;
 
+use api::error::{PROBLEM_JSON, Problem};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use shared::error::{PROBLEM_JSON, Problem};
 use tower_http::services::ServeDir;
 
 /// Where the built dashboard is: `DASHBOARD_DIR`, else `dashboard/dist` of this repository.

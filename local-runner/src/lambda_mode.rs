@@ -27,6 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use api::auth::AuthMode;
+use api::http::AppState;
 use aws_sdk_dynamodbstreams::types::Record;
 use axum::Router;
 use axum::body::Body;
@@ -36,8 +38,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use serde_yaml_ng::Value as Yaml;
-use shared::auth::AuthMode;
-use shared::http::AppState;
 
 use crate::stream::{BatchHandler, BoxFuture};
 
@@ -851,7 +851,7 @@ pub async fn run_schedules(
         return;
     }
     loop {
-        let now = shared::time::now();
+        let now = app::time::now();
         let Some((next, schedule)) =
             runs.iter().map(|(s, at)| (crate::next_local_time(now, tz, *at), s)).min_by_key(|(t, _)| *t)
         else {
@@ -874,11 +874,11 @@ pub async fn run_schedules(
 /// scheduler would; prints each result.
 pub async fn schedule_now(time: Option<String>) -> anyhow::Result<()> {
     let at = match time {
-        Some(t) => shared::time::parse_rfc3339(&t).context("the time must be RFC 3339, e.g. 2023-10-09T00:15:00Z")?,
-        None => shared::time::now(),
+        Some(t) => app::time::parse_rfc3339(&t).context("the time must be RFC 3339, e.g. 2023-10-09T00:15:00Z")?,
+        None => app::time::now(),
     };
     let template = Template::load()?;
-    let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| shared::config::DEFAULT_TABLE_NAME.into());
+    let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| app::config::DEFAULT_TABLE_NAME.into());
     let invoker = Invoker::new(format!("http://127.0.0.1:{}", invoke_port()?));
     if template.schedules.is_empty() {
         bail!("template.yaml has no schedule");
@@ -946,7 +946,7 @@ pub fn cargo_lambda_program() -> Option<PathBuf> {
 /// The environment of the functions: the template's global variables, then the local stack's
 /// (table, time zone, endpoint, region, CORS, `AUTH_MODE`: `authorizer` when the gateway plays
 /// the JWT authorizer, `off` otherwise).
-pub fn function_environment(template: &Template, config: &shared::Config) -> BTreeMap<String, String> {
+pub fn function_environment(template: &Template, config: &app::Config) -> BTreeMap<String, String> {
     let mut env = template.environment.clone();
     env.remove("CORS_ALLOW_ORIGINS");
     if let Ok(log) = std::env::var("RUST_LOG") {
@@ -975,7 +975,7 @@ async fn answers(port: u16) -> bool {
 
 /// The emulator on `port`: the one already answering there, or `cargo lambda watch` started
 /// there after building the functions (so a compile error shows now, not on a first request).
-pub async fn start_emulator(template: &Template, config: &shared::Config, port: u16) -> anyhow::Result<Emulator> {
+pub async fn start_emulator(template: &Template, config: &app::Config, port: u16) -> anyhow::Result<Emulator> {
     if answers(port).await {
         println!("Lambda:  using the emulator already answering on 127.0.0.1:{port}");
         return Ok(Emulator { child: None });
@@ -1086,7 +1086,7 @@ mod tests {
 
     #[test]
     fn reads_the_templates_routes_stream_and_schedule() {
-        let t = Template::parse(shared::store::table::TEMPLATE).unwrap();
+        let t = Template::parse(store::table::TEMPLATE).unwrap();
         let keys: Vec<String> = t.routes.iter().map(Route::key).collect();
         for key in ["ANY /products/{id}", "GET /health", "$default", "OPTIONS /{proxy+}", "ANY /reports/daily/{date}"] {
             assert!(keys.contains(&key.to_owned()), "{key} in {keys:?}");
@@ -1121,7 +1121,7 @@ mod tests {
 
     #[test]
     fn matches_routes_like_api_gateway() {
-        let t = Template::parse(shared::store::table::TEMPLATE).unwrap();
+        let t = Template::parse(store::table::TEMPLATE).unwrap();
         assert_eq!(route(&t, "GET", "/products").unwrap().0, "ANY /products");
         let (key, params) = route(&t, "PATCH", "/products/7").unwrap();
         assert_eq!((key.as_str(), params["id"].as_str()), ("ANY /products/{id}", "7"));
@@ -1186,7 +1186,7 @@ mod tests {
 
     #[test]
     fn the_templates_filter_passes_sale_inserts_only() {
-        let t = Template::parse(shared::store::table::TEMPLATE).unwrap();
+        let t = Template::parse(store::table::TEMPLATE).unwrap();
         let pattern = &t.streams[0].filters[0];
         let record = |name: &str, entity: &str| json!({"eventName": name, "dynamodb": {"NewImage": {"entity": {"S": entity}, "PK": {"S": "x"}}, "SequenceNumber": "1"}});
         assert!(pattern_matches(pattern, &record("INSERT", "sale")));
@@ -1272,7 +1272,7 @@ mod tests {
 
     #[test]
     fn schedule_input_is_filled() {
-        let t = Template::parse(shared::store::table::TEMPLATE).unwrap();
+        let t = Template::parse(store::table::TEMPLATE).unwrap();
         let at = chrono::DateTime::parse_from_rfc3339("2023-10-09T00:15:00Z").unwrap().with_timezone(&chrono::Utc);
         let e = schedule_event(&t.schedules[0], "shop", at).unwrap();
         assert_eq!(e["source"], "aws.scheduler");

@@ -6,10 +6,10 @@ pub mod lambda_mode;
 pub mod seed;
 pub mod stream;
 
+use api::http::AppState;
 use axum::Router;
-use shared::http::AppState;
-use shared::store::StoreError;
-use shared::store::table::TableDefinition;
+use store::StoreError;
+use store::table::TableDefinition;
 use utoipa_axum::router::OpenApiRouter;
 
 /// All functions' routes behind one router, as API Gateway routes them in AWS, with the API's
@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let routes = Router::from(all_routes().with_state(state)).merge(products::docs::docs_router(openapi_json()));
-    shared::http::finish_for(routes, &config).merge(dashboard::router())
+    api::http::finish_for(routes, &config).merge(dashboard::router())
 }
 
 /// Every function's routes with their documentation; the runner serves them all, and the
@@ -28,7 +28,7 @@ pub fn all_routes() -> OpenApiRouter<AppState> {
 
 /// The whole API's OpenAPI document, generated from the code.
 pub fn api_document() -> utoipa::openapi::OpenApi {
-    shared::openapi::document([all_routes().into_openapi()])
+    api::openapi::document([all_routes().into_openapi()])
 }
 
 /// [`api_document`] as the JSON text committed as `docs/openapi.json`
@@ -66,7 +66,7 @@ pub async fn local_dynamodb_at(
     if answers {
         return Ok(None);
     }
-    if !shared::config::is_loopback(endpoint) {
+    if !store::sdk::is_loopback(endpoint) {
         anyhow::bail!(
             "nothing answers at AWS_ENDPOINT_URL={endpoint}, and it is not this machine's: start it, or unset AWS_ENDPOINT_URL"
         );
@@ -89,7 +89,7 @@ fn url_host_port(url: &str) -> Option<(String, u16)> {
 /// Creates the table from `template.yaml` unless it exists; returns whether it was created.
 pub async fn ensure_table(state: &AppState) -> Result<bool, StoreError> {
     let definition = TableDefinition::from_template().map_err(StoreError::Corrupt)?;
-    definition.create(state.store.client(), state.store.table()).await
+    definition.create(state.store().client(), state.store().table()).await
 }
 
 /// `aggregates verify` reports counter drift against the raw sales; `aggregates rebuild` also
@@ -100,7 +100,7 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
         "rebuild" => true,
         other => anyhow::bail!("unknown action {other:?}; use `aggregates verify` or `aggregates rebuild`"),
     };
-    let report = state.store.verify_counters(state.config.store_timezone, shared::time::now()).await?;
+    let report = app::counters::verify_counters(state, app::time::now()).await?;
     println!(
         "{} counters, {} sales ({} not yet counted by the aggregator, left to it; returns included), {} returns, {} drifted, {} sales without their lookup by id",
         report.counters,
@@ -111,10 +111,16 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
         report.missing_sale_refs.len()
     );
     for d in report.drift.iter().take(50) {
-        println!("  {:?} {}: stored {:?}, expected {:?}", d.key.scope, d.key.bucket.sort_key(), d.stored, d.expected);
+        println!(
+            "  {:?} {}: stored {:?}, expected {:?}",
+            d.key.scope,
+            store::keys::bucket_sort_key(&d.key.bucket),
+            d.stored,
+            d.expected
+        );
     }
     if repair && (!report.drift.is_empty() || !report.missing_sale_refs.is_empty()) {
-        let repaired = state.store.repair_counters(&report).await?;
+        let repaired = app::counters::repair_counters(state, &report).await?;
         println!(
             "repaired {} counters; {} changed while verifying (run again); wrote {} lookups by id",
             repaired.repaired, repaired.changed_meanwhile, repaired.sale_refs
@@ -131,15 +137,15 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
 pub async fn report_schedule(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let tz = state.config.store_timezone;
     loop {
-        let now = shared::time::now();
+        let now = app::time::now();
         let next = next_local_time(now, tz, chrono::NaiveTime::from_hms_opt(0, 15, 0).expect("a valid time"));
         let wait = (next - now).to_std().unwrap_or_default();
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
-        let date = reports::previous_day(shared::time::now(), tz);
-        match reports::build_daily_report(&state.store, tz, date, shared::time::now()).await {
+        let date = reports::previous_day(app::time::now(), tz);
+        match reports::build_daily_report(&state, date, app::time::now()).await {
             Ok(_) => tracing::info!(%date, "daily report written"),
             Err(e) => tracing::error!(%date, error = %e, "daily report failed"),
         }

@@ -8,11 +8,11 @@
 //! `LAMBDA=1` serves the real Lambda binaries instead (`local_runner::lambda_mode`).
 
 use anyhow::Context;
-use shared::http::AppState;
+use api::http::AppState;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shared::telemetry::init();
+    app::telemetry::init();
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     if command == "openapi" {
         // The document needs no table: print it for tools (schemathesis, client generators) and
@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
     }
     // Like `sam local start-api`, the local runner does not check tokens unless asked to
     // (AUTH_MODE=local-jwt; see README).
-    let config = shared::Config::from_lookup(|k| match k {
+    let config = app::Config::from_lookup(|k| match k {
         "AWS_ENDPOINT_URL" => endpoint.clone(),
         _ => std::env::var(k).ok().or_else(|| (k == "AUTH_MODE").then(|| "off".into())),
     })?;
@@ -54,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
         }
         "create-table" => {
             let created = local_runner::ensure_table(&state).await?;
-            println!("table {} {}", state.store.table(), if created { "created" } else { "already exists" });
+            println!("table {} {}", state.store().table(), if created { "created" } else { "already exists" });
             Ok(())
         }
         "seed" => {
@@ -64,9 +64,7 @@ async fn main() -> anyhow::Result<()> {
         "report" => {
             let date = std::env::args().nth(2).context("usage: local-runner report YYYY-MM-DD")?;
             let date = reports::parse_date(&date).context("the date must be written like 2023-10-08")?;
-            let report =
-                reports::build_daily_report(&state.store, state.config.store_timezone, date, shared::time::now())
-                    .await?;
+            let report = reports::build_daily_report(&state, date, app::time::now()).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
@@ -113,7 +111,7 @@ async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
             report.categories, report.products, report.sales
         );
     } else {
-        println!("table {} already has data; demo data not loaded", state.store.table());
+        println!("table {} already has data; demo data not loaded", state.store().table());
     }
     Ok(())
 }
@@ -125,7 +123,7 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     };
     let created = local_runner::ensure_table(&state).await?;
     if created {
-        println!("created table {}", state.store.table());
+        println!("created table {}", state.store().table());
     }
     seed_if_empty(&state).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -137,7 +135,7 @@ async fn serve(state: AppState) -> anyhow::Result<()> {
     println!("OpenAPI: {base}/openapi.json");
     println!("Health:  {base}/health");
     println!("Dashboard: {base}/dashboard/");
-    println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
+    println!("Table:   {} on {}", state.store().table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
     // LAMBDA=1: the real function binaries under `cargo lambda watch` behind the template's
     // routes, stream mapping and schedule (local_runner::lambda_mode).
     let lambda = if local_runner::lambda_mode::enabled() {

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use domain::{NewCategory, NewProduct, NewSale, ProductStatus};
 use serde::Deserialize;
-use shared::domain::{NewCategory, NewProduct, NewSale, ProductStatus};
-use shared::error::AppError;
-use shared::http::AppState;
-use shared::money::Money;
+
+use api::http::AppState;
+use domain::money::Money;
 
 pub const DEMO_DATA: &str = include_str!("../../data/seed-demo.json");
 
@@ -68,17 +68,17 @@ pub struct SeedReport {
 }
 
 /// Whether the table holds no catalogue yet (one single-item Query, no Scan).
-pub async fn is_empty(state: &AppState) -> Result<bool, AppError> {
-    Ok(state.store.list_categories(1, None).await?.items.is_empty()
-        && state.store.find_product(1, true).await?.is_none())
+pub async fn is_empty(state: &AppState) -> Result<bool, app::Error> {
+    Ok(state.store().list_categories(1, None).await?.items.is_empty()
+        && state.store().find_product(1, true).await?.is_none())
 }
 
 /// Loads the demo data into an empty table.
-pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppError> {
+pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, app::Error> {
     let mut report = SeedReport::default();
     for c in &data.categories {
         let new = NewCategory { name: c.name.clone(), description: c.description.clone() };
-        state.store.create_category(new, data_epoch(data)).await?;
+        state.store().create_category(new, data_epoch(data)).await?;
         report.categories += 1;
     }
     // A product's initial stock is its first inventory transaction, not its final level.
@@ -97,7 +97,7 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
     products.sort_by_key(|p| p.id);
     for p in products {
         let stock = first_stock.get(&p.id);
-        let price = Money::parse(p.price.get()).map_err(|e| AppError::Internal(format!("demo price: {e}")))?;
+        let price = Money::parse(p.price.get()).map_err(|e| app::Error::Failed(format!("demo price: {e}")))?;
         let new = NewProduct {
             name: p.name.clone(),
             description: p.description.clone(),
@@ -107,12 +107,12 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
             status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Active),
             current_inventory: stock.map_or(0, |s| s.inventory_quantity),
             low_stock_alert_threshold: stock
-                .map_or(shared::domain::DEFAULT_LOW_STOCK_THRESHOLD, |s| s.low_stock_alert_threshold),
+                .map_or(domain::DEFAULT_LOW_STOCK_THRESHOLD, |s| s.low_stock_alert_threshold),
         };
         let stocked_at = stock.map_or(p.created_at, |s| s.inserted_at);
-        let created = state.store.create_product_at(new, p.created_at, stocked_at).await?;
+        let created = state.store().create_product_at(new, p.created_at, stocked_at).await?;
         if created.id != p.id {
-            return Err(AppError::Internal(format!(
+            return Err(app::Error::Failed(format!(
                 "demo product {} was given id {}; is the table empty?",
                 p.id, created.id
             )));
@@ -125,7 +125,7 @@ pub async fn load(state: &AppState, data: &DemoData) -> Result<SeedReport, AppEr
     sales.sort_by_key(|s| (s.sold_at, s.id));
     for s in sales {
         let new = NewSale { product_id: s.product_id, units_sold: s.units_sold, sold_at: s.sold_at };
-        shared::app::sales::record_sale(&state.store, &new, s.sold_at, None).await?;
+        app::sales::record_sale(state, &new, s.sold_at, None).await?;
         report.sales += 1;
     }
     Ok(report)

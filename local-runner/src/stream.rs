@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use api::http::AppState;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamRecord, StreamViewType};
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType, StreamViewType as SdkStreamViewType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::http::AppState;
 
 /// Where each shard got to: the last sequence number handled.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
@@ -46,10 +46,10 @@ impl BatchHandler for InProcess {
         Box::pin(async move {
             let event = lambda_event(arn, records);
             let report = aggregate_stream::handle(
-                &self.state.store,
+                &self.state.store(),
                 self.state.config.store_timezone,
                 &event,
-                shared::time::now(),
+                app::time::now(),
             )
             .await;
             Ok(report.failed)
@@ -111,9 +111,9 @@ pub const READ_LIMIT: i32 = 1000;
 impl StreamPoller {
     /// A poller checkpointing to `dir/<table>.json`.
     pub async fn new(state: AppState, dir: PathBuf) -> anyhow::Result<Self> {
-        let streams = StreamsClient::new(&state.config.sdk_config().await);
+        let streams = StreamsClient::new(&store::sdk::sdk_config(state.config.endpoint_url.as_deref()).await);
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join(format!("{}.json", state.store.table()));
+        let path = dir.join(format!("{}.json", state.store().table()));
         let checkpoint = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?,
             Err(_) => Checkpoint::default(),
@@ -181,7 +181,7 @@ impl StreamPoller {
 
     async fn describe_stream_arn(&mut self) -> anyhow::Result<String> {
         self.describe_calls += 1;
-        let table = self.state.store.client().describe_table().table_name(self.state.store.table()).send().await?;
+        let table = self.state.store().client().describe_table().table_name(self.state.store().table()).send().await?;
         let arn = table.table.and_then(|t| t.latest_stream_arn).context("the table has no stream")?;
         self.stream_arn = Some(arn.clone());
         Ok(arn)

@@ -5,15 +5,15 @@
 
 use std::collections::HashMap;
 
+use api::auth::AuthMode;
+use api::http::AppState;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
+use domain::money::Money;
+use domain::{NewCategory, NewProduct, NewSale, ProductStatus};
 use lambda_http::tower::ServiceExt;
 use serde_json::{Value, json};
-use shared::auth::AuthMode;
-use shared::domain::{NewCategory, NewProduct, NewSale, ProductStatus};
-use shared::http::AppState;
-use shared::money::Money;
-use shared::store::{key_item, keys};
+use store::{key_item, keys};
 
 const DASHBOARD: &str = "https://d1a2b3c4example.cloudfront.net";
 
@@ -26,7 +26,7 @@ fn lambdas(state: &AppState) -> Vec<(&'static str, axum::Router)> {
     config.cors_allow_origins = vec![DASHBOARD.to_owned(), "http://localhost:5173".to_owned()];
     let mut state = state.clone();
     state.config = std::sync::Arc::new(config.clone());
-    let wrap = |routes| shared::lambda::with_lambda_request_id(shared::http::finish_for(routes, &config));
+    let wrap = |routes| api::lambda::with_lambda_request_id(api::http::finish_for(routes, &config));
     vec![
         (
             "products",
@@ -144,13 +144,13 @@ async fn responses_carry_the_allowed_origin_and_a_token_is_still_required() {
 
 /// Reads a product's stored item as it is in the table.
 async fn stored_product(state: &AppState, id: i64) -> HashMap<String, AttributeValue> {
-    state.store.get(&keys::product(id), true).await.unwrap().expect("the product")
+    state.store().get(&keys::product(id), true).await.unwrap().expect("the product")
 }
 
 #[tokio::test]
 async fn a_sale_changes_only_the_stock_of_its_product() {
     let (state, _dynamodb) = test_support::fresh_state("sale-update").await;
-    let store = &state.store;
+    let store = &state.store();
     let now = Utc::now();
     store.create_category(NewCategory { name: "home".into(), description: None }, now).await.unwrap();
     let product = store
@@ -188,7 +188,7 @@ async fn a_sale_changes_only_the_stock_of_its_product() {
 
     let later = now + chrono::Duration::seconds(1);
     let sale = NewSale { product_id: product.id, units_sold: 3, sold_at: later };
-    shared::app::sales::record_sale(store, &sale, later, None).await.unwrap();
+    app::sales::record_sale(&state, &sale, later, None).await.unwrap();
 
     let after = stored_product(&state, product.id).await;
     assert_eq!(after["current_inventory"], AttributeValue::N("2".into()));
@@ -230,7 +230,7 @@ fn flow_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// allow what the functions allow.
 #[test]
 fn every_protected_route_has_an_unauthenticated_preflight_route() {
-    let template = shared::store::table::TEMPLATE;
+    let template = store::table::TEMPLATE;
     let routes: Vec<(&str, &str, bool)> = template
         .lines()
         .filter(|l| l.contains("ApiId: !Ref HttpApi") && l.contains("Method: "))
@@ -254,10 +254,10 @@ fn every_protected_route_has_an_unauthenticated_preflight_route() {
 
     for line in template.lines().filter(|l| l.trim_start().starts_with("AllowMethods:")) {
         let methods: Vec<&str> = line.split(['[', ']']).nth(1).unwrap().split(", ").collect();
-        assert_eq!(methods.join(", "), shared::http::CORS_ALLOW_METHODS);
+        assert_eq!(methods.join(", "), api::http::CORS_ALLOW_METHODS);
     }
     for line in template.lines().filter(|l| l.trim_start().starts_with("AllowHeaders:")) {
         let headers: Vec<&str> = line.split(['[', ']']).nth(1).unwrap().split(", ").collect();
-        assert_eq!(headers.join(", "), shared::http::CORS_ALLOW_HEADERS);
+        assert_eq!(headers.join(", "), api::http::CORS_ALLOW_HEADERS);
     }
 }

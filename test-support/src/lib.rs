@@ -10,13 +10,13 @@
 
 use std::sync::Once;
 
+use api::http::AppState;
+use app::Config;
 use local_dynamodb::LocalDynamoDb;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use shared::Config;
-use shared::http::AppState;
-use shared::store::Store;
-use shared::store::table::TableDefinition;
+use store::Store;
+use store::table::TableDefinition;
 
 /// Installs a log subscriber once per test binary when `TEST_LOG` is set (its value filters, as
 /// `RUST_LOG` does); otherwise nothing logs. Every helper of this crate calls it.
@@ -42,7 +42,7 @@ pub async fn fresh_store() -> (Store, LocalDynamoDb) {
 /// with it.
 pub async fn store_on(dynamodb: LocalDynamoDb) -> (Store, LocalDynamoDb) {
     let (state, dynamodb) = state_on(dynamodb, "test", "UTC").await;
-    (state.store, dynamodb)
+    (state.store().clone(), dynamodb)
 }
 
 /// The functions' state (store and configuration, authorization off, store time zone `UTC`)
@@ -68,10 +68,10 @@ async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState,
         _ => None,
     })
     .expect("the test configuration");
-    let client = config.dynamodb_client().await;
+    let store = config.connect().await;
     let definition = TableDefinition::from_template().expect("the table of template.yaml");
-    assert!(definition.create(&client, &table).await.expect("create the table"), "a fresh table");
-    (AppState::new(Store::new(client, table), config), dynamodb)
+    assert!(definition.create(store.client(), &table).await.expect("create the table"), "a fresh table");
+    (AppState::new(store, config), dynamodb)
 }
 
 /// Serves `app` on 127.0.0.1 at a free port until the test's runtime ends; returns its base URL.

@@ -16,10 +16,10 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use shared::domain::aggregate::{Fact, MAX_TRANSACTION_ITEMS, ReturnFact, SaleFact, plan_chunks};
-use shared::store::Store;
-use shared::store::counters::Applied;
-use shared::store::sales::{ReturnRecord, SaleRecord};
+use domain::aggregate::{Fact, ReturnFact, SaleFact, plan_chunks};
+use store::counters::Applied;
+use store::sales::{ReturnRecord, SaleRecord};
+use store::{MAX_TRANSACTION_ITEMS, Store};
 
 /// What a batch did, for the log line and the tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

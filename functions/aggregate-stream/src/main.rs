@@ -6,14 +6,14 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let config = shared::Config::from_env()?;
-    let store = shared::Store::new(config.dynamodb_client().await, config.table_name.clone());
+    app::telemetry::init();
+    let config = app::Config::from_env()?;
+    let store = config.connect().await;
     let tz = config.store_timezone;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let store = store.clone();
         async move {
-            let report = aggregate_stream::handle(&store, tz, &event.payload, shared::time::now()).await;
+            let report = aggregate_stream::handle(&store, tz, &event.payload, app::time::now()).await;
             Ok::<DynamoDbEventResponse, lambda_runtime::Error>(aggregate_stream::response(&report))
         }
     }))

@@ -9,15 +9,13 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Tz;
+use domain::aggregate::{Bucket, CounterKey, Fact, ReturnFact, SaleFact, Scope, Totals, fold, plan_chunks};
+use domain::money::Money;
+use domain::{Sale, SaleReturn};
 use local_dynamodb::LocalDynamoDb;
 use proptest::prelude::*;
-use shared::domain::aggregate::{
-    Bucket, CounterKey, Fact, MAX_TRANSACTION_ITEMS, ReturnFact, SaleFact, Scope, Totals, fold, plan_chunks,
-};
-use shared::domain::{Sale, SaleReturn};
-use shared::money::Money;
-use shared::store::Store;
-use shared::store::sales::{return_item, sale_item};
+use store::sales::{return_item, sale_item};
+use store::{MAX_TRANSACTION_ITEMS, Store};
 use test_support::{fresh_store, store_on};
 
 fn sale_of(fact: &SaleFact) -> Sale {
@@ -121,8 +119,8 @@ async fn stored_counters(store: &Store) -> BTreeMap<CounterKey, Totals> {
             .await
             .unwrap();
         for item in page.items.unwrap_or_default() {
-            let key = shared::store::rebuild::counter_key_of(&item).expect("a well-formed counter");
-            out.insert(key, shared::store::rebuild::totals_of(&item));
+            let key = store::rebuild::counter_key_of(&item).expect("a well-formed counter");
+            out.insert(key, store::rebuild::totals_of(&item));
         }
         match page.last_evaluated_key {
             Some(k) => start = Some(k),
@@ -372,7 +370,7 @@ async fn a_return_counts_once_in_its_sales_counters_in_the_buckets_of_its_return
     let again = aggregate_stream::handle(&store, chrono_tz::UTC, &event(vec![fact_record(&ret, 4)]), Utc::now()).await;
     assert_eq!((again.applied.counted, again.applied.duplicates), (0, 1));
     let stored = stored_counters(&store).await;
-    let day = |d: &str| Bucket { grain: shared::domain::aggregate::Grain::Day, period: d.into() };
+    let day = |d: &str| Bucket { grain: domain::aggregate::Grain::Day, period: d.into() };
     for scope in
         [Scope::Store, Scope::Category("toys".into()), Scope::Product(3), Scope::ProductInCategory("toys".into(), 3)]
     {

@@ -9,13 +9,13 @@
 
 use std::sync::Arc;
 
+use api::error::AppError;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use shared::error::AppError;
 
 /// The whole API's OpenAPI document as committed (`docs/openapi.json`): what the products Lambda
 /// serves.
@@ -23,7 +23,7 @@ pub const COMMITTED_DOCUMENT: &str = include_str!("../../../docs/openapi.json");
 
 /// `/openapi.json` (`document`, the JSON text) and Swagger UI under `/docs`. `/docs` redirects
 /// to `/docs/index.html` rather than to `/docs/`, so every page and asset is under the API Gateway route `/docs/{proxy+}`.
-/// (`/openapi.json` is documented in `shared::openapi`; the UI's files are not API operations.)
+/// (`/openapi.json` is documented in `api::openapi`; the UI's files are not API operations.)
 pub fn docs_router(document: impl Into<Bytes>) -> Router {
     let document: Bytes = document.into();
     let config = Arc::new(utoipa_swagger_ui::Config::from("/openapi.json").display_request_duration(true));

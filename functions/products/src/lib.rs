@@ -1,17 +1,16 @@
 //! The catalogue API: categories, products, the stock ledger and low-stock alerts.
-//! Handlers are thin: read the request, call the store, shape the response.
+//! Handlers are thin: read the request, call one use case, shape the response.
 
+use api::error::AppError;
+use api::http::AppState;
+use api::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
+use api::wire::{CategoryName, Page, PageParams, ValidJson, ValidPath, ValidQuery, page_limit};
+use app::catalogue::{self as catalogue, ProductFilter, StockChanged};
+use app::time;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shared::app::catalogue::{StockChanged, change_stock};
-use shared::domain::{ProductId, ProductStatus};
-use shared::error::AppError;
-use shared::http::AppState;
-use shared::openapi::{BadRequest, Conflict, NotFound, Unprocessable};
-use shared::store::catalogue::{Page, ProductFilter};
-use shared::time;
-use shared::wire::{CategoryName, PageParams, ValidJson, ValidPath, ValidQuery, page_limit};
+use domain::{ProductId, ProductStatus};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,7 +23,7 @@ use wire::{
     ProductStatusView, ProductView, StockChangeBody,
 };
 
-/// The catalogue routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// The catalogue routes and their documentation, without fallbacks (see `api::http::finish`).
 /// Every route is registered with `routes!`, which takes it from its handler's `#[utoipa::path]`,
 /// so a route cannot exist without its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -90,7 +89,7 @@ async fn create_category(
     body: ValidJson<NewCategoryBody>,
 ) -> Result<(StatusCode, Json<CategoryView>), AppError> {
     let new = body.into_domain(())?;
-    let category = state.store.create_category(new, time::now()).await?;
+    let category = catalogue::create_category(&state, new, time::now()).await?;
     Ok((StatusCode::CREATED, Json(category.into())))
 }
 
@@ -104,7 +103,8 @@ async fn list_categories(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageParams>,
 ) -> Result<Json<Page<CategoryView>>, AppError> {
-    Ok(Json(state.store.list_categories(page.limit()?, page.cursor.as_deref()).await?.map(CategoryView::from)))
+    let page = catalogue::list_categories(&state, page.limit()?, page.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, CategoryView::from)))
 }
 
 /// One category.
@@ -117,7 +117,7 @@ async fn get_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
 ) -> Result<Json<CategoryView>, AppError> {
-    Ok(Json(state.store.get_category(&name).await?.into()))
+    Ok(Json(catalogue::get_category(&state, &name).await?.into()))
 }
 
 /// Changes a category's description.
@@ -138,7 +138,7 @@ async fn patch_category(
     body: ValidJson<CategoryPatchBody>,
 ) -> Result<Json<CategoryView>, AppError> {
     let description = body.into_domain(())?;
-    Ok(Json(state.store.update_category(&name, description).await?.into()))
+    Ok(Json(catalogue::update_category(&state, &name, description).await?.into()))
 }
 
 /// Deletes a category no product uses.
@@ -156,7 +156,7 @@ async fn delete_category(
     State(state): State<AppState>,
     ValidPath(CategoryName(name)): ValidPath<CategoryName>,
 ) -> Result<StatusCode, AppError> {
-    state.store.delete_category(&name).await?;
+    catalogue::delete_category(&state, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,7 +176,7 @@ async fn create_product(
     body: ValidJson<NewProductBody>,
 ) -> Result<(StatusCode, Json<ProductView>), AppError> {
     let new = body.into_domain(())?;
-    Ok((StatusCode::CREATED, Json(state.store.create_product(new, time::now()).await?.into())))
+    Ok((StatusCode::CREATED, Json(catalogue::create_product(&state, new, time::now()).await?.into())))
 }
 
 /// Lists products by id, optionally of one category and/or status.
@@ -195,7 +195,8 @@ async fn list_products(
         .transpose()?;
     let limit = page_limit(q.limit, 50)?;
     let filter = ProductFilter { category_name: q.category_name.map(|c| c.0), status };
-    Ok(Json(state.store.list_products(&filter, limit, q.cursor.as_deref()).await?.map(ProductView::from)))
+    let page = catalogue::list_products(&state, &filter, limit, q.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, ProductView::from)))
 }
 
 /// One product.
@@ -208,7 +209,7 @@ async fn get_product(
     State(state): State<AppState>,
     ValidPath(ProductId(id)): ValidPath<ProductId>,
 ) -> Result<Json<ProductView>, AppError> {
-    Ok(Json(state.store.get_product(id).await?.into()))
+    Ok(Json(catalogue::get_product(&state, id).await?.into()))
 }
 
 /// Changes a product. Setting `current_inventory` writes an `adjustment` ledger entry in the
@@ -231,7 +232,7 @@ async fn patch_product(
     body: ValidJson<ProductPatchBody>,
 ) -> Result<Json<ProductView>, AppError> {
     let patch = body.into_domain(())?;
-    Ok(Json(state.store.update_product(id, &patch, time::now()).await?.into()))
+    Ok(Json(catalogue::update_product(&state, id, &patch, time::now()).await?.into()))
 }
 
 /// Changes a product's stock by `change` or to `set`, with one ledger entry, atomically. A `set`
@@ -256,7 +257,7 @@ async fn change_inventory(
     body: ValidJson<StockChangeBody>,
 ) -> Result<(StatusCode, Json<LedgerEntryView>), AppError> {
     let change = body.into_domain(())?;
-    Ok(match change_stock(&state.store, id, &change, time::now()).await? {
+    Ok(match catalogue::change_stock(&state, id, &change, time::now()).await? {
         StockChanged::Written(entry) => (StatusCode::CREATED, Json(entry.into())),
         StockChanged::Unchanged(entry) => (StatusCode::OK, Json(entry.into())),
     })
@@ -277,7 +278,8 @@ async fn list_inventory(
     ValidPath(ProductId(id)): ValidPath<ProductId>,
     ValidQuery(page): ValidQuery<PageParams>,
 ) -> Result<Json<Page<LedgerEntryView>>, AppError> {
-    Ok(Json(state.store.list_ledger(id, page.limit()?, page.cursor.as_deref()).await?.map(LedgerEntryView::from)))
+    let page = catalogue::list_ledger(&state, id, page.limit()?, page.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, LedgerEntryView::from)))
 }
 
 /// Active products whose stock is at or below their alert threshold (a sparse index: no Scan).
@@ -292,7 +294,6 @@ async fn list_low_stock(
 ) -> Result<Json<Page<ProductView>>, AppError> {
     let category_name = q.category_name.map(|c| c.0);
     let limit = page_limit(q.limit, 50)?;
-    Ok(Json(
-        state.store.list_low_stock(category_name.as_deref(), limit, q.cursor.as_deref()).await?.map(ProductView::from),
-    ))
+    let page = catalogue::list_low_stock(&state, category_name.as_deref(), limit, q.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, ProductView::from)))
 }

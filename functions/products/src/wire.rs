@@ -1,18 +1,18 @@
-//! The catalogue's request bodies: read (`shared::wire::ValidJson`), documented (`ToSchema`) and
+//! The catalogue's request bodies: read (`api::wire::ValidJson`), documented (`ToSchema`) and
 //! converted into their domain types by the same definitions.
 //!
 //! Every member is a `Field` (absent, `null` or a value), so one bad member does not hide the
 //! others. The schema calls a member required unless it says `required = false` or its value
 //! type is an `Option`; the conversion refuses the absence of exactly those.
 
-use serde::Deserialize;
-use serde::Serialize;
-use shared::domain::catalogue::{
+use api::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, MoneyView, Text, Whole};
+use app::time;
+use domain::catalogue::{
     self, Category, DEFAULT_LOW_STOCK_THRESHOLD, LedgerEntry, LedgerReason, MAX_QUANTITY, NewCategory, NewProduct,
     Product, ProductPatch, ProductStatus, StockChange,
 };
-use shared::time;
-use shared::wire::{CategoryName, Field, FieldErrors, IntoDomain, MoneyInput, MoneyView, Text, Whole};
+use serde::Deserialize;
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{
     AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
@@ -450,10 +450,10 @@ impl From<LedgerEntry> for LedgerEntryView {
 
 #[cfg(test)]
 mod tests {
-    use shared::domain::catalogue::{LedgerReason, StockChangeKind, StockRejected};
-    use shared::error::AppError;
-    use shared::money::Money;
-    use shared::wire::ValidJson;
+    use api::error::AppError;
+    use api::wire::ValidJson;
+    use domain::catalogue::{LedgerReason, StockChangeKind, StockRejected};
+    use domain::money::Money;
 
     use super::*;
 

@@ -1,11 +1,11 @@
 //! No request body panics its reading and its conversion into the domain: a property test over
 //! arbitrary members and bytes (run in `make test`; `PROPTEST_CASES` raises the count).
 
+use api::wire::ValidJson;
 use chrono::{TimeZone, Utc};
 use products::wire::{CategoryPatchBody, NewCategoryBody, NewProductBody, ProductPatchBody, StockChangeBody};
 use proptest::prelude::*;
 use sales::wire::{NewReturnBody, NewSaleBody, SaleClock};
-use shared::wire::ValidJson;
 
 /// JSON-ish text: real JSON values of every kind, huge and tiny numbers, and noise.
 fn json_member() -> impl Strategy<Value = String> {

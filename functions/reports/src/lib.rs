@@ -3,23 +3,20 @@
 //! weekday a week before), stored one per date (rebuilding a date replaces its report), and
 //! served by `GET /reports/daily` and `GET /reports/daily/{date}`.
 
+use api::error::AppError;
+use api::http::AppState;
+use api::openapi::{BadRequest, NotFound};
+use api::wire::{Page, PageParams, ValidPath, ValidQuery};
 use aws_lambda_events::cloudwatch_events::CloudWatchEvent;
 use axum::extract::State;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use domain::analytics::CalendarDate;
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt;
 use lambda_http::{Adapter, LambdaEvent};
 use serde_json::{Value, json};
-use shared::app;
-use shared::domain::analytics::CalendarDate;
-use shared::error::AppError;
-use shared::http::AppState;
-use shared::openapi::{BadRequest, NotFound};
-use shared::store::Store;
-use shared::store::catalogue::Page;
-use shared::wire::{PageParams, ValidPath, ValidQuery};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,7 +24,7 @@ pub mod wire;
 
 use wire::{DailyReportView, StoredDailyReport};
 
-/// The report routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// The report routes and their documentation, without fallbacks (see `api::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::default().routes(routes!(list_reports)).routes(routes!(get_report))
@@ -48,8 +45,8 @@ async fn list_reports(
     State(state): State<AppState>,
     ValidQuery(page): ValidQuery<PageParams>,
 ) -> Result<Json<Page<StoredDailyReport>>, AppError> {
-    let page = state.store.list_daily_reports(page.limit()?, page.cursor.as_deref()).await?;
-    Ok(Json(page.map(StoredDailyReport)))
+    let page = app::reports::list_daily_reports(&state, page.limit()?, page.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, StoredDailyReport)))
 }
 
 /// The report of one store-timezone day.
@@ -66,22 +63,18 @@ async fn get_report(
     State(state): State<AppState>,
     ValidPath(CalendarDate(date)): ValidPath<CalendarDate>,
 ) -> Result<Json<StoredDailyReport>, AppError> {
-    Ok(Json(StoredDailyReport(state.store.get_daily_report(&date.format("%Y-%m-%d").to_string()).await?)))
+    Ok(Json(StoredDailyReport(app::reports::get_daily_report(&state, date).await?)))
 }
 
-/// Builds the report of `date` from the counters, renders it and stores it (replacing any report
-/// of that date); returns the document as stored, which `GET /reports/daily/{date}` serves.
-pub async fn build_daily_report(
-    store: &Store,
-    tz: Tz,
-    date: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Value, app::Error> {
-    let figures = app::reports::daily_report(store, date).await?;
-    let document = serde_json::to_value(DailyReportView::new(&figures, tz, now))
-        .map_err(|e| app::Error::Render(format!("daily report: {e}")))?;
-    store.put_daily_report(&figures.date, &document).await?;
-    Ok(document)
+/// Builds, renders (as `GET /reports/daily/{date}` serves it) and stores the report of `date`
+/// (`app::reports::write_daily_report`); returns the document as stored.
+pub async fn build_daily_report(state: &AppState, date: NaiveDate, now: DateTime<Utc>) -> Result<Value, app::Error> {
+    let tz = state.config.store_timezone;
+    app::reports::write_daily_report(state, date, |figures| {
+        serde_json::to_value(DailyReportView::new(figures, tz, now))
+            .map_err(|e| app::Error::Render(format!("daily report: {e}")))
+    })
+    .await
 }
 
 /// Whether a Lambda event is the daily schedule's (EventBridge Scheduler or an events rule)
@@ -105,10 +98,10 @@ pub async fn handle_event(
         // The scheduled-event envelope of EventBridge (CloudWatch Events, as aws_lambda_events
         // names it; its EventBridgeEvent would bring in serde_with for the same fields).
         let at = serde_json::from_value::<CloudWatchEvent>(event)
-            .map_or_else(|_| shared::time::now(), |scheduled| scheduled.time);
+            .map_or_else(|_| app::time::now(), |scheduled| scheduled.time);
         let tz = state.config.store_timezone;
         let date = previous_day(at, tz);
-        let report = build_daily_report(&state.store, tz, date, shared::time::now()).await?;
+        let report = build_daily_report(state, date, app::time::now()).await?;
         tracing::info!(%date, "daily report written");
         return Ok(json!({ "date": report["date"] }));
     }

@@ -1,14 +1,14 @@
 //! The reports API's response types: the daily report document, built from the figures of
-//! `shared::app::reports`, serialized (and stored, see `build_daily_report`) and documented by
+//! `app::reports`, serialized (and stored, see `build_daily_report`) and documented by
 //! the same definitions.
 
+use api::wire::analytics::{ChangeView, TopRowView, TotalsView, last_sold_at};
+use app::reports::DailyReport;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use domain::Product;
+use domain::aggregate::Totals;
 use serde::Serialize;
-use shared::app::reports::DailyReport;
-use shared::domain::Product;
-use shared::domain::aggregate::Totals;
-use shared::wire::analytics::{ChangeView, TopRowView, TotalsView, last_sold_at};
 use utoipa::ToSchema;
 
 /// The report of one store-timezone day.
@@ -36,7 +36,7 @@ impl DailyReportView {
         DailyReportView {
             date: figures.date.clone(),
             timezone: tz.name().to_owned(),
-            generated_at: shared::time::to_api(now, None),
+            generated_at: app::time::to_api(now, None),
             totals: (&figures.totals).into(),
             by_category: figures
                 .by_category
@@ -126,7 +126,7 @@ impl DayComparisonView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::domain::analytics::{GroupKey, RankedTotals};
+    use domain::analytics::{GroupKey, RankedTotals};
 
     #[test]
     fn a_report_has_the_contract_members() {
@@ -140,7 +140,7 @@ mod tests {
             previous_day: ("2023-10-07".into(), Totals::default()),
             same_weekday_last_week: ("2023-10-01".into(), day),
         };
-        let now = shared::time::parse_rfc3339("2023-10-09T00:15:00Z").unwrap();
+        let now = app::time::parse_rfc3339("2023-10-09T00:15:00Z").unwrap();
         let json = serde_json::to_value(DailyReportView::new(&figures, chrono_tz::UTC, now)).unwrap();
         assert_eq!(
             (json["date"].as_str(), json["generated_at"].as_str()),

@@ -1,26 +1,23 @@
 //! The sales API: recording sales exactly once and listing them.
 //! Handlers are thin: read the request, call the store, shape the response.
 
+use api::error::{AppError, PROBLEM_JSON, definite_answer};
+use api::http::AppState;
+use api::openapi::{BadRequest, Conflict, Unprocessable};
+use api::wire::Page;
+use api::wire::{CategoryName, TimeBound, ValidJson, ValidPath, ValidQuery, page_limit};
+use app::analytics::{self, History, SummaryQuery};
+use app::idempotency::{IdempotencyKey, StoredResponse};
+use app::sales::{self as sales_cases, SalesFilter};
+use app::time;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use shared::app::analytics::{self, History, SummaryQuery};
-use shared::app::sales::{record_return_once, record_sale_once};
-use shared::domain::analytics::{GroupBy, GroupKind, parse_period};
-use shared::domain::{SaleId, parse_product_id};
-use shared::error::{AppError, PROBLEM_JSON};
-use shared::http::AppState;
-use shared::openapi::{BadRequest, Conflict, Unprocessable};
-use shared::store::catalogue::Page;
-use shared::store::counters::Metric;
-use shared::store::idempotency::{IdempotencyKey, StoredResponse};
-use shared::store::sales::SalesFilter;
-use shared::store::{Missing, StoreError};
-use shared::time;
-use shared::wire::{CategoryName, TimeBound, ValidJson, ValidPath, ValidQuery, page_limit};
+use domain::analytics::{GroupBy, GroupKind, Metric, parse_period};
+use domain::{SaleId, parse_product_id};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,7 +29,7 @@ use wire::{
     SaleClock, SaleView, SaleWithReturnsView, SalesPage, SummaryView,
 };
 
-/// The sales routes and their documentation, without fallbacks (see `shared::http::finish`).
+/// The sales routes and their documentation, without fallbacks (see `api::http::finish`).
 /// Every route is registered with `routes!`, so none exists without its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
@@ -63,7 +60,7 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
     responses(
         (status = 201, description = "Recorded (or the replay of the first response for this key)", body = SaleView),
         (status = 400, response = BadRequest),
-        (status = 404, response = shared::openapi::NotFound),
+        (status = 404, response = api::openapi::NotFound),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
@@ -76,10 +73,12 @@ async fn record_sale(
     let key = idempotency_key(&headers)?;
     let fingerprint = body.fingerprint().to_owned();
     let now = time::now();
-    let opened = shared::time::start_of_day(state.config.store_opened, state.config.store_timezone);
+    let opened = app::time::start_of_day(state.config.store_opened, state.config.store_timezone);
     let new = body.into_domain(SaleClock { now, opened })?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = record_sale_once(&state.store, &new, idempotency.as_ref(), now, wire::sale_created).await?;
+    let response =
+        sales_cases::record_sale_once(&state, &new, idempotency.as_ref(), now, wire::sale_created, &definite_answer)
+            .await?;
     Ok(stored_response(response))
 }
 
@@ -116,7 +115,7 @@ struct ListSalesQuery {
     from: Option<TimeBound>,
     /// Up to this date (inclusive) or RFC 3339 time; not before `from`.
     to: Option<TimeBound>,
-    #[param(schema_with = shared::openapi::time_zone_schema)]
+    #[param(schema_with = api::openapi::time_zone_schema)]
     tz: Option<String>,
     /// `true`: only sales with at least one return; `false`: only sales without. Each listed
     /// sale then carries `units_returned`. A page may hold fewer than `limit` sales while
@@ -146,11 +145,11 @@ async fn list_sales(
     let limit = page_limit(q.limit, 50)?;
     let filter = SalesFilter { product_id, category_name: q.category_name.map(|c| c.0), from, to };
     if let Some(has_returns) = q.has_returns {
-        let page = state.store.list_sales_by_returns(&filter, has_returns, limit, q.cursor.as_deref()).await?;
-        return Ok(Json(SalesPage::WithReturns(page.map(|s| SaleWithReturnsView::new(&s, tz)))));
+        let page = sales_cases::list_sales_by_returns(&state, &filter, has_returns, limit, q.cursor.as_deref()).await?;
+        return Ok(Json(SalesPage::WithReturns(Page::of(page, |s| SaleWithReturnsView::new(&s, tz)))));
     }
-    let page = state.store.list_sales(&filter, limit, q.cursor.as_deref()).await?;
-    Ok(Json(SalesPage::Sales(page.map(|s| SaleView::new(&s, tz)))))
+    let page = sales_cases::list_sales(&state, &filter, limit, q.cursor.as_deref()).await?;
+    Ok(Json(SalesPage::Sales(Page::of(page, |s| SaleView::new(&s, tz)))))
 }
 
 fn product_filter(text: Option<&str>) -> Result<Option<i64>, AppError> {
@@ -237,7 +236,7 @@ async fn summary(
     let (from_text, to_text) = (q.from.map(|b| b.0), q.to.map(|b| b.0));
     let query = SummaryQuery { group_by, product_id, category_name, from, to, from_text, to_text };
     let history = History::new(state.config.store_opened, time::now(), tz);
-    Ok(Json(SummaryView::from(&analytics::summary(&state.store, &query, tz, history).await?)))
+    Ok(Json(SummaryView::from(&analytics::summary(&state, &query, tz, history).await?)))
 }
 
 /// A required parameter's value.
@@ -278,7 +277,7 @@ async fn compare(
     let current = parse_period("current", grain, &required("current", q.current)?)?;
     let previous = parse_period("previous", grain, &required("previous", q.previous)?)?;
     let by = q.by.and_then(|CompareBy(kind)| kind);
-    let rows = analytics::compare(&state.store, &current, &previous, by).await?;
+    let rows = analytics::compare(&state, &current, &previous, by).await?;
     Ok(Json(ComparisonView::new(&current, &previous, by, &rows)))
 }
 
@@ -316,7 +315,7 @@ async fn top(
     let at = parse_period("at", grain, &required("at", q.at)?)?;
     let metric = q.metric.map_or(Metric::Revenue, |RankMetric(metric)| metric);
     let limit = page_limit(q.limit, 10)?;
-    let rows = analytics::top(&state.store, kind, &at, metric, limit).await?;
+    let rows = analytics::top(&state, kind, &at, metric, limit).await?;
     Ok(Json(RankingView::new(kind, &at, metric, &rows)))
 }
 
@@ -327,7 +326,7 @@ async fn top(
     responses(
         (status = 200, body = SaleWithReturnsView),
         (status = 400, response = BadRequest),
-        (status = 404, response = shared::openapi::NotFound),
+        (status = 404, response = api::openapi::NotFound),
     )
 )]
 async fn get_sale(
@@ -336,7 +335,7 @@ async fn get_sale(
     ValidQuery(q): ValidQuery<TimeZoneParam>,
 ) -> Result<Json<SaleWithReturnsView>, AppError> {
     let tz = time_zone(q.tz.as_deref())?;
-    let found = state.store.find_sale(&id, false).await?.ok_or(StoreError::NotFound(Missing::Sale(id)))?;
+    let found = sales_cases::get_sale(&state, &id).await?;
     Ok(Json(SaleWithReturnsView::new(&found, tz)))
 }
 
@@ -345,7 +344,7 @@ async fn get_sale(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct TimeZoneParam {
-    #[param(schema_with = shared::openapi::time_zone_schema)]
+    #[param(schema_with = api::openapi::time_zone_schema)]
     tz: Option<String>,
 }
 
@@ -354,7 +353,7 @@ struct TimeZoneParam {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ReturnsQuery {
-    #[param(schema_with = shared::openapi::time_zone_schema)]
+    #[param(schema_with = api::openapi::time_zone_schema)]
     tz: Option<String>,
     /// Items per page (1 to 100, default 50).
     #[param(minimum = 1, maximum = 100)]
@@ -386,7 +385,7 @@ fn time_zone(text: Option<&str>) -> Result<Option<Tz>, AppError> {
     responses(
         (status = 201, description = "Recorded (or the replay of the first response for this key)", body = ReturnView),
         (status = 400, response = BadRequest),
-        (status = 404, response = shared::openapi::NotFound),
+        (status = 404, response = api::openapi::NotFound),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
@@ -402,7 +401,16 @@ async fn record_return(
     let now = time::now();
     let new = body.into_domain(now)?;
     let idempotency = key.map(|key| IdempotencyKey { key, fingerprint });
-    let response = record_return_once(&state.store, &id, &new, idempotency.as_ref(), now, wire::return_created).await?;
+    let response = sales_cases::record_return_once(
+        &state,
+        &id,
+        &new,
+        idempotency.as_ref(),
+        now,
+        wire::return_created,
+        &definite_answer,
+    )
+    .await?;
     Ok(stored_response(response))
 }
 
@@ -413,7 +421,7 @@ async fn record_return(
     responses(
         (status = 200, description = "A page of returns", body = Page<ReturnView>),
         (status = 400, response = BadRequest),
-        (status = 404, response = shared::openapi::NotFound),
+        (status = 404, response = api::openapi::NotFound),
     )
 )]
 async fn list_returns(
@@ -423,6 +431,6 @@ async fn list_returns(
 ) -> Result<Json<Page<ReturnView>>, AppError> {
     let tz = time_zone(q.tz.as_deref())?;
     let limit = page_limit(q.limit, 50)?;
-    let page = state.store.list_returns(&id, limit, q.cursor.as_deref()).await?;
-    Ok(Json(page.map(|r| ReturnView::new(&r, tz))))
+    let page = sales_cases::list_returns(&state, &id, limit, q.cursor.as_deref()).await?;
+    Ok(Json(Page::of(page, |r| ReturnView::new(&r, tz))))
 }

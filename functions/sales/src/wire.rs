@@ -1,22 +1,22 @@
-//! The sales API's wire types. Request bodies: read (`shared::wire::ValidJson`), documented
+//! The sales API's wire types. Request bodies: read (`api::wire::ValidJson`), documented
 //! (`ToSchema`) and converted into their domain types by the same definitions (see
 //! `products::wire`). Responses: built from the domain's values (`From`), serialized and
 //! documented by the same definitions.
 
+use api::wire::Page;
+use api::wire::analytics::{ChangeView, GroupKeyView, TopRowView, TotalsView, last_sold_at};
+use api::wire::{Field, FieldErrors, Flag, IntoDomain, MoneyView, Text, Whole};
+use app::idempotency::StoredResponse;
+use app::sales::SaleWithReturns;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use domain::aggregate::{Bucket, Grain};
+use domain::analytics::Metric;
+use domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow, parse_period_grain};
+use domain::returns::{self, NewReturn, SaleReturn};
+use domain::sales::{self, NewSale, Sale};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
-use shared::domain::aggregate::{Bucket, Grain};
-use shared::domain::analytics::{ComparedTotals, GroupKind, RankedTotals, Summary, SummaryRow, parse_period_grain};
-use shared::domain::returns::{self, NewReturn, SaleReturn};
-use shared::domain::sales::{self, NewSale, Sale};
-use shared::store::catalogue::Page;
-use shared::store::counters::Metric;
-use shared::store::idempotency::StoredResponse;
-use shared::store::sales::SaleWithReturns;
-use shared::wire::analytics::{ChangeView, GroupKeyView, TopRowView, TotalsView, last_sold_at};
-use shared::wire::{Field, FieldErrors, Flag, IntoDomain, MoneyView, Text, Whole};
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -107,9 +107,9 @@ fn whole(
 
 #[cfg(test)]
 mod tests {
-    use shared::error::AppError;
-    use shared::time;
-    use shared::wire::ValidJson;
+    use api::error::AppError;
+    use api::wire::ValidJson;
+    use app::time;
 
     use super::*;
 
@@ -317,7 +317,7 @@ impl SaleView {
             units_sold: sale.units_sold,
             unit_price: sale.unit_price.into(),
             total_price: sale.total_price.into(),
-            sold_at: shared::time::to_api(sale.sold_at, tz),
+            sold_at: app::time::to_api(sale.sold_at, tz),
         }
     }
 }
@@ -330,8 +330,8 @@ impl From<&Sale> for SaleView {
 }
 
 /// The `201` response of `POST /sales`, as kept under an idempotency key and replayed.
-pub fn sale_created(sale: &Sale) -> Result<StoredResponse, shared::app::Error> {
-    shared::app::idempotency::created(&SaleView::from(sale))
+pub fn sale_created(sale: &Sale) -> Result<StoredResponse, app::Error> {
+    api::error::created(&SaleView::from(sale))
 }
 
 /// A return as the API returns it.
@@ -365,7 +365,7 @@ impl ReturnView {
             refund: returned.refund.into(),
             reason: returned.reason.clone(),
             restocked: returned.restocked,
-            returned_at: shared::time::to_api(returned.returned_at, tz),
+            returned_at: app::time::to_api(returned.returned_at, tz),
         }
     }
 }
@@ -379,8 +379,8 @@ impl From<&SaleReturn> for ReturnView {
 
 /// The `201` response of `POST /sales/{id}/returns`, as kept under an idempotency key and
 /// replayed.
-pub fn return_created(returned: &SaleReturn) -> Result<StoredResponse, shared::app::Error> {
-    shared::app::idempotency::created(&ReturnView::from(returned))
+pub fn return_created(returned: &SaleReturn) -> Result<StoredResponse, app::Error> {
+    api::error::created(&ReturnView::from(returned))
 }
 
 /// A sale with the units returned so far (`GET /sales/{id}`, and the sales `GET /sales` lists
@@ -551,15 +551,15 @@ fn group_kind_name(kind: GroupKind) -> &'static str {
 #[cfg(test)]
 mod response_tests {
     use super::*;
-    use shared::domain::aggregate::Totals;
-    use shared::domain::analytics::GroupKey;
+    use domain::aggregate::Totals;
+    use domain::analytics::GroupKey;
 
     fn totals() -> Totals {
         Totals {
             units: 3,
             revenue_minor: 300_000,
             sales_count: 2,
-            last_sold_at: shared::time::parse_rfc3339("2023-10-08T13:05:00Z"),
+            last_sold_at: app::time::parse_rfc3339("2023-10-08T13:05:00Z"),
             units_returned: 1,
             refunded_minor: 100_000,
             returns_count: 1,
@@ -623,8 +623,8 @@ mod response_tests {
     #[test]
     fn a_comparison_and_a_ranking_say_what_was_asked() {
         let (current, previous) = (
-            Bucket::parse(shared::domain::aggregate::Grain::Month, "2023-10").unwrap(),
-            Bucket::parse(shared::domain::aggregate::Grain::Month, "2023-09").unwrap(),
+            Bucket::parse(domain::aggregate::Grain::Month, "2023-10").unwrap(),
+            Bucket::parse(domain::aggregate::Grain::Month, "2023-09").unwrap(),
         );
         let json = serde_json::to_string(&ComparisonView::new(&current, &previous, None, &[])).unwrap();
         assert_eq!(json, r#"{"period":"month","current":"2023-10","previous":"2023-09","by":"total","rows":[]}"#);
@@ -654,9 +654,9 @@ mod response_tests {
             product_id: 7,
             category_name: "home".into(),
             units_sold: 3,
-            unit_price: shared::money::Money::from_minor(1999),
-            total_price: shared::money::Money::from_minor(5997),
-            sold_at: shared::time::parse_rfc3339("2023-10-08T12:00:00Z").unwrap(),
+            unit_price: domain::money::Money::from_minor(1999),
+            total_price: domain::money::Money::from_minor(5997),
+            sold_at: app::time::parse_rfc3339("2023-10-08T12:00:00Z").unwrap(),
         }
     }
 
@@ -678,10 +678,10 @@ mod response_tests {
             product_id: 7,
             category_name: "home".into(),
             units: 1,
-            refund: shared::money::Money::from_minor(1999),
+            refund: domain::money::Money::from_minor(1999),
             reason: None,
             restocked: true,
-            returned_at: shared::time::parse_rfc3339("2023-10-09T00:00:00Z").unwrap(),
+            returned_at: app::time::parse_rfc3339("2023-10-09T00:00:00Z").unwrap(),
         };
         assert_eq!(
             serde_json::to_string(&ReturnView::from(&returned)).unwrap(),

@@ -254,13 +254,13 @@ async fn the_poller_resumes_from_its_checkpoint_and_replays_count_nothing_twice(
 #[tokio::test]
 async fn verify_finds_drift_and_rebuild_repairs_it() {
     let app = seeded().await;
-    let clean = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let clean = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert!(clean.drift.is_empty(), "{:?}", clean.drift);
     assert_eq!((clean.sales, clean.pending), (18, 0));
 
     // Corrupt two counters behind the aggregator's back and add a stray one.
-    let client = app.state.store.client();
-    let table = app.state.store.table();
+    let client = app.state.store().client();
+    let table = app.state.store().table();
     let bump = |pk: &str, sk: &str| {
         client
             .update_item()
@@ -273,12 +273,12 @@ async fn verify_finds_drift_and_rebuild_repairs_it() {
     };
     bump("COUNTER#STORE", "Y#2022").await.unwrap();
     bump("COUNTER#CATEGORY#electronics", "A#ALL").await.unwrap();
-    let drifted = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let drifted = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert_eq!(drifted.drift.len(), 2);
     assert!(local_runner::aggregates(&app.state, "verify").await.is_err(), "verify fails on drift");
 
     local_runner::aggregates(&app.state, "rebuild").await.unwrap();
-    let repaired = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let repaired = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert!(repaired.drift.is_empty(), "{:?}", repaired.drift);
     let years = rows(&app.get("/sales/summary?group_by=year").await.body);
     assert_eq!(years[0]["total_revenue"], "28500.00");
@@ -296,10 +296,10 @@ async fn app_with_one_sale(price: &str, units: i64) -> TestApp {
 #[tokio::test]
 async fn sales_not_yet_aggregated_are_pending_not_drift() {
     let app = app_with_one_sale("1.00", 1).await;
-    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let report = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert_eq!((report.pending, report.drift.len()), (1, 0), "the stream has not counted it yet");
     app.aggregate().await;
-    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let report = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert_eq!((report.pending, report.drift.len()), (0, 0));
 }
 
@@ -308,25 +308,25 @@ async fn a_sale_the_stream_lost_is_counted_by_rebuild_once_the_stream_has_droppe
     let app = app_with_one_sale("4.00", 2).await;
     // The aggregator never sees the record (a batch that went to the dead-letter queue).
     let now = chrono::Utc::now();
-    let young = app.state.store.verify_counters(chrono_tz::UTC, now).await.unwrap();
+    let young = app.state.store().verify_counters(chrono_tz::UTC, now).await.unwrap();
     assert_eq!((young.pending, young.drift.len()), (1, 0), "within the stream's retention it is in flight");
     // 26 hours later the stream has dropped it: verify reports the drift, rebuild repairs it.
     let later = now + chrono::Duration::hours(26);
-    let lost = app.state.store.verify_counters(chrono_tz::UTC, later).await.unwrap();
+    let lost = app.state.store().verify_counters(chrono_tz::UTC, later).await.unwrap();
     assert_eq!(lost.pending, 0);
     assert!(!lost.drift.is_empty(), "the lost sale is drift");
-    let repaired = app.state.store.repair_counters(&lost).await.unwrap();
+    let repaired = app.state.store().repair_counters(&lost).await.unwrap();
     assert_eq!(repaired.repaired, lost.drift.len());
-    let after = app.state.store.verify_counters(chrono_tz::UTC, later).await.unwrap();
+    let after = app.state.store().verify_counters(chrono_tz::UTC, later).await.unwrap();
     assert!(after.drift.is_empty(), "{:?}", after.drift);
     let total = rows(&app.get("/sales/summary").await.body);
     assert_eq!((total[0]["sales_count"].as_i64(), total[0]["total_revenue"].as_str()), (Some(1), Some("8.00")));
 }
 
 /// The summary of every sale, grouped by `group_by`.
-fn summary_of_everything(group_by: &str) -> shared::app::analytics::SummaryQuery {
-    shared::app::analytics::SummaryQuery {
-        group_by: shared::domain::analytics::GroupBy::parse(group_by).unwrap(),
+fn summary_of_everything(group_by: &str) -> app::analytics::SummaryQuery {
+    app::analytics::SummaryQuery {
+        group_by: domain::analytics::GroupBy::parse(group_by).unwrap(),
         product_id: None,
         category_name: None,
         from: None,
@@ -338,25 +338,26 @@ fn summary_of_everything(group_by: &str) -> shared::app::analytics::SummaryQuery
 
 #[tokio::test]
 async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboards() {
-    use shared::app::analytics::{History, SummaryLimits, summary_within};
-    use shared::error::AppError;
+    use api::error::AppError;
+    use app::analytics::{History, SummaryLimits, summary_within};
     let app = seeded().await;
     let history = History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
-    let store = &app.state.store;
     // The demo sales fall in 7 hours and 4 days.
     let limits = SummaryLimits { boards: 6, rows: 1_000 };
     let err = AppError::from(
-        summary_within(store, &summary_of_everything("product-hour"), chrono_tz::UTC, history, limits)
+        summary_within(&app.state, &summary_of_everything("product-hour"), chrono_tz::UTC, history, limits)
             .await
             .unwrap_err(),
     );
     assert_eq!(err.status().as_u16(), 400);
     assert!(err.to_string().contains("groups 7 periods with sales by product-hour; at most 6"), "{err}");
-    let days =
-        summary_within(store, &summary_of_everything("product-day"), chrono_tz::UTC, history, limits).await.unwrap();
+    let days = summary_within(&app.state, &summary_of_everything("product-day"), chrono_tz::UTC, history, limits)
+        .await
+        .unwrap();
     assert!(!days.rows.is_empty());
     let limits = SummaryLimits { boards: 1_000, rows: 3 };
-    let err = summary_within(store, &summary_of_everything("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
+    let err =
+        summary_within(&app.state, &summary_of_everything("hour"), chrono_tz::UTC, history, limits).await.unwrap_err();
     assert!(err.to_string().contains("has 7 rows; at most 3"), "{err}");
 }
 
@@ -364,7 +365,7 @@ async fn a_summary_over_its_limits_is_a_clear_400_before_it_reads_the_leaderboar
 async fn the_daily_report_of_a_seed_day() {
     let app = seeded().await;
     let date = chrono::NaiveDate::from_ymd_opt(2023, 10, 8).unwrap();
-    let built = reports::build_daily_report(&app.state.store, chrono_tz::UTC, date, chrono::Utc::now()).await.unwrap();
+    let built = reports::build_daily_report(&app.state, date, chrono::Utc::now()).await.unwrap();
     let got = app.get("/reports/daily/2023-10-08").await;
     let report = got.assert_status(200);
     assert_eq!(report, &built);
@@ -380,7 +381,7 @@ async fn the_daily_report_of_a_seed_day() {
     assert_eq!(report["change_vs_previous_day"]["previous_date"], "2023-10-07");
     assert_eq!(report["change_vs_same_weekday_last_week"]["previous_date"], "2023-10-01");
     // Building it again replaces it: one report per date.
-    reports::build_daily_report(&app.state.store, chrono_tz::UTC, date, chrono::Utc::now()).await.unwrap();
+    reports::build_daily_report(&app.state, date, chrono::Utc::now()).await.unwrap();
     let list = app.get("/reports/daily").await;
     assert_eq!(list.assert_status(200)["items"].as_array().unwrap().len(), 1);
     app.get("/reports/daily/2023-10-09").await.assert_problem(404);
@@ -428,9 +429,8 @@ async fn summaries_are_bounded_by_the_store_history() {
     assert_eq!(hours.len(), 8, "the demo data's 7 hours and 2010's");
     assert_eq!(hours[0]["period"], "2010-06-01T10");
     let query = summary_of_everything("hour");
-    let history =
-        shared::app::analytics::History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
-    let summary = shared::app::analytics::summary(&app.state.store, &query, chrono_tz::UTC, history).await.unwrap();
+    let history = app::analytics::History::new(app.state.config.store_opened, chrono::Utc::now(), chrono_tz::UTC);
+    let summary = app::analytics::summary(&app.state, &query, chrono_tz::UTC, history).await.unwrap();
     assert_eq!(summary.items_read, 8, "one counter read per row");
     let by_year = app.get("/sales/summary?group_by=year").await;
     let years = rows(by_year.assert_status(200));
@@ -462,8 +462,8 @@ async fn the_poller_describes_the_table_and_its_shards_once_and_again_only_when_
     let mut poller = poller.with_shard_refresh(std::time::Duration::ZERO);
 
     // The table is recreated: the kept stream is gone, a poll fails, the next describes again.
-    let client = app.state.store.client();
-    client.delete_table().table_name(app.state.store.table()).send().await.unwrap();
+    let client = app.state.store().client();
+    client.delete_table().table_name(app.state.store().table()).send().await.unwrap();
     local_runner::ensure_table(&app.state).await.unwrap();
     app.category("toys").await;
     let mut failed = false;
@@ -490,8 +490,8 @@ async fn a_recreated_tables_counters_hold_none_of_the_old_tables_sales() {
         .expect("poller")
         .with_shard_refresh(std::time::Duration::ZERO);
     poller.poll_once().await.unwrap();
-    let client = app.state.store.client();
-    client.delete_table().table_name(app.state.store.table()).send().await.unwrap();
+    let client = app.state.store().client();
+    client.delete_table().table_name(app.state.store().table()).send().await.unwrap();
     local_runner::ensure_table(&app.state).await.unwrap();
     // The poller finds the new stream (the old one's poll fails) and reads it from its start.
     let mut read_new_stream = false;
@@ -502,7 +502,7 @@ async fn a_recreated_tables_counters_hold_none_of_the_old_tables_sales() {
     let summary = app.get("/sales/summary").await;
     let counted = rows(summary.assert_status(200));
     assert!(counted.is_empty(), "the new table has no sales; the old table's is not counted again: {counted:?}");
-    let report = app.state.store.verify_counters(chrono_tz::UTC, shared::time::now()).await.unwrap();
+    let report = app.state.store().verify_counters(chrono_tz::UTC, app::time::now()).await.unwrap();
     assert_eq!((report.pending, report.drift.len()), (0, 0));
 }
 

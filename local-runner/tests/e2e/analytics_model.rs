@@ -125,7 +125,7 @@ impl Query {
     /// a pair is always in order, since a bound's start is never after its end.
     fn in_order(mut self, tz: Tz) -> Self {
         if let (Some(from), Some(to)) = (&self.from, &self.to)
-            && shared::time::parse_bound(from, tz, false) > shared::time::parse_bound(to, tz, true)
+            && app::time::parse_bound(from, tz, false) > app::time::parse_bound(to, tz, true)
         {
             std::mem::swap(&mut self.from, &mut self.to);
         }
@@ -281,8 +281,8 @@ async fn check_summary(app: &TestApp, ids: &[i64], q: &Query, tz: Tz) {
     if let Some(c) = q.category {
         filters.push_str(&format!("&category_name={}", CATEGORIES[c]));
     }
-    let from = q.from.as_deref().map(|f| shared::time::parse_bound(f, tz, false).unwrap());
-    let to = q.to.as_deref().map(|t| shared::time::parse_bound(t, tz, true).unwrap());
+    let from = q.from.as_deref().map(|f| app::time::parse_bound(f, tz, false).unwrap());
+    let to = q.to.as_deref().map(|t| app::time::parse_bound(t, tz, true).unwrap());
     for r in returns_of(app, &filters).await {
         let at = instant(r["returned_at"].as_str().unwrap());
         if from.is_some_and(|f| at < f) || to.is_some_and(|t| at > t) {

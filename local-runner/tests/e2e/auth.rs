@@ -1,13 +1,13 @@
 //! Authorization from the JWT authorizer's claims, driven with real API Gateway HTTP API
 //! (payload 2.0) events through the same router the Lambda serves.
 
+use api::auth::AuthMode;
 use axum::body::Body;
 use base64::Engine;
 use serde_json::json;
-use shared::auth::AuthMode;
 use tower::ServiceExt;
 
-async fn app_with(mode: AuthMode) -> (axum::Router, shared::http::AppState, local_dynamodb::LocalDynamoDb) {
+async fn app_with(mode: AuthMode) -> (axum::Router, api::http::AppState, local_dynamodb::LocalDynamoDb) {
     let (mut state, dynamodb) = test_support::fresh_state("auth").await;
     let mut config = (*state.config).clone();
     config.auth_mode = mode;
@@ -124,7 +124,7 @@ async fn the_reports_lambda_handles_its_schedule_and_its_http_events() {
     let checkpoints = tempfile::tempdir().unwrap();
     let mut poller = local_runner::stream::StreamPoller::new(state.clone(), checkpoints.path().into()).await.unwrap();
     while poller.poll_once().await.unwrap() > 0 {}
-    let router = shared::http::finish(reports::router(state.clone()), AuthMode::Authorizer);
+    let router = api::http::finish(reports::router(state.clone()), AuthMode::Authorizer);
 
     let scheduled = json!({"version":"0","id":"x","source":"aws.scheduler","detail-type":"Scheduled Event",
         "time":"2023-10-09T00:15:00Z","resources":["arn:aws:scheduler:us-east-1:123456789012:schedule/default/daily"],"detail":{}});

@@ -10,9 +10,7 @@ async fn demo_stack() -> crate::helpers::TestApp {
     local_runner::seed::load(&app.state, &local_runner::seed::demo_data()).await.expect("seed");
     app.aggregate().await;
     let date = reports::parse_date("2022-10-08").expect("a date");
-    reports::build_daily_report(&app.state.store, app.state.config.store_timezone, date, shared::time::now())
-        .await
-        .expect("report");
+    reports::build_daily_report(&app.state, date, app::time::now()).await.expect("report");
     app
 }
 

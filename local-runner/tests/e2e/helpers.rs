@@ -1,7 +1,7 @@
 //! The whole API (the local runner's router) on a free port, on a table of its own, with the
 //! stream poller run on demand.
 
-use shared::http::AppState;
+use api::http::AppState;
 
 pub struct TestApp {
     pub client: test_support::Client,

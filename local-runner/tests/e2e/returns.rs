@@ -242,8 +242,7 @@ async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day()
 
     // The daily report of the return's day carries it.
     let report = reports::build_daily_report(
-        &app.state.store,
-        chrono_tz::UTC,
+        &app.state,
         chrono::NaiveDate::from_ymd_opt(2023, 5, 3).unwrap(),
         chrono::Utc::now(),
     )
@@ -256,7 +255,7 @@ async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day()
     assert_eq!(report["by_category"][0]["returns_count"], 1);
 
     // verify agrees with the counters; rebuild of a counter lost to drift puts it back.
-    let verified = app.state.store.verify_counters(chrono_tz::UTC, chrono::Utc::now()).await.unwrap();
+    let verified = app.state.store().verify_counters(chrono_tz::UTC, chrono::Utc::now()).await.unwrap();
     assert_eq!((verified.returns, verified.drift.len(), verified.pending), (1, 0, 0), "{:?}", verified.drift);
 }
 
@@ -268,21 +267,21 @@ async fn rebuild_writes_the_lookup_by_id_of_a_sale_recorded_before_it_existed() 
     let sale = sell(&app, id, 2, None).await;
     let sale_id = sale["id"].as_str().unwrap();
     // As a table written by an older version: no lookup.
-    let key = shared::store::keys::sale_ref(sale_id);
+    let key = store::keys::sale_ref(sale_id);
     app.state
-        .store
+        .store()
         .client()
         .delete_item()
-        .table_name(app.state.store.table())
-        .set_key(Some(shared::store::key_item(&key)))
+        .table_name(app.state.store().table())
+        .set_key(Some(store::key_item(&key)))
         .send()
         .await
         .unwrap();
     app.get(&format!("/sales/{sale_id}")).await.assert_problem(404);
     app.aggregate().await;
-    let report = app.state.store.verify_counters(chrono_tz::UTC, chrono::Utc::now()).await.unwrap();
+    let report = app.state.store().verify_counters(chrono_tz::UTC, chrono::Utc::now()).await.unwrap();
     assert_eq!(report.missing_sale_refs.len(), 1);
-    let repaired = app.state.store.repair_counters(&report).await.unwrap();
+    let repaired = app.state.store().repair_counters(&report).await.unwrap();
     assert_eq!(repaired.sale_refs, 1);
     let got = app.get(&format!("/sales/{sale_id}")).await;
     assert_eq!(
