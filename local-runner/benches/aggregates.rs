@@ -98,7 +98,7 @@ async fn write_cost_per_batch_size() {
         for (b, chunk) in sales.chunks(batch).enumerate() {
             let mut event = Event::default();
             event.records = chunk.iter().enumerate().map(|(i, f)| record(f, b * batch + i)).collect();
-            let report = aggregate_stream::handle(&state.store(), TZ, &event, Utc::now()).await;
+            let report = aggregate_stream::handle(state.store(), TZ, &event, Utc::now()).await;
             assert!(report.failed.is_empty());
             counters += report.applied.counter_writes;
             transactions += report.applied.transactions;

@@ -46,7 +46,7 @@ impl BatchHandler for InProcess {
         Box::pin(async move {
             let event = lambda_event(arn, records);
             let report = aggregate_stream::handle(
-                &self.state.store(),
+                self.state.store(),
                 self.state.config.store_timezone,
                 &event,
                 app::time::now(),

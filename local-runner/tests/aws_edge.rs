@@ -150,7 +150,7 @@ async fn stored_product(state: &AppState, id: i64) -> HashMap<String, AttributeV
 #[tokio::test]
 async fn a_sale_changes_only_the_stock_of_its_product() {
     let (state, _dynamodb) = test_support::fresh_state("sale-update").await;
-    let store = &state.store();
+    let store = state.store();
     let now = Utc::now();
     store.create_category(NewCategory { name: "home".into(), description: None }, now).await.unwrap();
     let product = store

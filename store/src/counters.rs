@@ -302,7 +302,7 @@ impl Store {
         for b in buckets {
             match runs.last_mut() {
                 Some((_, last)) if last.grain == b.grain && keys::bucket_sort_key(b) > keys::bucket_sort_key(last) => {
-                    *last = b.clone()
+                    *last = b.clone();
                 }
                 _ => runs.push((b.clone(), b.clone())),
             }
