@@ -17,10 +17,12 @@ fn dependencies(manifest: &Path) -> Vec<String> {
     for line in text.lines().map(str::trim) {
         if line.starts_with('[') {
             in_dependencies = line == "[dependencies]";
-        } else if in_dependencies && let Some((name, _)) = line.split_once(['=', '.']) {
-            if !name.starts_with('#') && !name.is_empty() {
-                names.push(name.trim().to_owned());
-            }
+        } else if in_dependencies
+            && let Some((name, _)) = line.split_once(['=', '.'])
+            && !name.starts_with('#')
+            && !name.is_empty()
+        {
+            names.push(name.trim().to_owned());
         }
     }
     names
