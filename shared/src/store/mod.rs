@@ -8,7 +8,6 @@ pub mod keys;
 pub mod rebuild;
 pub mod reports;
 pub mod sales;
-#[cfg(feature = "table")]
 pub mod table;
 
 use std::collections::HashMap;
