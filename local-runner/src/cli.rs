@@ -35,7 +35,7 @@ pub struct Cli {
 
 impl Cli {
     /// The command given, `serve` when none.
-    pub fn command(self) -> Command {
+    pub fn into_command(self) -> Command {
         self.command.unwrap_or(Command::Serve(self.serve))
     }
 }
@@ -166,12 +166,12 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        Cli::try_parse_from(std::iter::once("local-runner").chain(args.iter().copied())).map(Cli::command)
+        Cli::try_parse_from(std::iter::once("local-runner").chain(args.iter().copied())).map(Cli::into_command)
     }
 
     #[test]
     fn the_definition_is_consistent() {
-        Cli::command().debug_assert();
+        <Cli as CommandFactory>::command().debug_assert();
     }
 
     #[test]

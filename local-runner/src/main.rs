@@ -14,7 +14,7 @@ use sam_template::Template;
 use shared::http::AppState;
 
 fn main() -> ExitCode {
-    let command = Cli::parse().command();
+    let command = Cli::parse().into_command();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => return failed(&anyhow::Error::from(e).context("starting the async runtime")),

@@ -107,10 +107,8 @@ mod tests {
     /// What the gateway answers to `GET path` with one route, `/a` (behind the authorizer when
     /// `authorized`), whose function is never reached.
     async fn gateway_answer(authorized: bool, mode: AuthMode, path: &str) -> (StatusCode, Value) {
-        let t = Template {
-            routes: vec![Route { function: "f".into(), method: None, path: Some("/a".into()), authorized }],
-            ..Default::default()
-        };
+        let mut t = Template::default();
+        t.routes = vec![Route { function: "f".into(), method: None, path: Some("/a".into()), authorized }];
         let app = Gateway::new(Arc::new(t.clone()), Invoker::new("http://127.0.0.1:9", &t), mode).router();
         let response = tower::ServiceExt::oneshot(app, Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
