@@ -186,8 +186,7 @@ async fn serve(state: AppState, args: &Serve) -> anyhow::Result<()> {
     println!("Table:   {} on {}", state.store.table(), state.config.endpoint_url.as_deref().unwrap_or("AWS"));
     // LAMBDA=1: the real function binaries under `cargo lambda watch` behind the template's
     // routes, stream mapping and schedule (local_runner::lambda_mode).
-    let lambda =
-        if lambda_mode::enabled() { Some(lambda_mode::LambdaMode::start(&state).await?) } else { None };
+    let lambda = if lambda_mode::enabled() { Some(lambda_mode::LambdaMode::start(&state).await?) } else { None };
     let (stop, _) = tokio::sync::watch::channel(false);
 
     let mapping_enabled = template.stream().is_some_and(|s| s.enabled);

@@ -46,8 +46,7 @@ impl Target for InProcess {
             );
             // `handle_event`'s future is not `Send` (its HTTP branch holds a response body across
             // an await), so it runs on a thread of its own, driven by this runtime.
-            let (state, router, runtime) =
-                (self.state.clone(), self.router.clone(), tokio::runtime::Handle::current());
+            let (state, router, runtime) = (self.state.clone(), self.router.clone(), tokio::runtime::Handle::current());
             tokio::task::spawn_blocking(move || {
                 runtime.block_on(reports::handle_event(&state, &router, event, lambda_runtime::Context::default()))
             })

@@ -130,7 +130,8 @@ impl StreamPoller {
         };
         let handler = Box::new(InProcess { state: state.clone() });
         // The aggregator's mapping in template.yaml, as Lambda applies it.
-        let source = sam_template::Template::embedded()?.stream().context("template.yaml has no DynamoDB stream event")?;
+        let source =
+            sam_template::Template::embedded()?.stream().context("template.yaml has no DynamoDB stream event")?;
         let filters = Filters::new(&source.filters).context("the stream mapping's FilterCriteria")?;
         if source.parallelization_factor > 1 {
             tracing::warn!(
@@ -327,12 +328,12 @@ impl StreamPoller {
                     continue;
                 }
                 // Read up to what the stream has now: hand the batch, unless its window is open.
-                let waited = drain.since.map_or(Duration::MAX, |t| t.elapsed());
-                if waited >= window {
+                let open_for = drain.since.and_then(|t| window.checked_sub(t.elapsed())).filter(|d| !d.is_zero());
+                let Some(open_for) = open_for else {
                     self.hand(arn, &mut drain).await?;
                     return Ok(drain.committed);
-                }
-                tokio::time::sleep((window - waited).min(IDLE_WAIT)).await;
+                };
+                tokio::time::sleep(open_for.min(IDLE_WAIT)).await;
                 continue;
             }
             let events = if self.filters.pass_all() { None } else { Some(lambda_records(arn, &records)?) };
@@ -423,7 +424,10 @@ pub const IDLE_WAIT: Duration = Duration::from_millis(250);
 
 /// Polls until `stop` turns true, as the event source mapping does: straight on while there are
 /// records, [`IDLE_WAIT`] between polls when there are none or a poll failed; returns the poller.
-pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync::watch::Receiver<bool>) -> StreamPoller {
+pub async fn poll_until_stopped(
+    mut poller: StreamPoller,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> StreamPoller {
     loop {
         let wait = match poller.poll_batched().await {
             Ok(0) => {

@@ -144,7 +144,12 @@ pub(crate) fn read_function(
                     .text(prop("ScheduleExpression").or(prop("Schedule")))
                     .with_context(|| format!("{}: no ScheduleExpression", context()))?;
                 let input = values.text(prop("Input")).unwrap_or_else(|| "{}".into());
-                template.schedules.push(Schedule { function: binary.clone(), name: name.to_owned(), expression, input });
+                template.schedules.push(Schedule {
+                    function: binary.clone(),
+                    name: name.to_owned(),
+                    expression,
+                    input,
+                });
             }
             _ => {}
         }
@@ -213,7 +218,8 @@ mod tests {
 
     #[test]
     fn a_stream_mapping_takes_lambdas_defaults_and_its_own_values() {
-        let defaults = Template::parse(&format!("{ONE_FUNCTION}        S: {{Type: DynamoDB, Properties: {{}}}}\n")).unwrap();
+        let defaults =
+            Template::parse(&format!("{ONE_FUNCTION}        S: {{Type: DynamoDB, Properties: {{}}}}\n")).unwrap();
         let s = defaults.stream().unwrap();
         assert_eq!((s.batch_size, s.maximum_batching_window, s.parallelization_factor), (100, Duration::ZERO, 1));
         assert!(s.enabled && s.filters.is_empty());
@@ -224,7 +230,7 @@ mod tests {
         .unwrap();
         let s = own.stream().unwrap();
         assert_eq!(s.batch_size, 10_000, "Lambda's largest BatchSize");
-        assert_eq!(s.maximum_batching_window, Duration::from_secs(300), "Lambda's longest window");
+        assert_eq!(s.maximum_batching_window, Duration::from_mins(5), "Lambda's longest window");
         assert_eq!(s.parallelization_factor, 4);
         assert!(!s.enabled);
         let bad = format!(

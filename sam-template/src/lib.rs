@@ -70,8 +70,7 @@ impl Template {
                 }
             }
         }
-        let default_timeout =
-            values.number(globals.and_then(|g| g.get("Timeout"))).unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let default_timeout = values.number(globals.and_then(|g| g.get("Timeout"))).unwrap_or(DEFAULT_TIMEOUT_SECS);
         for (id, resource) in resources {
             if resource.get("Type").and_then(Yaml::as_str) != Some("AWS::Serverless::Function") {
                 continue;
@@ -169,7 +168,7 @@ mod tests {
         assert_eq!(t.environment["STORE_TIMEZONE"], "UTC", "a !Ref to a parameter is its Default");
         assert!(!t.environment.contains_key("TABLE_NAME"), "a !Ref to a resource is not a value");
         assert!(!t.environment.contains_key("CORS_ALLOW_ORIGINS"), "!If has no local value");
-        assert_eq!(t.timeout("aggregate-stream"), Some(Duration::from_secs(60)));
+        assert_eq!(t.timeout("aggregate-stream"), Some(Duration::from_mins(1)));
         assert_eq!(t.timeout("products"), Some(Duration::from_secs(15)), "Globals.Function.Timeout");
         assert_eq!(t.timeout("nothing"), None);
     }

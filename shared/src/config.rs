@@ -105,8 +105,7 @@ impl Config {
         )
         .or_else(aws_config::profile::ProfileFileRegionProvider::new())
         .or_else(aws_config::Region::from_static("us-east-1"));
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https).region(region);
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https).region(region);
         if let Some(url) = &self.endpoint_url {
             loader = loader.endpoint_url(url);
             if is_loopback(url) {

@@ -12,7 +12,6 @@ use shared::auth::AuthMode;
 
 use super::workspace;
 
-
 /// The `cargo lambda watch` this runner started (none when it found one already running).
 pub struct Emulator {
     child: Option<tokio::process::Child>,

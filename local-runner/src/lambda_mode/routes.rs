@@ -10,9 +10,13 @@ use sam_template::Route;
 /// The path parameters of a matched route, decoded.
 pub type Params = BTreeMap<String, String>;
 
+/// How specific a match is: its path's per-segment ranks, then whether the method is exact (the
+/// greater, the more specific).
+type Rank = (Vec<u8>, bool);
+
 /// The route API Gateway picks among `routes` for `method` and `path`, with the path parameters.
 pub fn select<'r>(routes: &'r [Route], method: &str, path: &str) -> Option<(&'r Route, Params)> {
-    let mut best: Option<((Vec<u8>, bool), &Route, Params)> = None;
+    let mut best: Option<(Rank, &Route, Params)> = None;
     for route in routes {
         let Some(route_path) = &route.path else { continue };
         if route.method.as_deref().is_some_and(|m| m != method) {
