@@ -1,5 +1,12 @@
 //! The local runner: every HTTP function of the API on one port, like API Gateway, against a
 //! local DynamoDB (its own, embedded, or LocalStack), plus the table set-up and the demo data.
+//!
+//! - [`stream`]: the stream consumer (the event source mapping), handing batches to a
+//!   [`batch::BatchHandler`], records filtered by [`event_pattern`] and shaped by
+//!   [`stream_event`];
+//! - [`schedule`]: the scheduler, for both modes;
+//! - [`lambda_mode`]: `LAMBDA=1`, the real function binaries behind the local API Gateway;
+//! - [`cli`]: the command line (`main.rs` runs it); [`seed`], [`dashboard`].
 
 pub mod batch;
 pub mod cli;
