@@ -4,7 +4,8 @@
 use aws_sdk_dynamodbstreams::types::Record;
 use shared::http::AppState;
 
-use crate::BoxFuture;
+/// A boxed future, as the handlers' traits (this one, `schedule::Target`) return them.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// A handler of batches of stream records (in shard order, at most the mapping's `BatchSize`):
 /// answers the sequence numbers of the records it could not handle (`batchItemFailures`); the

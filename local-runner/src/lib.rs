@@ -26,9 +26,6 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use schedule::next_local_time;
 
-/// A boxed future, as the handlers' traits return them.
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
 /// All functions' routes behind one router, as API Gateway routes them in AWS, with the API's
 /// description as generated from them.
 pub fn app(state: AppState) -> Router {

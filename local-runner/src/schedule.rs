@@ -10,7 +10,7 @@ use sam_template::Schedule;
 use serde_json::Value;
 use shared::http::AppState;
 
-use crate::BoxFuture;
+use crate::batch::BoxFuture;
 
 /// Where a schedule's event goes: the function the schedule names.
 pub trait Target: Send + Sync {

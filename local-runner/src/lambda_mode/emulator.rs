@@ -3,14 +3,12 @@
 //! environment, and stopped with the runner.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sam_template::Template;
 use shared::auth::AuthMode;
-
-use super::workspace;
 
 /// The `cargo lambda watch` this runner started (none when it found one already running).
 pub struct Emulator {
@@ -45,6 +43,12 @@ fn signal_group(pid: u32, signal: i32) {
     unsafe {
         libc::kill(-(pid as i32), signal);
     }
+}
+
+/// The workspace (where `Cargo.toml` and the functions' code are): `LAMBDA_WORKSPACE`, else the
+/// one this binary was built from.
+pub fn workspace() -> PathBuf {
+    std::env::var_os("LAMBDA_WORKSPACE").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), PathBuf::from)
 }
 
 /// The cargo-lambda program: `CARGO_LAMBDA`, `cargo-lambda` on `PATH`, or the workspace's

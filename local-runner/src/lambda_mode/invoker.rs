@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::BoxFuture;
+use crate::batch::BoxFuture;
 use sam_template::{Schedule, Template};
 
 /// What a first invocation may add to a function's timeout: `cargo lambda watch` starts each

@@ -24,7 +24,6 @@ pub mod invoker;
 pub mod payload;
 pub mod routes;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -32,23 +31,16 @@ use aws_sdk_dynamodbstreams::types::Record;
 use serde_json::{Value, json};
 use shared::http::AppState;
 
-pub use emulator::Emulator;
+pub use emulator::{Emulator, workspace};
 pub use gateway::Gateway;
 pub use invoker::{InvokeError, Invoker};
 pub use sam_template::{Route, Template};
 
-use crate::BoxFuture;
-use crate::batch::BatchHandler;
+use crate::batch::{BatchHandler, BoxFuture};
 
 /// Whether `LAMBDA` asks for this mode (`1`, `true`, `yes`).
 pub fn enabled() -> bool {
     std::env::var("LAMBDA").is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-}
-
-/// The workspace (where `Cargo.toml` and the functions' code are): `LAMBDA_WORKSPACE`, else the
-/// one this binary was built from.
-pub fn workspace() -> PathBuf {
-    std::env::var_os("LAMBDA_WORKSPACE").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), PathBuf::from)
 }
 
 /// The emulator's port: `LAMBDA_INVOKE_PORT`, default 9000 (cargo lambda's).
