@@ -4,6 +4,7 @@
 # data in .local/dynamodb-<port>.sqlite3) unless something (LocalStack, DynamoDB Local, another
 # runner) already answers there, then the API until Ctrl-C; it stops what it started.
 # `LAMBDA=1 make dev`: the same with the real Lambda binaries under `cargo lambda watch`.
+# `STREAM=off make dev`: the API without the stream consumer (`local-runner consume` reads it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"

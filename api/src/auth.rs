@@ -78,17 +78,30 @@ fn claims_of(mode: AuthMode, req: &Request) -> Option<HashMap<String, String>> {
             }
             _ => None,
         },
-        AuthMode::LocalJwt => {
-            let header = req.headers().get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-            let token = header.strip_prefix("Bearer ")?;
-            let payload = token.split('.').nth(1)?;
-            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-            let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
-            Some(
-                claims.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect(),
-            )
-        }
+        AuthMode::LocalJwt => unverified_bearer_claims(req.headers()),
     }
+}
+
+/// The claims of `Authorization: Bearer <JWT>`, read WITHOUT verifying the token (local use
+/// only: see the module's documentation), as API Gateway's JWT authorizer hands them to a
+/// function: every value as text, an array as `[a b]`. The local runner's `AUTH_MODE=local-jwt`
+/// reads them here, and its API Gateway (`LAMBDA=1`) passes them to the functions.
+pub fn unverified_bearer_claims(headers: &axum::http::HeaderMap) -> Option<HashMap<String, String>> {
+    let header = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
+    let text = |value: serde_json::Value| match value {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> =
+                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect();
+            format!("[{}]", items.join(" "))
+        }
+        other => other.to_string(),
+    };
+    Some(claims.into_iter().map(|(k, v)| (k, text(v))).collect())
 }
 
 /// Whether a request needs no claims: a public path, or an `OPTIONS` request. Browsers send a
@@ -125,6 +138,24 @@ mod tests {
         assert_eq!(groups_of(&claims(r#"["analyst"]"#)), ["analyst"]);
         assert_eq!(groups_of(&claims("admin")), ["admin"]);
         assert!(groups_of(&HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn bearer_claims_as_the_authorizer_hands_them_on() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"u","cognito:groups":["admin","analyst"],"exp":1}"#);
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer e30.{payload}.sig").parse().unwrap());
+        let claims = unverified_bearer_claims(&headers).unwrap();
+        assert_eq!(claims["cognito:groups"], "[admin analyst]");
+        assert_eq!(claims["exp"], "1");
+        assert_eq!(groups_of(&claims), ["admin", "analyst"]);
+        headers.insert("authorization", format!("bearer e30.{payload}.sig").parse().unwrap());
+        assert_eq!(unverified_bearer_claims(&headers).unwrap()["sub"], "u");
+        for bad in ["Basic abc", "Bearer e30", "Bearer e30.!!!.sig", "Bearer e30.WzFd.sig"] {
+            headers.insert("authorization", bad.parse().unwrap());
+            assert_eq!(unverified_bearer_claims(&headers), None, "{bad}");
+        }
     }
 
     #[test]

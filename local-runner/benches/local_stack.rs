@@ -138,7 +138,7 @@ async fn start_consumer(
     state: &api::http::AppState,
     checkpoints: &std::path::Path,
     stop: &tokio::sync::watch::Sender<bool>,
-) -> (tokio::task::JoinHandle<()>, tokio::sync::watch::Receiver<u64>) {
+) -> (tokio::task::JoinHandle<local_runner::stream::StreamPoller>, tokio::sync::watch::Receiver<u64>) {
     // `send_replace`: the stopped consumer dropped the only receiver, and `send` changes nothing
     // without one.
     stop.send_replace(false);

@@ -1,16 +1,30 @@
 //! The local runner: every HTTP function of the API on one port, like API Gateway, against a
 //! local DynamoDB (its own, embedded, or LocalStack), plus the table set-up and the demo data.
+//!
+//! - [`stream`]: the stream consumer (the event source mapping), handing batches to a
+//!   [`batch::BatchHandler`], records filtered by [`event_pattern`] and shaped by
+//!   [`stream_event`];
+//! - [`schedule`]: the scheduler, for both modes;
+//! - [`lambda_mode`]: `LAMBDA=1`, the real function binaries behind the local API Gateway;
+//! - [`cli`]: the command line (`main.rs` runs it); [`seed`], [`dashboard`].
 
+pub mod batch;
+pub mod cli;
 pub mod dashboard;
+pub mod event_pattern;
 pub mod lambda_mode;
+pub mod schedule;
 pub mod seed;
 pub mod stream;
+pub mod stream_event;
 
 use api::http::AppState;
 use axum::Router;
 use store::StoreError;
 use store::table::TableDefinition;
 use utoipa_axum::router::OpenApiRouter;
+
+pub use schedule::next_local_time;
 
 /// All functions' routes behind one router, as API Gateway routes them in AWS, with the API's
 /// description as generated from them.
@@ -88,7 +102,9 @@ fn url_host_port(url: &str) -> Option<(String, u16)> {
 
 /// Creates the table from `template.yaml` unless it exists; returns whether it was created.
 pub async fn ensure_table(state: &AppState) -> Result<bool, StoreError> {
-    let definition = TableDefinition::from_template().map_err(StoreError::Corrupt)?;
+    let definition: TableDefinition = sam_template::Template::embedded()
+        .and_then(sam_template::Template::table)
+        .map_err(|e| StoreError::Corrupt(format!("{e:#}")))?;
     definition.create(state.store().client(), state.store().table()).await
 }
 
@@ -130,42 +146,4 @@ pub async fn aggregates(state: &AppState, action: &str) -> anyhow::Result<()> {
         anyhow::bail!("{} counters drifted; `aggregates rebuild` repairs them", report.drift.len());
     }
     Ok(())
-}
-
-/// The EventBridge schedule, locally: every day at 00:15 store time, the report of the day
-/// that just ended.
-pub async fn report_schedule(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let tz = state.config.store_timezone;
-    loop {
-        let now = app::time::now();
-        let next = next_local_time(now, tz, chrono::NaiveTime::from_hms_opt(0, 15, 0).expect("a valid time"));
-        let wait = (next - now).to_std().unwrap_or_default();
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return,
-        }
-        let date = reports::previous_day(app::time::now(), tz);
-        match reports::build_daily_report(&state, date, app::time::now()).await {
-            Ok(_) => tracing::info!(%date, "daily report written"),
-            Err(e) => tracing::error!(%date, error = %e, "daily report failed"),
-        }
-    }
-}
-
-/// The next instant after `now` whose local time in `tz` is `at`.
-pub fn next_local_time(
-    now: chrono::DateTime<chrono::Utc>,
-    tz: chrono_tz::Tz,
-    at: chrono::NaiveTime,
-) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let mut date = now.with_timezone(&tz).date_naive();
-    loop {
-        if let Some(t) = tz.from_local_datetime(&date.and_time(at)).earliest().map(|t| t.with_timezone(&chrono::Utc))
-            && t > now
-        {
-            return t;
-        }
-        date += chrono::Duration::days(1);
-    }
 }

@@ -1,20 +1,24 @@
-//! Polls the table's stream like Lambda's event source mapping: every shard (children after
-//! their parents), the records that pass the mapping's filters in batches of its BatchSize, in
-//! order (template.yaml's), the same handler as in AWS, resuming
-//! from the earliest failed record, and a durable checkpoint per shard so a restart (even after
+//! Polls the table's stream like Lambda's event source mapping (template.yaml's, read by
+//! `sam-template`): every shard (children after their parents), the records that pass the
+//! mapping's filters, in order, in batches of its `BatchSize`, a batch that is not full handed
+//! once its `MaximumBatchingWindowInSeconds` has passed, to the same handler as in AWS; resuming
+//! from the earliest failed record, with a durable checkpoint per shard so a restart (even after
 //! `kill -9`) neither loses records nor counts any twice (a record handled but not yet
 //! checkpointed is redelivered, and the handler's markers skip it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use api::http::AppState;
-use aws_lambda_events::event::dynamodb::{Event, EventRecord, StreamRecord, StreamViewType};
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType, StreamViewType as SdkStreamViewType};
+use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::batch::{BatchHandler, InProcess};
+use crate::event_pattern::Filters;
+use crate::stream_event::lambda_records;
 
 /// Where each shard got to: the last sequence number handled.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,38 +27,6 @@ pub struct Checkpoint {
     pub shards: BTreeMap<String, String>,
     /// Closed shards read to their end.
     pub finished: BTreeSet<String>,
-}
-
-/// What the poller hands each batch of records to (in shard order, up to [`BATCH_SIZE`]): the
-/// sequence numbers of the records it could not handle (`batchItemFailures`); the poller resumes
-/// from the earliest of them. An `Err` fails the whole batch, retried from its start on the next
-/// poll (a function error).
-pub trait BatchHandler: Send + Sync {
-    fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>>;
-}
-
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-/// The default handler: `aggregate_stream::handle` in this process, on every record (the
-/// handler itself skips what is not a sale INSERT).
-pub struct InProcess {
-    state: AppState,
-}
-
-impl BatchHandler for InProcess {
-    fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
-        Box::pin(async move {
-            let event = lambda_event(arn, records);
-            let report = aggregate_stream::handle(
-                self.state.store(),
-                self.state.config.store_timezone,
-                &event,
-                app::time::now(),
-            )
-            .await;
-            Ok(report.failed)
-        })
-    }
 }
 
 pub struct StreamPoller {
@@ -77,35 +49,73 @@ pub struct StreamPoller {
     /// describing it on every poll, four times a second even when idle, cost more the longer the
     /// stream grew, all of it holding the emulator's one connection.
     shard_list: Option<ShardList>,
-    shard_refresh: std::time::Duration,
+    shard_refresh: Duration,
     /// DescribeStream calls made, for tests.
     pub describe_stream_calls: usize,
     /// How many polls of [`poll_until_stopped`] found nothing new: once it grows, the stream has
     /// been read to its end (benchmarks measure reads with the consumer idle).
     idle_polls: tokio::sync::watch::Sender<u64>,
-    /// The event source mapping's `FilterCriteria` patterns (a record passes when any matches;
-    /// all pass when there is none) and `BatchSize`, from template.yaml.
-    filters: Vec<Value>,
+    /// The event source mapping's `FilterCriteria`, `BatchSize` and
+    /// `MaximumBatchingWindowInSeconds`, from template.yaml.
+    filters: Filters,
     batch_size: usize,
+    batching_window: Duration,
+    /// What it has read and handed so far.
+    pub progress: Progress,
+}
+
+/// What a poller has done: stream records read past (handled or filtered out), and the batches
+/// handed to the handler (how many, their records, the largest).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub read: usize,
+    pub batches: usize,
+    pub records: usize,
+    pub largest: usize,
+}
+
+/// One drain of a shard: the batch being gathered, and how far it has read.
+struct Drain<'a> {
+    shard_id: &'a str,
+    batch: Vec<Gathered>,
+    /// When the batch's first record was read.
+    since: Option<Instant>,
+    /// Records read in this drain.
+    read: usize,
+    /// The last record read.
+    last: Option<Position>,
+    /// Records read past by the checkpoint in this drain.
+    committed: usize,
+}
+
+/// A record that passed the filters, waiting for its batch to be handed.
+struct Gathered {
+    record: Record,
+    /// The record read just before it (where the checkpoint goes if it fails).
+    before: Option<Position>,
+}
+
+/// A record of the drain: its sequence number, and how many records the drain had read with it.
+#[derive(Clone)]
+struct Position {
+    sequence: String,
+    read: usize,
 }
 
 /// A stream's shards, each with its parent, as DescribeStream listed them at `described`.
 struct ShardList {
     shards: Vec<(String, Option<String>)>,
-    described: std::time::Instant,
+    described: Instant,
 }
 
 /// How long the poller keeps a stream's shard list without a reason to describe it again (the
 /// Kinesis Client Library's shard sync interval): new shards come as children of a shard read to
 /// its end, which describes the stream again at once; this is the safety net.
-pub const SHARD_REFRESH: std::time::Duration = std::time::Duration::from_mins(1);
-
-/// The event source mapping's BatchSize when the template names none.
-pub const BATCH_SIZE: usize = 100;
+pub const SHARD_REFRESH: Duration = Duration::from_mins(1);
 
 /// Records per GetRecords call: DynamoDB Streams' maximum. The event source mapping reads this
-/// much, filters, and hands the handler batches of `BatchSize` records that passed, so a batch
-/// holds 100 sales, not 100 stream records of which a fifth are sales.
+/// much, filters, and hands the handler batches of `BatchSize` records that passed (gathered
+/// across calls), so a batch holds 100 sales, not 100 stream records of which a fifth are sales.
 pub const READ_LIMIT: i32 = 1000;
 
 impl StreamPoller {
@@ -119,13 +129,16 @@ impl StreamPoller {
             Err(_) => Checkpoint::default(),
         };
         let handler = Box::new(InProcess { state: state.clone() });
-        // The aggregator's mapping in template.yaml, as Lambda applies it; without a readable
-        // template every record goes to the handler (which skips what it does not count).
-        let source = crate::lambda_mode::Template::load()
-            .map_err(|e| tracing::warn!(error = %e, "template.yaml unreadable: the stream is not filtered"))
-            .ok()
-            .and_then(|t| t.streams.into_iter().next());
-        let (filters, batch_size) = source.map_or((Vec::new(), BATCH_SIZE), |s| (s.filters, s.batch_size.max(1)));
+        // The aggregator's mapping in template.yaml, as Lambda applies it.
+        let source =
+            sam_template::Template::embedded()?.stream().context("template.yaml has no DynamoDB stream event")?;
+        let filters = Filters::new(&source.filters).context("the stream mapping's FilterCriteria")?;
+        if source.parallelization_factor > 1 {
+            tracing::warn!(
+                factor = source.parallelization_factor,
+                "ParallelizationFactor: locally each shard's batches are handed one at a time"
+            );
+        }
         Ok(StreamPoller {
             state,
             handler,
@@ -139,7 +152,9 @@ impl StreamPoller {
             describe_stream_calls: 0,
             idle_polls: tokio::sync::watch::Sender::new(0),
             filters,
-            batch_size,
+            batch_size: source.batch_size,
+            batching_window: source.maximum_batching_window,
+            progress: Progress::default(),
         })
     }
 
@@ -151,9 +166,20 @@ impl StreamPoller {
 
     /// The same poller keeping a shard list at most `refresh` (tests: `ZERO` describes the stream
     /// on every poll).
-    pub fn with_shard_refresh(mut self, refresh: std::time::Duration) -> Self {
+    pub fn with_shard_refresh(mut self, refresh: Duration) -> Self {
         self.shard_refresh = refresh;
         self
+    }
+
+    /// The same poller with another `MaximumBatchingWindowInSeconds`.
+    pub fn with_batching_window(mut self, window: Duration) -> Self {
+        self.batching_window = window;
+        self
+    }
+
+    /// The mapping's `BatchSize` and `MaximumBatchingWindowInSeconds`.
+    pub fn batching(&self) -> (usize, Duration) {
+        (self.batch_size, self.batching_window)
     }
 
     /// The number of polls that found nothing new, as it grows.
@@ -165,13 +191,28 @@ impl StreamPoller {
         &self.checkpoint
     }
 
-    /// Reads every shard up to what is available now; returns the number of records handled.
+    /// Reads every shard up to what is available now and hands every record that passed at once
+    /// (no batching window); returns the number of stream records read past (handled, or
+    /// filtered out).
     pub async fn poll_once(&mut self) -> anyhow::Result<usize> {
+        self.poll(Duration::ZERO).await
+    }
+
+    /// As the event source mapping polls: reads every shard up to what is available, a batch
+    /// that is not full waiting up to the mapping's batching window for more records.
+    pub async fn poll_batched(&mut self) -> anyhow::Result<usize> {
+        self.poll(self.batching_window).await
+    }
+
+    /// Reads every shard up to what is available, a batch that is not full waiting up to `window`
+    /// (from when its first record was read) for more records; returns the number of stream
+    /// records read past.
+    pub async fn poll(&mut self, window: Duration) -> anyhow::Result<usize> {
         let arn = match &self.stream_arn {
             Some(arn) => arn.clone(),
             None => self.describe_stream_arn().await?,
         };
-        let polled = self.poll_stream(&arn).await;
+        let polled = self.poll_stream(&arn, window).await;
         if polled.is_err() {
             self.stream_arn = None;
             self.shard_list = None;
@@ -187,7 +228,7 @@ impl StreamPoller {
         Ok(arn)
     }
 
-    async fn poll_stream(&mut self, arn: &str) -> anyhow::Result<usize> {
+    async fn poll_stream(&mut self, arn: &str, window: Duration) -> anyhow::Result<usize> {
         if self.checkpoint.stream_arn != arn {
             // A new table (or a recreated one): its stream starts from the beginning.
             self.checkpoint = Checkpoint { stream_arn: arn.to_owned(), ..Default::default() };
@@ -196,7 +237,7 @@ impl StreamPoller {
             Some(list) if list.described.elapsed() < self.shard_refresh => list.shards.clone(),
             _ => {
                 let shards = self.shards(arn).await?;
-                self.shard_list = Some(ShardList { shards: shards.clone(), described: std::time::Instant::now() });
+                self.shard_list = Some(ShardList { shards: shards.clone(), described: Instant::now() });
                 shards
             }
         };
@@ -214,7 +255,7 @@ impl StreamPoller {
             {
                 continue;
             }
-            handled += self.drain_shard(arn, shard_id).await?;
+            handled += self.drain_shard(arn, shard_id, window).await?;
         }
         if self.checkpoint.finished.len() != finished_before {
             // A shard was read to its end: its children are in the next description.
@@ -256,65 +297,113 @@ impl StreamPoller {
         }
     }
 
-    async fn drain_shard(&mut self, arn: &str, shard_id: &str) -> anyhow::Result<usize> {
+    /// Reads `shard_id` from its checkpoint up to what is available: the records that pass the
+    /// filters gathered into batches of `BatchSize`, each handed when full, and the last one when
+    /// the shard has nothing more and `window` has passed since its first record was read (or
+    /// the shard is closed). The checkpoint moves past each batch handled (and past the records
+    /// filtered out around it); a batch with failures stops the drain at its earliest failed
+    /// record. Returns the number of records read past.
+    async fn drain_shard(&mut self, arn: &str, shard_id: &str, window: Duration) -> anyhow::Result<usize> {
         let mut request = self.streams.get_shard_iterator().stream_arn(arn).shard_id(shard_id);
         request = match self.checkpoint.shards.get(shard_id) {
             Some(seq) => request.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).sequence_number(seq),
             None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
         };
         let mut iterator = request.send().await?.shard_iterator;
-        let mut handled = 0;
-        while let Some(it) = iterator {
-            let page = self.streams.get_records().shard_iterator(it).limit(READ_LIMIT).send().await?;
-            let records = page.records.unwrap_or_default();
-            if records.is_empty() {
-                if page.next_shard_iterator.is_none() {
+        let mut drain = Drain { shard_id, batch: Vec::new(), since: None, read: 0, last: None, committed: 0 };
+        loop {
+            let Some(it) = iterator else {
+                // A closed shard read to its end: nothing more joins the batch.
+                if self.hand(arn, &mut drain).await? {
                     self.checkpoint.finished.insert(shard_id.to_owned());
                     self.save()?;
                 }
-                return Ok(handled);
-            }
-            // As the event source mapping: the records that pass the filters, in batches of
-            // BatchSize; after each batch the checkpoint moves past it (and past the records
-            // filtered out before it); a failure stops at the earliest failed record.
-            let passing: Vec<usize> = if self.filters.is_empty() {
-                (0..records.len()).collect()
-            } else {
-                let events = lambda_records(arn, &records)?;
-                (0..records.len())
-                    .filter(|i| self.filters.iter().any(|f| crate::lambda_mode::pattern_matches(f, &events[*i])))
-                    .collect()
+                return Ok(drain.committed);
             };
-            let sequence = |i: usize| records[i].dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
-            for chunk in passing.chunks(self.batch_size) {
-                let batch: Vec<Record> = chunk.iter().map(|i| records[*i].clone()).collect();
-                let failed = self.handler.handle(arn, &batch).await?;
-                let first_failed = chunk.iter().copied().find(|i| sequence(*i).is_some_and(|s| failed.contains(&s)));
-                let Some(first_failed) = first_failed else {
-                    continue;
-                };
-                handled += first_failed;
-                if let Some(seq) = first_failed.checked_sub(1).and_then(sequence) {
-                    self.checkpoint.shards.insert(shard_id.to_owned(), seq);
-                    self.save()?;
-                }
-                tracing::warn!(
-                    shard_id,
-                    failed = failed.len(),
-                    "stream batch had failures; retrying from the earliest on the next poll"
-                );
-                return Ok(handled);
-            }
-            handled += records.len();
-            if let Some(seq) = records.len().checked_sub(1).and_then(sequence) {
-                self.checkpoint.shards.insert(shard_id.to_owned(), seq);
-                self.save()?;
-            }
+            let page = self.streams.get_records().shard_iterator(it).limit(READ_LIMIT).send().await?;
             iterator = page.next_shard_iterator;
+            let records = page.records.unwrap_or_default();
+            if records.is_empty() {
+                if iterator.is_none() {
+                    continue;
+                }
+                // Read up to what the stream has now: hand the batch, unless its window is open.
+                let open_for = drain.since.and_then(|t| window.checked_sub(t.elapsed())).filter(|d| !d.is_zero());
+                let Some(open_for) = open_for else {
+                    self.hand(arn, &mut drain).await?;
+                    return Ok(drain.committed);
+                };
+                tokio::time::sleep(open_for.min(IDLE_WAIT)).await;
+                continue;
+            }
+            let events = if self.filters.pass_all() { None } else { Some(lambda_records(arn, &records)?) };
+            for (i, record) in records.into_iter().enumerate() {
+                let passes = events.as_ref().is_none_or(|events| self.filters.pass(&events[i]));
+                let sequence = record.dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
+                if passes {
+                    drain.since.get_or_insert_with(Instant::now);
+                    drain.batch.push(Gathered { record, before: drain.last.clone() });
+                }
+                drain.read += 1;
+                if let Some(sequence) = sequence {
+                    drain.last = Some(Position { sequence, read: drain.read });
+                }
+                if drain.batch.len() >= self.batch_size && !self.hand(arn, &mut drain).await? {
+                    return Ok(drain.committed);
+                }
+            }
+            // Past the records filtered out, up to the batch being gathered.
+            let settled = match drain.batch.first() {
+                Some(first) => first.before.clone(),
+                None => drain.last.clone(),
+            };
+            self.commit(&mut drain, settled)?;
         }
-        self.checkpoint.finished.insert(shard_id.to_owned());
-        self.save()?;
-        Ok(handled)
+    }
+
+    /// Hands the gathered batch (if any) to the handler; moves the checkpoint past it, or, when
+    /// records failed, to just before the earliest of them and answers `false`.
+    async fn hand(&mut self, arn: &str, drain: &mut Drain<'_>) -> anyhow::Result<bool> {
+        let gathered = std::mem::take(&mut drain.batch);
+        drain.since = None;
+        if gathered.is_empty() {
+            let last = drain.last.clone();
+            self.commit(drain, last)?;
+            return Ok(true);
+        }
+        let records: Vec<Record> = gathered.iter().map(|g| g.record.clone()).collect();
+        let failed = self.handler.handle(arn, &records).await?;
+        self.progress.batches += 1;
+        self.progress.records += records.len();
+        self.progress.largest = self.progress.largest.max(records.len());
+        let sequence = |r: &Record| r.dynamodb.as_ref().and_then(|d| d.sequence_number.clone());
+        let Some(first_failed) = gathered.iter().find(|g| sequence(&g.record).is_some_and(|s| failed.contains(&s)))
+        else {
+            let last = drain.last.clone();
+            self.commit(drain, last)?;
+            return Ok(true);
+        };
+        let before = first_failed.before.clone();
+        self.commit(drain, before)?;
+        tracing::warn!(
+            shard_id = drain.shard_id,
+            failed = failed.len(),
+            "stream batch had failures; retrying from the earliest on the next poll"
+        );
+        Ok(false)
+    }
+
+    /// Moves the shard's checkpoint to `to` (when it is further).
+    fn commit(&mut self, drain: &mut Drain<'_>, to: Option<Position>) -> anyhow::Result<()> {
+        if let Some(to) = to
+            && to.read > drain.committed
+        {
+            self.checkpoint.shards.insert(drain.shard_id.to_owned(), to.sequence);
+            self.save()?;
+            self.progress.read += to.read - drain.committed;
+            drain.committed = to.read;
+        }
+        Ok(())
     }
 
     /// Writes the checkpoint durably: a temporary file, fsync, then an atomic rename.
@@ -331,13 +420,16 @@ impl StreamPoller {
 
 /// How long the poller waits when the stream has nothing new (Lambda's event source mapping
 /// polls each shard about four times a second).
-pub const IDLE_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+pub const IDLE_WAIT: Duration = Duration::from_millis(250);
 
 /// Polls until `stop` turns true, as the event source mapping does: straight on while there are
-/// records, [`IDLE_WAIT`] between polls when there are none or a poll failed.
-pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// records, [`IDLE_WAIT`] between polls when there are none or a poll failed; returns the poller.
+pub async fn poll_until_stopped(
+    mut poller: StreamPoller,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> StreamPoller {
     loop {
-        let wait = match poller.poll_once().await {
+        let wait = match poller.poll_batched().await {
             Ok(0) => {
                 poller.idle_polls.send_modify(|n| *n += 1);
                 true
@@ -352,71 +444,13 @@ pub async fn poll_until_stopped(mut poller: StreamPoller, mut stop: tokio::sync:
             }
         };
         if *stop.borrow() {
-            return;
+            return poller;
         }
         if wait {
             tokio::select! {
                 () = tokio::time::sleep(IDLE_WAIT) => {}
-                _ = stop.changed() => return,
+                _ = stop.changed() => return poller,
             }
         }
     }
-}
-
-/// The records as the Lambda service would deliver them (the DynamoDB stream event).
-pub fn lambda_event(arn: &str, records: &[Record]) -> Event {
-    let region = region();
-    let mut event = Event::default();
-    event.records = records.iter().map(|r| lambda_record(arn, &region, r)).collect();
-    event
-}
-
-/// Each record as it appears in the Lambda event's `Records` (what filter patterns match), as
-/// JSON.
-pub fn lambda_records(arn: &str, records: &[Record]) -> anyhow::Result<Vec<Value>> {
-    let region = region();
-    records.iter().map(|r| Ok(serde_json::to_value(lambda_record(arn, &region, r))?)).collect()
-}
-
-/// The region of the local stack (`AWS_REGION`, else us-east-1): what stream records name, and
-/// what the functions are told; read once per batch.
-pub(crate) fn region() -> String {
-    std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())
-}
-
-/// One record of the stream as a record of the Lambda event: `aws_lambda_events`' type, its
-/// keys and images converted by serde_dynamo.
-fn lambda_record(arn: &str, region: &str, record: &Record) -> EventRecord {
-    let mut change = StreamRecord::default();
-    if let Some(d) = record.dynamodb.as_ref() {
-        let item = |m: Option<&std::collections::HashMap<String, AttributeValue>>| {
-            m.cloned().map(serde_dynamo::Item::from).unwrap_or_default()
-        };
-        if let Some(created) =
-            d.approximate_creation_date_time.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
-        {
-            change.approximate_creation_date_time = created;
-        }
-        change.keys = item(d.keys.as_ref());
-        change.new_image = item(d.new_image.as_ref());
-        change.old_image = item(d.old_image.as_ref());
-        change.sequence_number.clone_from(&d.sequence_number);
-        change.size_bytes = d.size_bytes.unwrap_or(0);
-        change.stream_view_type = d.stream_view_type.as_ref().and_then(|v| match v {
-            SdkStreamViewType::NewImage => Some(StreamViewType::NewImage),
-            SdkStreamViewType::OldImage => Some(StreamViewType::OldImage),
-            SdkStreamViewType::NewAndOldImages => Some(StreamViewType::NewAndOldImages),
-            SdkStreamViewType::KeysOnly => Some(StreamViewType::KeysOnly),
-            _ => None,
-        });
-    }
-    let mut out = EventRecord::default();
-    out.aws_region = region.to_owned();
-    out.change = change;
-    out.event_id = record.event_id.clone().unwrap_or_default();
-    out.event_name = record.event_name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default();
-    out.event_source.clone_from(&record.event_source);
-    out.event_version.clone_from(&record.event_version);
-    out.event_source_arn = Some(arn.to_owned());
-    out
 }

@@ -230,7 +230,7 @@ fn flow_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// allow what the functions allow.
 #[test]
 fn every_protected_route_has_an_unauthenticated_preflight_route() {
-    let template = store::table::TEMPLATE;
+    let template = sam_template::TEMPLATE;
     let routes: Vec<(&str, &str, bool)> = template
         .lines()
         .filter(|l| l.contains("ApiId: !Ref HttpApi") && l.contains("Method: "))

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use local_runner::lambda_mode::Template;
+use local_runner::lambda_mode::routes;
 use serde_json::{Value, json};
 
 fn workspace() -> PathBuf {
@@ -183,11 +184,12 @@ async fn every_route_a_stream_batch_and_the_schedule_through_the_real_lambdas() 
 
     // One request of every route (the table below must cover every route of the template).
     let admin = token(&["admin"]);
-    let template = Template::load().unwrap();
+    let template = Template::embedded().unwrap();
     let mut covered = BTreeSet::new();
     let mut run = async |c: Call<'_>| -> Value {
         let path = c.path.split('?').next().unwrap();
-        let (route, _) = template.route(c.method, path).unwrap_or_else(|| panic!("no route for {}", c.path));
+        let (route, _) =
+            routes::select(&template.routes, c.method, path).unwrap_or_else(|| panic!("no route for {}", c.path));
         assert_eq!(route.key(), c.route, "{} {} is routed by", c.method, c.path);
         covered.insert(c.route.to_owned());
         let url = format!("{base}{}", c.path);

@@ -9,7 +9,6 @@ pub mod rebuild;
 pub mod reports;
 pub mod sales;
 pub mod sdk;
-#[cfg(feature = "table")]
 pub mod table;
 
 use std::collections::HashMap;

@@ -16,7 +16,15 @@ pub async fn sdk_config(endpoint_url: Option<&str>) -> aws_config::SdkConfig {
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https);
+    // The region from the environment (as Lambda sets it) or the profile, else us-east-1: never
+    // from EC2's instance metadata, which the SDK's default chain probes over the network (and
+    // warns about, off EC2) when neither names one.
+    let region = aws_config::meta::region::RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(aws_config::profile::ProfileFileRegionProvider::new())
+    .or_else(aws_config::Region::from_static("us-east-1"));
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https).region(region);
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
         if is_loopback(url) {

@@ -1,6 +1,6 @@
-//! The table definition, read from `template.yaml` (the one source of truth), and its creation
-//! on a local endpoint. The template is embedded at build time, so the running code and the
-//! deployed stack cannot disagree about keys or indexes.
+//! The table definition (`template.yaml`'s `Table` resource, the one source of truth, read by
+//! the `sam-template` crate: `Template::embedded()?.table::<TableDefinition>()`), and its
+//! creation on a local endpoint.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -10,11 +10,6 @@ use aws_sdk_dynamodb::types::{
 use serde::Deserialize;
 
 use super::StoreError;
-
-pub const TEMPLATE: &str = include_str!("../../template.yaml");
-
-/// The logical id of the table resource in the template.
-pub const TABLE_RESOURCE: &str = "Table";
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -71,36 +66,6 @@ pub struct TtlDef {
 }
 
 impl TableDefinition {
-    /// The definition of the `Table` resource in the embedded template.
-    pub fn from_template() -> Result<Self, String> {
-        Self::parse(TEMPLATE)
-    }
-
-    pub fn parse(template: &str) -> Result<Self, String> {
-        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(template).map_err(|e| format!("template.yaml: {e}"))?;
-        let props = doc
-            .get("Resources")
-            .and_then(|r| r.get(TABLE_RESOURCE))
-            .and_then(|t| t.get("Properties"))
-            .ok_or("template.yaml has no Resources.Table.Properties")?;
-        // Only the members we model are read; intrinsic functions elsewhere (!Ref ...) are ignored.
-        let mut wanted = serde_yaml_ng::Mapping::new();
-        for name in [
-            "AttributeDefinitions",
-            "KeySchema",
-            "GlobalSecondaryIndexes",
-            "StreamSpecification",
-            "TimeToLiveSpecification",
-            "BillingMode",
-        ] {
-            if let Some(v) = props.get(name) {
-                wanted.insert(name.into(), v.clone());
-            }
-        }
-        serde_yaml_ng::from_value(serde_yaml_ng::Value::Mapping(wanted))
-            .map_err(|e| format!("template.yaml Table: {e}"))
-    }
-
     /// Creates the table (if it does not exist) and waits until it is active.
     pub async fn create(&self, client: &Client, table_name: &str) -> Result<bool, StoreError> {
         let key_schema = |defs: &[KeyDef]| -> Vec<KeySchemaElement> {
@@ -189,42 +154,5 @@ impl TableDefinition {
                 .map_err(|e| StoreError::from_sdk("UpdateTimeToLive", e))?;
         }
         Ok(true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_localstack_table_is_the_template_table() {
-        let localstack: TableDefinition =
-            serde_json::from_str(include_str!("../../localstack/init/table.json")).unwrap();
-        let template = TableDefinition::from_template().unwrap();
-        // CreateTable cannot carry TTL; the init hook enables it separately.
-        assert_eq!(TableDefinition { time_to_live_specification: None, ..template }, localstack);
-        assert!(include_str!("../../localstack/init/ready.d/create-table.sh").contains("TTL_ATTRIBUTE=expires_at"));
-    }
-
-    #[test]
-    fn template_defines_the_table_the_code_uses() {
-        let def = TableDefinition::from_template().unwrap();
-        assert_eq!(def.billing_mode, "PAY_PER_REQUEST");
-        assert_eq!(def.stream_specification.stream_view_type, "NEW_AND_OLD_IMAGES");
-        assert_eq!(def.key_schema[0].attribute_name, super::super::keys::PK);
-        assert_eq!(def.time_to_live_specification.as_ref().unwrap().attribute_name, "expires_at");
-        use super::super::keys::Index;
-        for index in [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4, Index::Gsi5, Index::Gsi6] {
-            let found =
-                def.global_secondary_indexes.iter().find(|i| i.index_name == index.name()).expect("index in template");
-            assert_eq!(found.key_schema[0].attribute_name, index.pk());
-            assert_eq!(found.key_schema[1].attribute_name, index.sk());
-        }
-        let defined: Vec<&str> = def.attribute_definitions.iter().map(|a| a.attribute_name.as_str()).collect();
-        for index in &def.global_secondary_indexes {
-            for k in &index.key_schema {
-                assert!(defined.contains(&k.attribute_name.as_str()), "{} is defined", k.attribute_name);
-            }
-        }
     }
 }

@@ -69,9 +69,13 @@ async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState,
     })
     .expect("the test configuration");
     let store = config.connect().await;
-    let definition = TableDefinition::from_template().expect("the table of template.yaml");
-    assert!(definition.create(store.client(), &table).await.expect("create the table"), "a fresh table");
+    assert!(table_definition().create(store.client(), &table).await.expect("create the table"), "a fresh table");
     (AppState::new(store, config), dynamodb)
+}
+
+/// The table `template.yaml` defines.
+pub fn table_definition() -> TableDefinition {
+    sam_template::Template::embedded().and_then(sam_template::Template::table).expect("the table of template.yaml")
 }
 
 /// Serves `app` on 127.0.0.1 at a free port until the test's runtime ends; returns its base URL.

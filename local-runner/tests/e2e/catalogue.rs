@@ -285,7 +285,7 @@ async fn inventory_changes_write_one_ledger_entry_each() {
     app.post(&path, r#"{"change":1,"reason":"sale"}"#).await.assert_problem(422);
     app.post(&path, r#"{"change":1,"set":2}"#).await.assert_problem(422);
     // Exponents too large for any whole number are rejected from their digits, never expanded
-    // (shared::input's unit tests pin the reading), and change nothing.
+    // (api::wire's unit tests pin the reading), and change nothing.
     for huge in ["1e9223372036854775807", "1e99999999999999999999", "-12e9223372036854775806"] {
         let reply = app.post(&path, &format!(r#"{{"change":{huge}}}"#)).await;
         assert_eq!(reply.assert_problem(422).error_fields(), ["change"], "{huge}");

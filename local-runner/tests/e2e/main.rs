@@ -6,6 +6,7 @@ mod analytics_model;
 mod auth;
 mod bodies;
 mod catalogue;
+mod consume;
 mod docs;
 mod examples;
 mod helpers;

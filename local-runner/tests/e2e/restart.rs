@@ -11,11 +11,13 @@ struct Runner {
     child: tokio::process::Child,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn command(dir: &Path, dynamodb_port: u16, api_port: u16, args: &[&str]) -> tokio::process::Command {
+/// The runner binary with `args`, on the DynamoDB at `dynamodb_port` (its data in `dir`), the
+/// API on `api_port`.
+pub(crate) fn command(dir: &Path, dynamodb_port: u16, api_port: u16, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-runner"));
     cmd.args(args)
         .current_dir(dir)
@@ -43,12 +45,12 @@ async fn start(dir: &Path, dynamodb_port: u16, api_port: u16, http: &reqwest::Cl
     panic!("the runner did not answer");
 }
 
-async fn counted_sales(http: &reqwest::Client, base: &str) -> i64 {
+pub(crate) async fn counted_sales(http: &reqwest::Client, base: &str) -> i64 {
     let summary: Value = test_support::send_json(http.get(format!("{base}/sales/summary"))).await;
     summary["rows"][0]["sales_count"].as_i64().unwrap_or(0)
 }
 
-async fn listed_sales(http: &reqwest::Client, base: &str) -> i64 {
+pub(crate) async fn listed_sales(http: &reqwest::Client, base: &str) -> i64 {
     let (mut n, mut cursor) = (0, None::<String>);
     loop {
         let mut url = format!("{base}/sales?limit=100");

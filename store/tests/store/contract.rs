@@ -9,7 +9,6 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use store::Item;
-use store::table::TableDefinition;
 
 use crate::fresh_store;
 
@@ -94,7 +93,7 @@ async fn dynamodb_limits_hold_a_transaction_to_100_items_and_an_item_to_400_kb()
 #[tokio::test]
 async fn index_queries_return_only_the_projected_attributes_of_items_that_have_the_index_keys() {
     let (store, _db) = fresh_store().await;
-    let def = TableDefinition::from_template().unwrap();
+    let def = test_support::table_definition();
     for projection in ["INCLUDE", "KEYS_ONLY"] {
         let index = def.global_secondary_indexes.iter().find(|i| i.projection.projection_type == projection).unwrap();
         let (hash, range) = (&index.key_schema[0].attribute_name, &index.key_schema[1].attribute_name);

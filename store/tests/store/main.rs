@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 mod contract;
+mod table;
 
-use store::table::TableDefinition;
 use store::{key_item, keys};
 
 use test_support::fresh_store;
@@ -16,7 +16,7 @@ type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
 #[tokio::test]
 async fn created_table_equals_the_template_definition() {
     let (store, _dynamodb) = fresh_store().await;
-    let def = TableDefinition::from_template().unwrap();
+    let def = test_support::table_definition();
     let described = store.client().describe_table().table_name(store.table()).send().await.unwrap().table.unwrap();
 
     let keys_of = |ks: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
