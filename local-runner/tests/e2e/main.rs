@@ -13,3 +13,4 @@ mod hostile;
 mod restart;
 mod returns;
 mod sales;
+mod streams;
