@@ -69,7 +69,9 @@ ensure_dynamodb_local() {
 # Runs DynamoDB Local in the foreground on 127.0.0.1:$1: in memory, one database whatever the
 # credentials and region (-sharedDb: the runner's and the AWS CLI's requests see the same
 # tables), no telemetry. scripts/DynamoDbLocalOnLoopback.java is its launcher bound to loopback.
+# It writes dynamodb-local-metadata.json into its working directory: its own folder.
 run_dynamodb_local() {
+  cd "$DYNAMODB_LOCAL_DIR" || return 1
   exec java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -cp "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
     "$DYNAMODB_LOCAL_ROOT/scripts/DynamoDbLocalOnLoopback.java" -inMemory -sharedDb -disableTelemetry -port "$1"
 }
