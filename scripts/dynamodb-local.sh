@@ -72,7 +72,9 @@ ensure_dynamodb_local() {
 # It writes dynamodb-local-metadata.json into its working directory: its own folder.
 run_dynamodb_local() {
   cd "$DYNAMODB_LOCAL_DIR" || return 1
-  exec java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -cp "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
+  # -disableTelemetry is read by its own launcher only; the server sends nothing unless
+  # DDB_LOCAL_TELEMETRY is set and not 0.
+  DDB_LOCAL_TELEMETRY=0 exec java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -cp "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
     "$DYNAMODB_LOCAL_ROOT/scripts/DynamoDbLocalOnLoopback.java" -inMemory -sharedDb -disableTelemetry -port "$1"
 }
 
