@@ -2,8 +2,9 @@
 # DynamoDB Local, AWS's own DynamoDB emulator (the one LocalStack serves DynamoDB and DynamoDB
 # Streams with), run by Java 17, no Docker. Sourced by scripts/test.sh, or run:
 #
-#   scripts/dynamodb-local.sh serve [PORT]   # DynamoDB Local on 127.0.0.1:PORT (default 8000),
-#                                            # until Ctrl-C: `AWS_ENDPOINT_URL=http://127.0.0.1:8000 make dev`
+#   scripts/dynamodb-local.sh serve [PORT [DIR]]   # DynamoDB Local on 127.0.0.1:PORT (default
+#       8000) until Ctrl-C, in memory, or with its data in DIR (kept across restarts); then
+#       `AWS_ENDPOINT_URL=http://127.0.0.1:8000 make dev` (`make dynamodb-local` is the first)
 #   scripts/dynamodb-local.sh test           # the DynamoDB-facing tests on it (what `make test` runs)
 #
 # Its jar comes from the npm registry, inside the npm package amplify-dynamodb-simulator (the
@@ -66,16 +67,21 @@ ensure_dynamodb_local() {
   ) 9>"$DYNAMODB_LOCAL_ROOT/.local/dynamodb-local.lock"
 }
 
-# Runs DynamoDB Local in the foreground on 127.0.0.1:$1: in memory, one database whatever the
-# credentials and region (-sharedDb: the runner's and the AWS CLI's requests see the same
-# tables), no telemetry. scripts/DynamoDbLocalOnLoopback.java is its launcher bound to loopback.
-# It writes dynamodb-local-metadata.json into its working directory: its own folder.
+# Runs DynamoDB Local in the foreground on 127.0.0.1:$1: in memory, or in the folder $2 (made
+# absolute, created), one database whatever the credentials and region (-sharedDb: the runner's
+# and the AWS CLI's requests see the same tables), no telemetry.
+# scripts/DynamoDbLocalOnLoopback.java is its launcher bound to loopback. It writes
+# dynamodb-local-metadata.json into its working directory: its own folder.
 run_dynamodb_local() {
+  local storage=(-inMemory)
+  if [[ -n "${2:-}" ]]; then
+    mkdir -p "$2" && storage=(-dbPath "$(cd "$2" && pwd)")
+  fi
   cd "$DYNAMODB_LOCAL_DIR" || return 1
   # -disableTelemetry is read by its own launcher only; the server sends nothing unless
   # DDB_LOCAL_TELEMETRY is set and not 0.
   DDB_LOCAL_TELEMETRY=0 exec java -Djava.library.path="$DYNAMODB_LOCAL_DIR/DynamoDBLocal_lib" -cp "$DYNAMODB_LOCAL_DIR/DynamoDBLocal.jar" \
-    "$DYNAMODB_LOCAL_ROOT/scripts/DynamoDbLocalOnLoopback.java" -inMemory -sharedDb -disableTelemetry -port "$1"
+    "$DYNAMODB_LOCAL_ROOT/scripts/DynamoDbLocalOnLoopback.java" "${storage[@]}" -sharedDb -disableTelemetry -port "$1"
 }
 
 # Starts DynamoDB Local on a free loopback port in the background and waits until it answers;
@@ -208,8 +214,8 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   case "${1:-}" in
     serve)
       ensure_dynamodb_local
-      echo "DynamoDB Local on http://127.0.0.1:${2:-8000} (in memory; Ctrl-C stops it)"
-      run_dynamodb_local "${2:-8000}"
+      echo "DynamoDB Local on http://127.0.0.1:${2:-8000} (${3:-in memory}; Ctrl-C stops it)"
+      run_dynamodb_local "${2:-8000}" "${3:-}"
       ;;
     test)
       local_aws_env
@@ -217,7 +223,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
       dynamodb_local_test
       ;;
     *)
-      echo "usage: $0 serve [PORT] | test" >&2
+      echo "usage: $0 serve [PORT [DIR]] | test" >&2
       exit 2
       ;;
   esac
