@@ -172,6 +172,7 @@ DYNAMODB_LOCAL_E2E_TESTS=(
   aggregates::summaries_group_and_filter_and_cover_ranges_exactly
   aggregates::the_poller_resumes_from_its_checkpoint_and_replays_count_nothing_twice
   aggregates::a_recreated_tables_counters_hold_none_of_the_old_tables_sales
+  aggregates::the_poller_describes_the_table_and_its_shards_once_and_again_only_when_needed
   # what the poller relies on from DynamoDB Streams, and where Dynoxide differs
   streams::get_records_takes_the_pollers_read_limit_and_dynamodb_refuses_one_more
   streams::an_open_shard_has_no_end_in_dynamodb_and_the_poller_reads_on_regardless
