@@ -25,13 +25,9 @@ ensure_java() {
   local major
   major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
   if [[ -n "$major" && "${major%%.*}" -ge 11 ]]; then return 0; fi
-  local sudo=
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo -n"; fi
   if command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's openjdk-17-jre-headless (for DynamoDB Local)..."
-    if $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jre-headless >/dev/null; then
-      return 0
-    fi
+    if apt_install openjdk-17-jre-headless; then return 0; fi
   fi
   echo "DynamoDB Local needs Java 11 or later: install Debian's openjdk-17-jre-headless" >&2
   return 1
