@@ -1,5 +1,5 @@
 # The two commands of the project: `make dev` and `make test`. See README.md.
-.PHONY: dev test lint fmt build clean bench lambda-sizes lint-template sam-build
+.PHONY: dev test lint fmt build clean bench lambda-sizes lint-template sam-build dynamodb-local test-dynamodb-local
 
 dev:
 	@scripts/dev.sh
@@ -31,3 +31,13 @@ lint-template:
 
 sam-build:
 	@scripts/sam-build.sh
+
+# DynamoDB Local (AWS's own emulator) on 127.0.0.1:8000, in memory, until Ctrl-C; then
+# `AWS_ENDPOINT_URL=http://127.0.0.1:8000 make dev` in another terminal. DYNAMODB_LOCAL_PORT and
+# DYNAMODB_LOCAL_DATA (a folder: the data is kept there) change it.
+dynamodb-local:
+	@scripts/dynamodb-local.sh serve "$${DYNAMODB_LOCAL_PORT:-8000}" "$${DYNAMODB_LOCAL_DATA:-}"
+
+# The DynamoDB-facing tests on DynamoDB Local alone (make test runs them too).
+test-dynamodb-local:
+	@scripts/dynamodb-local.sh test

@@ -84,9 +84,22 @@ endpoint_answers() {
   curl --silent --output /dev/null --max-time 2 "$1" 2>/dev/null
 }
 
+# Installs Debian packages with apt (as root, or with passwordless sudo); false without apt or
+# when it fails. `make test` installs Chromium and Java at once on a fresh machine: apt takes one
+# at a time (a second `apt-get update` fails on the lists' lock), so they queue on a lock here.
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  local sudo=
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo -n"; fi
+  mkdir -p "$ROOT/.local"
+  (
+    flock 9
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  ) 9>"$ROOT/.local/apt.lock"
+}
+
 # A headless-capable Chromium for the browser tests, exported as CHROMIUM: the one CHROMIUM
-# names, one on PATH, or Debian's `chromium` installed with apt (as root, or with passwordless
-# sudo).
+# names, one on PATH, or Debian's `chromium` installed with apt.
 ensure_chromium() {
   local candidate
   for candidate in ${CHROMIUM:-} chromium chromium-browser google-chrome; do
@@ -95,11 +108,9 @@ ensure_chromium() {
       return 0
     fi
   done
-  local sudo=
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo -n"; fi
   if command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium (for the browser tests)..."
-    if $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; then
+    if apt_install chromium; then
       export CHROMIUM=chromium
       return 0
     fi

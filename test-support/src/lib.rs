@@ -1,8 +1,13 @@
 //! What the tests and benchmarks share, so that each test runs alone and leaves nothing behind:
 //!
-//! - [`fresh_store`] / [`fresh_state`]: a local DynamoDB of the test's own (in process, free
-//!   port, temporary SQLite file) with the table created exactly as `template.yaml` defines it;
-//!   dropping the returned guard stops the emulator and removes its files, tables included;
+//! - [`fresh_store`] / [`fresh_state`]: a table of the test's own, created exactly as
+//!   `template.yaml` defines it, on a local DynamoDB of the test's own (the embedded emulator, in
+//!   process, free port, temporary SQLite file), or, when [`ENDPOINT_VARIABLE`] names one, on
+//!   that external DynamoDB (DynamoDB Local: `scripts/dynamodb-local.sh`); dropping the returned
+//!   guard ([`TestDynamoDb`]) stops the embedded emulator and removes its files, or deletes the
+//!   table from the external one;
+//! - [`fresh_embedded_store`]: always the embedded emulator, for the tests of what only it does
+//!   (its TTL sweep, its fault injection, Dynoxide's own deviations from DynamoDB);
 //! - [`serve`]: a router on a free loopback port, and [`Client`], requests to it whose replies
 //!   are read as JSON ([`Reply`]) with assertions on status and problem+json;
 //! - logs: silent unless `TEST_LOG` is set (`TEST_LOG=debug cargo test ...`: a filter, as
@@ -32,37 +37,143 @@ pub fn init_logs() {
     });
 }
 
-/// A store on a fresh table of a local DynamoDB of its own; the emulator runs, and its files
-/// exist, as long as the returned guard.
-pub async fn fresh_store() -> (Store, LocalDynamoDb) {
+/// The environment variable that names an external DynamoDB endpoint for the tests
+/// (`TEST_DYNAMODB_ENDPOINT=http://127.0.0.1:8000`): set, [`fresh_store`] and [`fresh_state`]
+/// make their tables there instead of starting the embedded emulator, so the same tests run on
+/// DynamoDB Local (`scripts/dynamodb-local.sh test`). Only loopback endpoints are accepted: the
+/// tests create and delete tables.
+pub const ENDPOINT_VARIABLE: &str = "TEST_DYNAMODB_ENDPOINT";
+
+/// The external endpoint [`ENDPOINT_VARIABLE`] names, if any (panics on one that is not this
+/// machine's).
+pub fn external_endpoint() -> Option<String> {
+    let endpoint = std::env::var(ENDPOINT_VARIABLE).ok().filter(|e| !e.is_empty())?;
+    assert!(
+        store::sdk::is_loopback(&endpoint),
+        "{ENDPOINT_VARIABLE}={endpoint} is not a loopback address: the tests create and delete tables there"
+    );
+    Some(endpoint)
+}
+
+/// Which DynamoDB the tests of this process run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emulator {
+    /// The embedded emulator (Dynoxide, `local-dynamodb`), one per test.
+    Embedded,
+    /// The external endpoint of [`ENDPOINT_VARIABLE`] (DynamoDB Local in `make test`).
+    External,
+}
+
+impl Emulator {
+    /// [`Emulator::External`] when [`ENDPOINT_VARIABLE`] is set.
+    pub fn current() -> Emulator {
+        if external_endpoint().is_some() { Emulator::External } else { Emulator::Embedded }
+    }
+}
+
+/// The DynamoDB a test's table lives on, for as long as the test holds it: its own embedded
+/// emulator (stopped, and its files removed, on drop), or the external endpoint (the test's
+/// table deleted on drop, so a long run leaves nothing behind).
+pub struct TestDynamoDb {
+    endpoint: String,
+    backend: Backend,
+}
+
+enum Backend {
+    Embedded(LocalDynamoDb),
+    External { table: String },
+}
+
+impl TestDynamoDb {
+    /// `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Which emulator this is.
+    pub fn emulator(&self) -> Emulator {
+        match self.backend {
+            Backend::Embedded(_) => Emulator::Embedded,
+            Backend::External { .. } => Emulator::External,
+        }
+    }
+
+    /// The embedded emulator, when the table is on one.
+    pub fn embedded(&self) -> Option<&LocalDynamoDb> {
+        match &self.backend {
+            Backend::Embedded(db) => Some(db),
+            Backend::External { .. } => None,
+        }
+    }
+}
+
+impl Drop for TestDynamoDb {
+    fn drop(&mut self) {
+        let Backend::External { table } = &self.backend else { return };
+        let (endpoint, table) = (self.endpoint.clone(), table.clone());
+        // On a thread and a runtime of its own: the test's runtime may have one thread, and it is
+        // the one dropping this. A client of its own too (the test's keeps connections that
+        // belong to the test's runtime).
+        let deleted = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let store = store::sdk::connect(Some(&endpoint), table.clone()).await;
+                store.client().delete_table().table_name(&table).send().await?;
+                anyhow::Ok(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = deleted {
+            eprintln!("the test table could not be deleted from {}: {e:#}", self.endpoint);
+        }
+    }
+}
+
+/// A store on a fresh table of its own (on the tests' DynamoDB: [`ENDPOINT_VARIABLE`]); the
+/// table exists as long as the returned guard.
+pub async fn fresh_store() -> (Store, TestDynamoDb) {
+    let (state, dynamodb) = fresh_state("test").await;
+    (state.store().clone(), dynamodb)
+}
+
+/// A store on a fresh table of an embedded emulator of its own, whatever [`ENDPOINT_VARIABLE`]
+/// says: for tests of what only the embedded emulator does.
+pub async fn fresh_embedded_store() -> (Store, LocalDynamoDb) {
     store_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB")).await
 }
 
 /// A store on a fresh table of `dynamodb` (for instance one with injected faults), returned
 /// with it.
 pub async fn store_on(dynamodb: LocalDynamoDb) -> (Store, LocalDynamoDb) {
-    let (state, dynamodb) = state_on(dynamodb, "test", "UTC").await;
+    let (state, _table) = state_at(dynamodb.endpoint(), "test", "UTC").await;
     (state.store().clone(), dynamodb)
 }
 
 /// The functions' state (store and configuration, authorization off, store time zone `UTC`)
-/// on a fresh table of a local DynamoDB of its own, named after `prefix`; the emulator runs as
-/// long as the returned guard.
-pub async fn fresh_state(prefix: &str) -> (AppState, LocalDynamoDb) {
+/// on a fresh table of its own named after `prefix`, on the tests' DynamoDB (a local DynamoDB
+/// of its own, or [`ENDPOINT_VARIABLE`]'s); the table exists as long as the returned guard.
+pub async fn fresh_state(prefix: &str) -> (AppState, TestDynamoDb) {
     fresh_state_in(prefix, "UTC").await
 }
 
 /// As [`fresh_state`], with the store in the IANA time zone `tz`.
-pub async fn fresh_state_in(prefix: &str, tz: &str) -> (AppState, LocalDynamoDb) {
-    state_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB"), prefix, tz).await
+pub async fn fresh_state_in(prefix: &str, tz: &str) -> (AppState, TestDynamoDb) {
+    if let Some(endpoint) = external_endpoint() {
+        let (state, table) = state_at(&endpoint, prefix, tz).await;
+        return (state, TestDynamoDb { endpoint, backend: Backend::External { table } });
+    }
+    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    let (state, _table) = state_at(dynamodb.endpoint(), prefix, tz).await;
+    (state, TestDynamoDb { endpoint: dynamodb.endpoint().to_owned(), backend: Backend::Embedded(dynamodb) })
 }
 
-async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState, LocalDynamoDb) {
+/// The state on a new table (a unique name starting with `prefix`) at `endpoint`, and the name.
+async fn state_at(endpoint: &str, prefix: &str, tz: &str) -> (AppState, String) {
     init_logs();
     let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
     let config = Config::from_lookup(|k| match k {
         "TABLE_NAME" => Some(table.clone()),
-        "AWS_ENDPOINT_URL" => Some(dynamodb.endpoint().to_owned()),
+        "AWS_ENDPOINT_URL" => Some(endpoint.to_owned()),
         "STORE_TIMEZONE" => Some(tz.to_owned()),
         "AUTH_MODE" => Some("off".into()),
         _ => None,
@@ -70,7 +181,7 @@ async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState,
     .expect("the test configuration");
     let store = config.connect().await;
     assert!(table_definition().create(store.client(), &table).await.expect("create the table"), "a fresh table");
-    (AppState::new(store, config), dynamodb)
+    (AppState::new(store, config), table)
 }
 
 /// The table `template.yaml` defines.

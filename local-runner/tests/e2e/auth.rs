@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::json;
 use tower::ServiceExt;
 
-async fn app_with(mode: AuthMode) -> (axum::Router, api::http::AppState, local_dynamodb::LocalDynamoDb) {
+async fn app_with(mode: AuthMode) -> (axum::Router, api::http::AppState, test_support::TestDynamoDb) {
     let (mut state, dynamodb) = test_support::fresh_state("auth").await;
     let mut config = (*state.config).clone();
     config.auth_mode = mode;

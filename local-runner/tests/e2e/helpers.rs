@@ -10,8 +10,9 @@ pub struct TestApp {
     pub checkpoints: std::path::PathBuf,
     /// Removed on drop.
     pub _temp: tempfile::TempDir,
-    /// The app's own local DynamoDB (stopped and removed on drop).
-    pub _dynamodb: local_dynamodb::LocalDynamoDb,
+    /// The DynamoDB of its table (its own embedded one, stopped and removed on drop, or
+    /// `TEST_DYNAMODB_ENDPOINT`'s, the table deleted on drop).
+    pub _dynamodb: test_support::TestDynamoDb,
 }
 
 /// Requests go through the client: `app.get(...)`, `app.base`.

@@ -14,3 +14,4 @@ mod hostile;
 mod restart;
 mod returns;
 mod sales;
+mod streams;
