@@ -2,6 +2,7 @@
 //! projection, taken from the table definition the project reads from template.yaml.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::store::Item;
@@ -119,7 +120,10 @@ impl TableSchema {
 pub fn render(value: &AttributeValue) -> String {
     match value {
         AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
-        AttributeValue::B(b) => b.as_ref().iter().map(|byte| format!("{byte:02x}")).collect(),
+        AttributeValue::B(b) => b.as_ref().iter().fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        }),
         other => format!("{other:?}"),
     }
 }

@@ -12,10 +12,14 @@
 //! consumer run over that backlog (the poller reads the stream as the event source mapping does,
 //! template.yaml's filters and BatchSize, and hands each batch to the aggregator's handler, as
 //! the local runner's in-process handler does) and the heat of its own writes (the records after
-//! the sale path's), then both together. Then the one-product load's sales/s against the
+//! the sale path's), then both together. Then the same load again on the same table with the
+//! consumer polling beside it, as `make dev` runs it, and the heat of both together: the
+//! consumer's cost per sale follows its batches, whose size follows the pace of the sales (one
+//! product's sales come slowly, a few to a batch). Then the one-product load's sales/s against the
 //! store-wide load's (same clients, same run) and each load's latencies: the "before" figures of
 //! the flash-sale work. Prints figures; asserts only that every sale was recorded.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -99,21 +103,37 @@ async fn measure_load(meter: &Meter, name: &str, sales: usize, product_of: fn(us
     println!("-- sale path --");
     print!("{}", HeatReport::measure(meter, &sale_path, sales as u64));
 
-    let batches = consume(&state).await;
+    let checkpoints = tempfile::tempdir().unwrap();
+    let batches = consume(&state, checkpoints.path()).await;
     let consumer = records_after(read_table_stream(&streams, &table).await.unwrap(), &sale_path_end);
     let counted: usize = batches.iter().map(|b| b.applied.counted).sum();
     assert_eq!(counted, sales, "the consumer counted every sale");
-    println!(
-        "-- consumer, over the backlog: {} batches of up to {} records, {} transactions, {} counter writes --",
-        batches.len(),
-        batches.iter().map(|b| b.records).max().unwrap_or(0),
-        batches.iter().map(|b| b.applied.transactions).sum::<usize>(),
-        batches.iter().map(|b| b.applied.counter_writes).sum::<usize>()
-    );
+    println!("-- consumer over the backlog: {} --", batches_line(&batches));
     print!("{}", HeatReport::measure(meter, &consumer, sales as u64));
+    let backlog_end = last_sequence(&consumer);
     println!("-- sale path and consumer together --");
     let together: Vec<ChangeRecord> = sale_path.into_iter().chain(consumer).collect();
     print!("{}", HeatReport::measure(meter, &together, sales as u64));
+
+    // The same load again on the same table, the consumer polling beside it as `make dev` runs
+    // it: its batches are what arrived since its last poll, so their size follows the sales' pace.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let beside = consume_beside(&state, checkpoints.path(), stopped).await;
+    let again_started = Instant::now();
+    send_sales(&http, &base, sales, product_of).await;
+    let again_elapsed = again_started.elapsed();
+    let _ = stop.send(true);
+    let mut batches = beside.await.unwrap();
+    batches.extend(consume(&state, checkpoints.path()).await);
+    let counted: usize = batches.iter().map(|b| b.applied.counted).sum();
+    assert_eq!(counted, sales, "the consumer counted every sale of the second load");
+    let again = records_after(read_table_stream(&streams, &table).await.unwrap(), &backlog_end);
+    println!(
+        "-- the same load again ({:.1} sales/s), the consumer beside it: {}; sale path and consumer together --",
+        sales as f64 / again_elapsed.as_secs_f64(),
+        batches_line(&batches)
+    );
+    print!("{}", HeatReport::measure(meter, &again, sales as u64));
 
     let at = |q: usize| latencies[(latencies.len() * q / 100).min(latencies.len() - 1)];
     LoadFigures {
@@ -201,9 +221,13 @@ impl BatchHandler for Aggregator {
     fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(async move {
             let event = lambda_event(arn, records);
-            let report =
-                aggregate_stream::handle(&self.state.store, self.state.config.store_timezone, &event, shared::time::now())
-                    .await;
+            let report = aggregate_stream::handle(
+                &self.state.store,
+                self.state.config.store_timezone,
+                &event,
+                shared::time::now(),
+            )
+            .await;
             let failed = report.failed.clone();
             self.batches.lock().unwrap().push(report);
             Ok(failed)
@@ -211,22 +235,54 @@ impl BatchHandler for Aggregator {
     }
 }
 
-/// Runs the consumer over the stream until a poll finds nothing new (its own writes' records
-/// included); what each batch did.
-async fn consume(state: &AppState) -> Vec<BatchReport> {
-    let checkpoints = tempfile::tempdir().unwrap();
+/// Runs the consumer over the stream, from its checkpoint in `checkpoints`, until a poll finds
+/// nothing new (its own writes' records included); what each batch did.
+async fn consume(state: &AppState, checkpoints: &Path) -> Vec<BatchReport> {
     let batches = Arc::new(Mutex::new(Vec::new()));
-    let mut poller = StreamPoller::new(state.clone(), checkpoints.path().into())
+    let mut poller = StreamPoller::new(state.clone(), checkpoints.into())
         .await
         .unwrap()
         .with_handler(Aggregator { state: state.clone(), batches: batches.clone() });
     while poller.poll_once().await.unwrap() > 0 {}
-    let batches = batches.lock().unwrap().clone();
-    batches
+    batches.lock().unwrap().clone()
+}
+
+/// The consumer polling beside the load, as `make dev` runs it (from its checkpoint in
+/// `checkpoints`), until `stop`; what each batch did.
+async fn consume_beside(
+    state: &AppState,
+    checkpoints: &Path,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<Vec<BatchReport>> {
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let poller = StreamPoller::new(state.clone(), checkpoints.into())
+        .await
+        .unwrap()
+        .with_handler(Aggregator { state: state.clone(), batches: batches.clone() });
+    tokio::spawn(async move {
+        local_runner::stream::poll_until_stopped(poller, stop).await;
+        batches.lock().unwrap().clone()
+    })
+}
+
+/// A line on what the consumer's batches did.
+fn batches_line(batches: &[BatchReport]) -> String {
+    let counted: usize = batches.iter().map(|b| b.applied.counted).sum();
+    format!(
+        "{} batches, {:.1} sales a batch, {} transactions, {} counter writes",
+        batches.len(),
+        counted as f64 / batches.len().max(1) as f64,
+        batches.iter().map(|b| b.applied.transactions).sum::<usize>(),
+        batches.iter().map(|b| b.applied.counter_writes).sum::<usize>()
+    )
 }
 
 fn last_sequence(records: &[ChangeRecord]) -> String {
-    records.iter().map(|r| r.sequence_number.clone()).reduce(|a, b| if sequence_after(&b, &a) { b } else { a }).unwrap_or_default()
+    records
+        .iter()
+        .map(|r| r.sequence_number.clone())
+        .reduce(|a, b| if sequence_after(&b, &a) { b } else { a })
+        .unwrap_or_default()
 }
 
 fn records_after(records: Vec<ChangeRecord>, after: &str) -> Vec<ChangeRecord> {
