@@ -4,9 +4,9 @@ import { DataTable, outOfStock, type Column } from '../components/tables';
 import { Banner, CategoryOptions, Field, FormActions, Link, Loading, splitErrors } from '../components/ui';
 import { formatInstant } from '../dates';
 import { usePaged, useSubmit } from '../hooks';
-import { formatCount, formatMoney } from '../money';
+import { formatCount } from '../money';
 import { setParams, type Location } from '../router';
-import { displayTz, loadCatalogue, useAppState } from '../store';
+import { displayTz, loadCatalogue, money, useAppState } from '../store';
 
 export function Catalogue({ loc }: { loc: Location }) {
   const app = useAppState();
@@ -113,7 +113,7 @@ function productColumns(selectedId: number | null, onChanged: () => void, onErro
       ),
     },
     { label: 'Category', cell: (p) => p.category_name },
-    { label: 'Price', num: true, cell: (p) => formatMoney(p.price) },
+    { label: 'Price', num: true, cell: (p) => money(p.price) },
     {
       label: 'Stock',
       num: true,

@@ -4,9 +4,9 @@ import { DataTable } from '../components/tables';
 import { Banner, CategoryOptions, Empty, Field, FormActions, Loading, splitErrors } from '../components/ui';
 import { browserTimeZone, formatInstant, isDate } from '../dates';
 import { usePaged, useSubmit } from '../hooks';
-import { formatCount, formatMoney } from '../money';
+import { formatCount } from '../money';
 import { setParams, type Location } from '../router';
-import { displayTz, loadCatalogue, productName, useAppState } from '../store';
+import { displayTz, loadCatalogue, money, productName, useAppState } from '../store';
 import { download, localInputToRfc3339, newKey, toCsv } from '../util';
 
 interface Filter {
@@ -182,8 +182,8 @@ export function Sales({ loc }: { loc: Location }) {
               { label: 'Product', cell: (s) => productName(s.product_id) },
               { label: 'Category', cell: (s) => s.category_name },
               { label: 'Units', num: true, cell: (s) => formatCount(s.units_sold) },
-              { label: 'Unit price', num: true, cell: (s) => formatMoney(s.unit_price) },
-              { label: 'Total', num: true, cell: (s) => formatMoney(s.total_price) },
+              { label: 'Unit price', num: true, cell: (s) => money(s.unit_price) },
+              { label: 'Total', num: true, cell: (s) => money(s.total_price) },
             ]}
           />
         ) : loading ? null : error ? null : (
@@ -246,7 +246,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
               <option value="">Choose a product</option>
               {active.map((p) => (
                 <option key={p.id} value={String(p.id)}>
-                  {p.name} · {formatMoney(p.price)} · {p.current_inventory} in stock
+                  {p.name} · {money(p.price)} · {p.current_inventory} in stock
                 </option>
               ))}
             </select>
@@ -266,7 +266,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
       <Banner error={rest} />
       {done && (
         <p class="notice" role="status">
-          Recorded: {done.units_sold} × {productName(done.product_id)} = {formatMoney(done.total_price)} ({formatInstant(done.sold_at, displayTz())}).
+          Recorded: {done.units_sold} × {productName(done.product_id)} = {money(done.total_price)} ({formatInstant(done.sold_at, displayTz())}).
         </p>
       )}
       <FormActions label="Record sale" busy={busy} busyLabel="Recording…" />
