@@ -4,7 +4,7 @@ import { api } from '../api';
 import { CategoryBars, SmallMultiples, TimeChart, TopBars } from '../components/charts';
 import { KpiCards } from '../components/kpis';
 import { LowStockTable } from '../components/tables';
-import { Loaded } from '../components/ui';
+import { DateInput, Loaded } from '../components/ui';
 import { COMPARE_MODES, comparedRange as compareWith } from '../comparison';
 import { formatDate, formatRange, isDate, type Range } from '../dates';
 import { useAsync, type Async } from '../hooks';
@@ -234,11 +234,11 @@ function RangeToolbar({ st, todayDate }: { st: ReturnType<typeof overviewState>;
           if (isDate(from) && isDate(to) && from <= to) setParams({ from, to, range: null, grain: null });
         }}
       >
-        <label>
-          From <input type="date" name="from" value={from} max={to || undefined} required onInput={(e) => setFrom(e.currentTarget.value)} />
+        <label class="inline">
+          From <DateInput name="from" value={from} required onInput={setFrom} />
         </label>
-        <label>
-          To <input type="date" name="to" value={to} min={from || undefined} required onInput={(e) => setTo(e.currentTarget.value)} />
+        <label class="inline">
+          To <DateInput name="to" value={to} required onInput={setTo} />
         </label>
         <button type="submit" class="btn">
           Apply

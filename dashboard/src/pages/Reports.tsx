@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type DayChange } from '../api';
 import { CategoryBars, TopBars } from '../components/charts';
 import { DataTable, LowStockTable } from '../components/tables';
-import { Banner, Empty, Link, Loading } from '../components/ui';
+import { Banner, DateInput, Empty, Link, Loading } from '../components/ui';
 import { formatDate, formatInstant, isDate } from '../dates';
 import { useAsync, usePaged } from '../hooks';
 import { divideCents, formatCount, formatPct, toCents } from '../money';
@@ -33,7 +33,7 @@ function ReportList() {
         }}
       >
         <label class="inline">
-          Open the report of <input type="date" name="date" required value={jump} onInput={(e) => setJump(e.currentTarget.value)} />
+          Open the report of <DateInput name="date" required value={jump} onInput={setJump} />
         </label>
         <button type="submit" class="btn">
           Open
