@@ -47,7 +47,7 @@ export function Catalogue({ loc }: { loc: Location }) {
   const editProduct = editing && editing !== 'new' ? (app.products?.find((p) => String(p.id) === editing) ?? null) : null;
 
   return (
-    <section aria-labelledby="cat-page-title" class="stack">
+    <section aria-labelledby="cat-page-title" class={`stack${selected ? ' with-drawer' : ''}`}>
       <div class="page-head">
         <h1 id="cat-page-title">Catalogue</h1>
         <p class="muted">Categories, products and stock</p>

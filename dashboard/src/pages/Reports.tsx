@@ -42,7 +42,7 @@ function ReportList() {
       <div class="card">
         <Banner error={list.error} onRetry={list.reload} />
         <DataTable
-          label="Daily reports"
+          label="Report list"
           data-testid="reports-table"
           rows={items}
           pending={loading ? <Loading label="Loading reports…" /> : null}

@@ -232,7 +232,7 @@ function SalesList({ loc }: { loc: Location }) {
         <Banner error={error} onRetry={list.reload} />
         {items.length > 0 ? (
           <DataTable
-            label="Sales"
+            label="Sales list"
             data-testid="sales-table"
             data-filter={list.shownFor ?? ''}
             aria-busy={loading}
@@ -242,8 +242,9 @@ function SalesList({ loc }: { loc: Location }) {
               {
                 label: 'Sale',
                 cell: (s) => (
-                  <Link to={`/sales/${s.id}`} aria-label={`Sale ${s.id}`}>
-                    <code>{s.id.slice(-8)}</code>
+                  <Link to={`/sales/${s.id}`} title={s.id}>
+                    <span class="sr-only">Sale </span>
+                    <code class="sale-id">{s.id}</code>
                   </Link>
                 ),
               },
