@@ -436,8 +436,8 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
                   <span class="muted small">
                     {' '}
                     · sale{' '}
-                    <Link to={`/sales/${e.sale_id}`}>
-                      <code>{e.sale_id}</code>
+                    <Link to={`/sales/${e.sale_id}`} title={e.sale_id}>
+                      <code class="sale-id">{e.sale_id}</code>
                     </Link>
                   </span>
                 )}

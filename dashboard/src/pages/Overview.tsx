@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { CategoryBars, SmallMultiples, TimeChart, TopBars } from '../components/charts';
 import { KpiCards } from '../components/kpis';
@@ -13,7 +13,7 @@ import { grainsFor, GRAIN_SPECS } from '../periods';
 import { PRESETS } from '../presets';
 import { href, navigate, setParams, type Location } from '../router';
 import { firstSalesDay, loadCatalogue, productName, storeHour, storeToday, useAppState } from '../store';
-import { chartRange, loadKpis, loadSeries, loadTop, loadTrends, overviewState, periodWithin, type Clock, type TrendBy } from './overviewData';
+import { chartRange, loadKpis, loadSeries, loadTop, loadTrends, markPartial, overviewState, periodWithin, type Clock, type TrendBy } from './overviewData';
 
 /** The sales list of a range, and optionally one category or product: where a click on a figure goes. */
 export function salesOf(r: Range | null, extra: Record<string, string> = {}) {
@@ -31,8 +31,9 @@ export function Overview({ loc }: { loc: Location }) {
   const first = useAsync(() => firstSalesDay(), [app.storeTz]);
   const firstDay = first.data ?? null;
   const clock: Clock = { todayDate, nowHour: storeHour(), firstDay, timeZone: app.storeTz };
-  const clockKey = `${app.storeTz}|${firstDay ?? ''}|${first.loading}`;
-  const ready = !first.loading || first.data !== undefined;
+  // All time needs the first sales day for its bounds; any other range loads at once.
+  const ready = range !== null || !first.loading || first.data !== undefined;
+  const clockKey = `${app.storeTz}|${range ? '' : (firstDay ?? '')}|${ready}`;
 
   // Every panel loads on its own, all at once; a panel keeps its last figures, dimmed, while the next load.
   const kpis = useAsync((s) => loadKpis(range, mode, s), [rangeKey, mode, app.storeTz]);
@@ -60,6 +61,7 @@ export function Overview({ loc }: { loc: Location }) {
   useEffect(() => void loadCatalogue().catch(() => undefined), []);
 
   const chartR = chartRange(range, firstDay, todayDate);
+  const points = useMemo(() => (series.data ? markPartial(series.data, clock) : []), [series.data, firstDay, todayDate]);
   const comparedRange = range ? compareWith(range, mode) : null;
   const comparedText = comparedRange ? formatRange(comparedRange) : undefined;
 
@@ -98,7 +100,7 @@ export function Overview({ loc }: { loc: Location }) {
             {(d) =>
               d && (
                 <TimeChart
-                  points={d.points}
+                  points={points}
                   grain={d.grain}
                   title="Gross revenue and units"
                   comparedLabel={d.comparedRange ? formatRange(d.comparedRange) : undefined}

@@ -282,6 +282,7 @@ function SalesList({ loc }: { loc: Location }) {
       <RecordSale
         onRecorded={() => {
           list.reload();
+          totals.reload();
           void loadCatalogue(true).catch(() => undefined);
         }}
       />
@@ -302,7 +303,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
       product_id: Number(productId),
       units_sold: Number(units),
     };
-    const at = localInputToRfc3339(soldAt);
+    const at = localInputToRfc3339(soldAt.trim().replace(' ', 'T'));
     if (at) body.sold_at = at;
     // One key per submission: a retried request of this submission is recorded once.
     const sale = await api.recordSale(body, newKey());
@@ -334,9 +335,20 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
             <input id={id} name="units_sold" type="number" min="1" step="1" required value={units} aria-describedby={d} aria-invalid={Boolean(byField.units_sold)} onInput={(e) => setUnits(e.currentTarget.value)} />
           )}
         </Field>
-        <Field label="Sold at (optional)" error={byField.sold_at} hint={`Your time (${browserTimeZone()}); empty: now`}>
+        <Field label="Sold at (optional)" error={byField.sold_at} hint={`YYYY-MM-DD HH:MM, your time (${browserTimeZone()}); empty: now`}>
           {(id, d) => (
-            <input id={id} name="sold_at" type="datetime-local" step="1" value={soldAt} aria-describedby={d} aria-invalid={Boolean(byField.sold_at)} onInput={(e) => setSoldAt(e.currentTarget.value)} />
+            <input
+              id={id}
+              name="sold_at"
+              type="text"
+              placeholder="YYYY-MM-DD HH:MM"
+              pattern={'\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?'}
+              autocomplete="off"
+              value={soldAt}
+              aria-describedby={d}
+              aria-invalid={Boolean(byField.sold_at)}
+              onInput={(e) => setSoldAt(e.currentTarget.value)}
+            />
           )}
         </Field>
       </div>

@@ -82,6 +82,8 @@ export interface Series {
   grain: Grain;
   points: SeriesPoint[];
   comparedRange: Range | null;
+  /** The dates the chart covers. */
+  range: Range;
 }
 
 export interface Clock {
@@ -122,7 +124,7 @@ export async function loadSeries(range: Range | null, mode: CompareMode, asked: 
       revenue: chartNumber(row?.total_revenue),
       revenueText: row?.total_revenue ?? '0.00',
       units: row?.total_units_sold ?? 0,
-      partial: isPartialPeriod(key, r, clock.todayDate, clock.nowHour, clock.firstDay),
+      partial: false,
     };
     const ck = comparedRows ? alignedKey(key, i, keys.length, mode, comparedKeys) : undefined;
     if (comparedRows && ck) {
@@ -131,7 +133,15 @@ export async function loadSeries(range: Range | null, mode: CompareMode, asked: 
     }
     return point;
   });
-  return { grain, points, comparedRange: other };
+  return { grain, points, comparedRange: other, range: r };
+}
+
+/**
+ * The points with their partial periods marked: cut by the range, not over yet, or (once the first
+ * sales day is known) before the first sale. Apart from the load, so that the chart need not wait for it.
+ */
+export function markPartial(s: Series, clock: Clock): SeriesPoint[] {
+  return s.points.map((p) => ({ ...p, partial: isPartialPeriod(p.key, s.range, clock.todayDate, clock.nowHour, clock.firstDay) }));
 }
 
 export async function loadTop(range: Range | null, metric: TopMetric, signal: AbortSignal) {
