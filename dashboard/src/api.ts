@@ -77,6 +77,24 @@ export interface Sale {
   units_returned?: number;
 }
 
+/** `GET /sales/{id}`: a sale with the units returned so far. */
+export interface SaleWithReturns extends Sale {
+  units_returned: number;
+}
+
+export interface Return {
+  id: string;
+  sale_id: string;
+  product_id: number;
+  category_name: string;
+  units: number;
+  refund: string;
+  reason: string;
+  note?: string | null;
+  restocked: boolean;
+  returned_at: string;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -101,6 +119,8 @@ export interface SummaryRow extends Totals {
 
 export interface Summary {
   group_by: string;
+  /** The store's currency (ISO 4217), once the API names it. */
+  currency?: string;
   from: string | null;
   to: string | null;
   timezone: string;
@@ -173,6 +193,12 @@ type TokenSource = () => Promise<string | null>;
 let apiBase = '';
 let tokenSource: TokenSource = () => Promise.resolve(null);
 let onUnauthorized: () => void = () => undefined;
+let onCurrency: (code: string) => void = () => undefined;
+
+/** Told the store's currency whenever an answer carries `currency`. */
+export function watchCurrency(listener: (code: string) => void): void {
+  onCurrency = listener;
+}
 
 export function configureApi(base: string, tokens: TokenSource | null, unauthorized: () => void): void {
   apiBase = base;
@@ -215,6 +241,9 @@ export async function request<T>(
     if (res.status === 401) onUnauthorized();
     throw new ApiError(res.status, typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {});
   }
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { currency?: unknown }).currency === 'string') {
+    onCurrency((parsed as { currency: string }).currency);
+  }
   return parsed as T;
 }
 
@@ -246,6 +275,8 @@ export const api = {
     get<Page<LedgerEntry>>(`/products/${id}/inventory`, { limit: 20, cursor }, signal),
   lowStock: (signal?: AbortSignal) => getAll<Product>('/inventory/low-stock', {}, signal),
   sales: (query: Query, signal?: AbortSignal) => get<Page<Sale>>('/sales', query, signal),
+  sale: (id: string, tz: string, signal?: AbortSignal) => get<SaleWithReturns>(`/sales/${encodeURIComponent(id)}`, { tz }, signal),
+  saleReturns: (id: string, tz: string, signal?: AbortSignal) => getAll<Return>(`/sales/${encodeURIComponent(id)}/returns`, { tz }, signal),
   recordSale: (body: { product_id: number; units_sold: number; sold_at?: string }, idempotencyKey: string) =>
     request<Sale>('POST', '/sales', { body, headers: { 'idempotency-key': idempotencyKey } }),
   summary: (query: Query, signal?: AbortSignal) => get<Summary>('/sales/summary', query, signal),

@@ -1,10 +1,13 @@
 // Calendar dates ("YYYY-MM-DD") as plain values: arithmetic in UTC so no local offset leaks in;
-// instants are formatted in the chosen timezone (the store's, or the browser's).
-
-export type Grain = 'hour' | 'day' | 'month' | 'year';
-export const GRAINS: Grain[] = ['hour', 'day', 'month', 'year'];
+// instants are formatted in the chosen timezone (the store's, or the browser's). Pure: "now" is
+// always a parameter where it matters, so that every rule can be tested at any moment.
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface Range {
+  from: string;
+  to: string;
+}
 
 export function isDate(s: string | null | undefined): s is string {
   if (!s || !DATE_RE.test(s)) return false;
@@ -20,6 +23,12 @@ function fromUtc(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+export function ymd(y: number, m: number, d: number): string {
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)}`;
+}
+
 export function addDays(date: string, days: number): string {
   const d = toUtc(date);
   d.setUTCDate(d.getUTCDate() + days);
@@ -31,138 +40,123 @@ export function daysInRange(from: string, to: string): number {
   return Math.round((toUtc(to).getTime() - toUtc(from).getTime()) / 86_400_000) + 1;
 }
 
-/** Today's date in `timeZone`. */
-export function today(timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+const year = (date: string) => Number(date.slice(0, 4));
+const month = (date: string) => Number(date.slice(5, 7));
+const day = (date: string) => Number(date.slice(8, 10));
+
+export function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+export function monthStart(date: string): string {
+  return `${date.slice(0, 7)}-01`;
+}
+
+export function monthEnd(date: string): string {
+  return ymd(year(date), month(date), daysInMonth(year(date), month(date)));
+}
+
+export const isMonthEnd = (date: string) => date === monthEnd(date);
+
+/** `date` moved by whole months, its day kept or clamped to the month's last (31 Mar - 1 month = 28/29 Feb). */
+export function addMonths(date: string, months: number): string {
+  const index = year(date) * 12 + month(date) - 1 + months;
+  const y = Math.floor(index / 12);
+  const m = index - y * 12 + 1;
+  return ymd(y, m, Math.min(day(date), daysInMonth(y, m)));
+}
+
+/** The first day of the quarter `date` is in. */
+export function quarterStart(date: string): string {
+  return ymd(year(date), Math.floor((month(date) - 1) / 3) * 3 + 1, 1);
+}
+
+/** ISO weekday: 1 Monday .. 7 Sunday. */
+export function isoWeekday(date: string): number {
+  return ((toUtc(date).getUTCDay() + 6) % 7) + 1;
+}
+
+/** The Monday of the ISO week `date` is in. */
+export function isoWeekStart(date: string): string {
+  return addDays(date, 1 - isoWeekday(date));
+}
+
+/** The ISO week of a date: its week-numbering year and number ("2023-W41" is { year: 2023, week: 41 }). */
+export function isoWeek(date: string): { year: number; week: number } {
+  const thursday = addDays(date, 4 - isoWeekday(date));
+  const y = year(thursday);
+  return { year: y, week: Math.floor((daysInRange(`${y}-01-01`, thursday) - 1) / 7) + 1 };
+}
+
+/** The Monday of ISO week `week` of `y`; the last week of `y` when it has fewer. */
+export function isoWeekMonday(y: number, week: number): string {
+  const week1 = isoWeekStart(`${y}-01-04`);
+  const weeksInYear = isoWeek(`${y}-12-28`).week;
+  return addDays(week1, (Math.min(week, weeksInYear) - 1) * 7);
+}
+
+/** The calendar date of `now` in `timeZone`. */
+export function today(timeZone: string, now: Date = new Date()): string {
+  return localParts(now, timeZone).slice(0, 10);
+}
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** `instant` as "YYYY-MM-DDTHH:mm:ss" on the wall clock of `timeZone`. */
+export function localParts(instant: Date, timeZone: string): string {
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(instant);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+}
+
+/** The instant local midnight of `date` is in `timeZone` (the first instant of that day, DST-correct). */
+export function zonedMidnight(date: string, timeZone: string): Date {
+  // Start from midnight UTC and correct by the zone's offset, twice (the offset can change in between).
+  let t = toUtc(date).getTime();
+  for (let i = 0; i < 3; i++) {
+    const wall = new Date(`${localParts(new Date(t), timeZone)}Z`).getTime();
+    const target = toUtc(date).getTime();
+    if (wall === target) break;
+    t += target - wall;
+  }
+  // A day that starts at 01:00 (DST at midnight): the first instant whose local date is `date`.
+  while (localParts(new Date(t), timeZone).slice(0, 10) < date) t += 3_600_000;
+  return new Date(t);
 }
 
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-export interface Range {
-  from: string;
-  to: string;
-}
-
-export interface Preset {
-  id: string;
-  label: string;
-  range(todayDate: string): Range | null; // null: all time
-}
-
-export const PRESETS: Preset[] = [
-  { id: '7d', label: '7 days', range: (t) => ({ from: addDays(t, -6), to: t }) },
-  { id: '30d', label: '30 days', range: (t) => ({ from: addDays(t, -29), to: t }) },
-  { id: '90d', label: '90 days', range: (t) => ({ from: addDays(t, -89), to: t }) },
-  { id: 'ytd', label: 'This year', range: (t) => ({ from: `${t.slice(0, 4)}-01-01`, to: t }) },
-  {
-    id: 'last-year',
-    label: 'Last year',
-    range: (t) => {
-      const y = Number(t.slice(0, 4)) - 1;
-      return { from: `${y}-01-01`, to: `${y}-12-31` };
-    },
-  },
-  { id: 'all', label: 'All time', range: () => null },
-];
-
-/** The range of the same length just before `r`. */
-export function previousRange(r: Range): Range {
-  const n = daysInRange(r.from, r.to);
-  return { from: addDays(r.from, -n), to: addDays(r.from, -1) };
-}
-
-/** The grain that fits a range: hour up to 2 days, day up to 92, month up to 3 years, else year. */
-export function grainFor(r: Range | null, years?: number): Grain {
-  if (!r) return years !== undefined && years <= 3 ? 'month' : 'year';
-  const n = daysInRange(r.from, r.to);
-  if (n <= 2) return 'hour';
-  if (n <= 92) return 'day';
-  if (n <= 366 * 3) return 'month';
-  return 'year';
-}
-
-/** The single calendar period (API spelling) a range is exactly, if any: a day, a month or a year. */
-export function calendarPeriod(r: Range): { period: 'day' | 'month' | 'year'; at: string; previous: string } | null {
-  if (r.from === r.to) return { period: 'day', at: r.from, previous: addDays(r.from, -1) };
-  const [fy, fm, fd] = r.from.split('-');
-  const next = addDays(r.to, 1);
-  if (fd === '01' && next.slice(8) === '01') {
-    if (fm === '01' && next.slice(5, 7) === '01' && next.slice(0, 4) === String(Number(fy) + 1)) {
-      return { period: 'year', at: fy ?? '', previous: String(Number(fy) - 1) };
-    }
-    if (r.from.slice(0, 7) === r.to.slice(0, 7)) {
-      const prev = addDays(r.from, -1).slice(0, 7);
-      return { period: 'month', at: r.from.slice(0, 7), previous: prev };
-    }
-  }
-  return null;
-}
-
-/** The dates a calendar period key covers ("2023", "2023-02", "2023-10-08"). */
-export function periodRange(key: string): Range {
-  if (key.length === 4) return { from: `${key}-01-01`, to: `${key}-12-31` };
-  if (key.length === 7) {
-    const y = Number(key.slice(0, 4));
-    const m = Number(key.slice(5, 7));
-    const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-    return { from: `${key}-01`, to: addDays(next, -1) };
-  }
-  return { from: key, to: key };
-}
-
-/** Every period key (API spelling) of `grain` from `first` to `last` (both period keys or dates). */
-export function periodsBetween(grain: Grain, first: string, last: string, max = 5000): string[] {
-  const out: string[] = [];
-  if (grain === 'year') {
-    for (let y = Number(first.slice(0, 4)); y <= Number(last.slice(0, 4)) && out.length < max; y++) out.push(String(y));
-  } else if (grain === 'month') {
-    let y = Number(first.slice(0, 4));
-    let m = Number(first.slice(5, 7));
-    const end = last.slice(0, 7);
-    for (;;) {
-      const key = `${y}-${String(m).padStart(2, '0')}`;
-      if (key > end || out.length >= max) break;
-      out.push(key);
-      m += 1;
-      if (m > 12) {
-        m = 1;
-        y += 1;
-      }
-    }
-  } else if (grain === 'day') {
-    for (let d = first.slice(0, 10); d <= last.slice(0, 10) && out.length < max; d = addDays(d, 1)) out.push(d);
-  } else {
-    const startHour = first.length > 10 ? Number(first.slice(11, 13)) : 0;
-    const endHour = last.length > 10 ? Number(last.slice(11, 13)) : 23;
-    for (let d = first.slice(0, 10); d <= last.slice(0, 10) && out.length < max; d = addDays(d, 1)) {
-      for (let h = d === first.slice(0, 10) ? startHour : 0; h <= (d === last.slice(0, 10) ? endHour : 23); h++) {
-        out.push(`${d}T${String(h).padStart(2, '0')}`);
-      }
-    }
-  }
-  return out;
-}
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** A short label of a period key: "2023", "Oct 2023", "8 Oct 2023", "8 Oct 13:00". */
-export function periodLabel(key: string): string {
-  if (/^\d{4}$/.test(key)) return key;
-  const y = key.slice(0, 4);
-  const m = MONTHS[Number(key.slice(5, 7)) - 1] ?? '';
-  if (key.length === 7) return `${m} ${y}`;
-  const d = String(Number(key.slice(8, 10)));
-  if (key.length === 10) return `${d} ${m} ${y}`;
-  return `${d} ${m} ${key.slice(11, 13)}:00`;
+export const monthName = (m: number) => MONTHS[m - 1] ?? '';
+
+/** "8 Oct 2023": never an ambiguous 08/10. */
+export function formatDate(date: string): string {
+  return isDate(date) ? `${day(date)} ${monthName(month(date))} ${year(date)}` : date;
 }
 
-/** "8 Oct 2023" for a calendar date. */
-export function formatDate(date: string): string {
-  return isDate(date) ? periodLabel(date) : date;
+/** "8 Oct 2023", "1 – 31 Oct 2023", "1 Jan 2023 – 15 Mar 2024". */
+export function formatRange(r: Range): string {
+  if (r.from === r.to) return formatDate(r.from);
+  if (r.from.slice(0, 4) !== r.to.slice(0, 4)) return `${formatDate(r.from)} – ${formatDate(r.to)}`;
+  if (r.from.slice(0, 7) !== r.to.slice(0, 7)) return `${day(r.from)} ${monthName(month(r.from))} – ${formatDate(r.to)}`;
+  return `${day(r.from)} – ${formatDate(r.to)}`;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

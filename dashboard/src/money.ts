@@ -11,16 +11,44 @@ export function toCents(amount: string): bigint | null {
   return sign === '-' ? -cents : cents;
 }
 
-/** "53500.00" -> "53,500.00"; cents or a decimal string. */
-export function formatMoney(amount: string | bigint | null | undefined): string {
+/** A decimal string of cents ("-1250" -> "-12.50"). */
+export function centsToDecimal(cents: bigint): string {
+  const negative = cents < 0n;
+  const abs = negative ? -cents : cents;
+  return `${negative ? '-' : ''}${(abs / 100n).toString()}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+export const DEFAULT_CURRENCY = 'USD';
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * The one money formatter: an amount (decimal string or cents) in `currency` (ISO 4217), through
+ * Intl.NumberFormat given the decimal string itself (exact, no float: "1234567890123456789.99"
+ * keeps its digits). `compact` is for chart axes ("$54K").
+ */
+export function formatMoney(
+  amount: string | bigint | null | undefined,
+  currency: string = DEFAULT_CURRENCY,
+  opts: { compact?: boolean; locale?: string } = {},
+): string {
   if (amount === null || amount === undefined) return '–';
   const cents = typeof amount === 'bigint' ? amount : toCents(amount);
   if (cents === null) return String(amount);
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  const whole = (abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const frac = (abs % 100n).toString().padStart(2, '0');
-  return `${negative ? '-' : ''}${whole}.${frac}`;
+  const locale = opts.locale ?? (typeof navigator === 'undefined' ? 'en-US' : navigator.language);
+  const id = `${locale}|${currency}|${opts.compact ? 'c' : ''}`;
+  let f = moneyFormats.get(id);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, opts.compact ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 } : { style: 'currency', currency });
+    } catch {
+      // An unknown currency code from the API: the code, then the number.
+      f = new Intl.NumberFormat(locale, { style: 'currency', currency: DEFAULT_CURRENCY, currencyDisplay: 'code' });
+    }
+    moneyFormats.set(id, f);
+  }
+  // A decimal string is formatted exactly (Intl.NumberFormat v3); its type is not in ES2022's lib.
+  return f.format(centsToDecimal(cents) as unknown as number);
 }
 
 /** Whole numbers with grouping ("1,234"). */
@@ -59,6 +87,6 @@ export function formatPct(pct: number | null): string {
 }
 
 /** A float for chart heights only. */
-export function chartNumber(amount: string): number {
-  return Number(amount);
+export function chartNumber(amount: string | null | undefined): number {
+  return amount ? Number(amount) : 0;
 }

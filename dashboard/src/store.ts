@@ -1,8 +1,9 @@
 // App-wide state: the store's timezone (from the API), the timezone dates are shown in, and the
 // catalogue (products and categories, used to name ids on every page).
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Category, type Product } from './api';
-import { browserTimeZone, today } from './dates';
+import { api, watchCurrency, type Category, type Product } from './api';
+import { browserTimeZone, localParts, monthEnd, today } from './dates';
+import { DEFAULT_CURRENCY, formatMoney } from './money';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -12,6 +13,8 @@ export type TzMode = 'store' | 'browser';
 
 interface State {
   storeTz: string;
+  /** The store's currency: the API's `currency` once an answer carries it. */
+  currency: string;
   tzMode: TzMode;
   products: Product[] | null;
   categories: Category[] | null;
@@ -31,6 +34,7 @@ function savedMode(): TzMode {
 
 export const state: State = {
   storeTz: 'UTC',
+  currency: DEFAULT_CURRENCY,
   tzMode: savedMode(),
   products: null,
   categories: null,
@@ -57,9 +61,43 @@ export function displayTz(): string {
   return state.tzMode === 'browser' ? browserTimeZone() : state.storeTz;
 }
 
+watchCurrency((code) => {
+  if (code !== state.currency) setState({ currency: code });
+});
+
+/** An amount in the store's currency (every amount the dashboard shows goes through here). */
+export function money(amount: string | bigint | null | undefined, compact = false): string {
+  return formatMoney(amount, state.currency, { compact });
+}
+
 /** Today in the store's timezone (ranges are store calendar days, as the API reads them). */
 export function storeToday(): string {
   return today(state.storeTz);
+}
+
+/** The store hour now ("2023-10-08T13"), the period key of the hour not over yet. */
+export function storeHour(): string {
+  return localParts(new Date(), state.storeTz).slice(0, 13);
+}
+
+let firstDay: Promise<string | null> | null = null;
+
+/**
+ * The first store day with sales (two summaries: months, then that month's days), so that a
+ * first period holding it is marked partial. Read once.
+ */
+export function firstSalesDay(): Promise<string | null> {
+  firstDay ??= (async () => {
+    const months = await api.summary({ group_by: 'month' });
+    const first = months.rows[0]?.period;
+    if (!first) return null;
+    const days = await api.summary({ group_by: 'day', from: `${first}-01`, to: monthEnd(`${first}-01`) });
+    return days.rows[0]?.period ?? `${first}-01`;
+  })().catch((e: unknown) => {
+    firstDay = null;
+    throw e;
+  });
+  return firstDay;
 }
 
 /** Re-renders the caller when the app state changes. */

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -15,11 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const repo = resolve(here, '../..');
 const runnerBin = resolve(process.env.RUNNER ?? join(repo, 'target/debug/local-runner'));
 const shots = resolve(process.env.SCREENSHOTS ?? join(repo, 'target/dashboard-screenshots'));
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
 
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let runner;
@@ -306,14 +308,21 @@ test('catalogue: edit a product, adjust its stock with its ledger, deactivate it
   await panel.getByRole('alert').filter({ hasText: 'Insufficient stock' }).waitFor();
   assert.equal(await panel.getByTestId('stock-now').textContent(), '15');
 
+  // Deactivating asks first; Escape-free "Keep active" leaves it as it was.
   await row.getByRole('button', { name: 'Deactivate comfortable chair' }).click();
+  await row.getByRole('button', { name: 'Keep active' }).click();
+  assert.equal((await api('/products/8')).body.status, 'active');
+  await row.getByRole('button', { name: 'Deactivate comfortable chair' }).click();
+  await row.getByRole('button', { name: 'Yes, deactivate comfortable chair' }).click();
   await row.locator('.badge', { hasText: 'inactive' }).waitFor();
   const product = await api('/products/8');
   assert.equal(product.body.status, 'inactive');
   assert.equal(product.body.price, '1300.00');
   assert.equal(product.body.current_inventory, 15);
-  await row.getByRole('button', { name: 'Activate comfortable chair' }).click();
+  // Undo puts it back.
+  await page.getByTestId('undo').getByRole('button', { name: 'Undo' }).click();
   await row.locator('.badge', { hasText: 'active' }).filter({ hasNotText: 'inactive' }).waitFor();
+  assert.equal((await api('/products/8')).body.status, 'active');
 });
 
 test('the sales list filters by category and range, and exports what is filtered as CSV', async () => {
@@ -434,4 +443,228 @@ test('with an OpenID Connect issuer configured it signs in with code + PKCE and 
   assert.equal(tr.get('code'), 'the-code');
   assert.ok(tr.get('code_verifier'), 'with the PKCE verifier');
   await tab.close();
+});
+
+// ---- The morning dashboard: comparisons, drill-down, signals, accessibility ----
+
+/** @param {string} path @param {unknown} body @param {string} [key] */
+const post = (path, body, key) =>
+  api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+
+/** Every sale GET /sales lists for a query (all pages). @param {string} query */
+async function allSales(query) {
+  /** @type {any[]} */
+  const out = [];
+  let cursor = '';
+  do {
+    const page = await api(`/sales?${query}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    assert.equal(page.status, 200);
+    out.push(...page.body.items);
+    cursor = page.body.next_cursor ?? '';
+  } while (cursor);
+  return out;
+}
+
+/** Cents of a decimal string. @param {string} s */
+const cents = (s) => {
+  const [w, f = ''] = s.replace('-', '').split('.');
+  return (s.startsWith('-') ? -1 : 1) * (Number(w) * 100 + Number(f.padEnd(2, '0')));
+};
+
+/** A range's gross revenue, in cents, once the summary (counters) equals the fold of GET /sales. @param {string} from @param {string} to */
+async function settledRevenue(from, to) {
+  for (let i = 0; i < 300; i++) {
+    const folded = (await allSales(`from=${from}&to=${to}`)).reduce((sum, s) => sum + cents(s.total_price), 0);
+    const summary = await api(`/sales/summary?group_by=total&from=${from}&to=${to}`);
+    const counted = cents(summary.body.rows[0]?.total_revenue ?? '0.00');
+    if (counted === folded) return counted;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.fail(`the summary of ${from}..${to} never equalled the fold of its sales`);
+}
+
+/** Change in percent with one decimal, half away from zero, as the dashboard shows it. @param {number} cur @param {number} prev */
+function pctText(cur, prev) {
+  const tenths = Math.round((Math.abs(cur - prev) * 1000) / prev);
+  const sign = cur > prev ? '+' : cur < prev ? '-' : '±';
+  return `${sign}${(tenths / 10).toFixed(1)}%`;
+}
+
+/** Runs axe-core on the page: no serious or critical violation, and every landmark unique. @param {string} view */
+async function checkAccessibility(view) {
+  await page.addScriptTag({ path: axeSource });
+  /** @type {{ id: string, impact: string, nodes: { target: string[] }[] }[]} */
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore axe is the script just added
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((/** @type {any} */ v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((/** @type {any} */ n) => ({ target: n.target })) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' || v.id === 'landmark-unique');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe on ${view}`,
+  );
+}
+
+test('year to date against the same dates a year before: the percentage of the API\'s figures', async () => {
+  const now = new Date();
+  const y = now.getUTCFullYear();
+  const todayDate = now.toISOString().slice(0, 10);
+  // The same day a year before (29 February: the 28th).
+  const md = todayDate.slice(5) === '02-29' ? '02-28' : todayDate.slice(5);
+  const lastYearSameDay = `${y - 1}-${md}`;
+  const product = await post('/products', { name: `YTD widget ${process.pid}`, price: '12.50', category_name: 'toys', current_inventory: 500 });
+  assert.equal(product.status, 201);
+  const id = product.body.id;
+  const minuteAgo = new Date(now.getTime() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // This year: 7 units now. The year before: 3 units on 1 January (inside its year to date) and
+  // 40 units on 31 December (outside it, unless today is 31 December: then both sides hold it).
+  for (const [units, at, key] of /** @type {[number, string, string][]} */ ([
+    [7, minuteAgo, 'ytd-now'],
+    [3, `${y - 1}-01-01T12:00:00Z`, 'ytd-last-jan'],
+    [40, `${y - 1}-12-31T12:00:00Z`, 'ytd-last-dec'],
+  ])) {
+    const sale = await post('/sales', { product_id: id, units_sold: units, sold_at: at }, `${key}-${process.pid}`);
+    assert.equal(sale.status, 201, JSON.stringify(sale.body));
+  }
+  const current = await settledRevenue(`${y}-01-01`, todayDate);
+  const previous = await settledRevenue(`${y - 1}-01-01`, lastYearSameDay);
+  assert.ok(previous > 0, 'the year before has sales in its year to date');
+  const expected = pctText(current, previous);
+
+  await open('?range=ytd&cmp=year');
+  await page.getByTestId('compared-range').filter({ hasText: String(y - 1) }).waitFor();
+  const compared = await page.getByTestId('compared-range').textContent();
+  assert.match(compared ?? '', new RegExp(`1 Jan – ${Number(md.slice(3))} \\w{3} ${y - 1}`));
+  const change = page.getByTestId('kpi-revenue-change');
+  await change.locator('.pct').filter({ hasText: expected }).waitFor();
+  assert.equal(await change.getAttribute('data-direction'), current > previous ? 'up' : current < previous ? 'down' : 'flat');
+  // The current year is not over: marked partial.
+  await page.getByTestId('partial-badge').first().waitFor();
+  // The chart holds the compared series, and its legend shows totals without hovering.
+  await page.locator('[data-testid="time-chart"][data-ready="true"]').waitFor();
+  const legend = (await page.locator('.u-legend').textContent()) ?? '';
+  assert.match(legend, /Revenue \(gross\)/);
+  assert.match(legend, new RegExp(`Revenue, 1 Jan`));
+  // The switch to the period before is in the URL too.
+  await page.getByRole('button', { name: 'Previous period' }).click();
+  await page.waitForURL((u) => !u.search.includes('cmp='));
+  await page.getByRole('button', { name: 'Year before' }).click();
+  await page.waitForURL(/cmp=year/);
+  await screenshot('overview-ytd');
+});
+
+test('a click on a category bar opens its sales for the range, with the filter\'s totals', async () => {
+  await open('?from=2022-01-01&to=2023-12-31');
+  await page.getByTestId('categories').locator('li[data-key="fashion"] a').click();
+  await page.waitForURL(/#\/sales$/);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('category_name'), 'fashion');
+  assert.equal(url.searchParams.get('from'), '2022-01-01');
+  assert.equal(url.searchParams.get('to'), '2023-12-31');
+  const table = page.locator('[data-testid="sales-table"][data-filter*="category_name=fashion"]');
+  await table.waitFor();
+  const expected = await allSales('category_name=fashion&from=2022-01-01&to=2023-12-31');
+  assert.equal(await table.locator('tbody tr').count(), expected.length);
+  // Totals from one summary with the same filters (not by reading every page).
+  const totals = page.getByTestId('sales-totals');
+  await totals.getByTestId('totals-count').filter({ hasText: String(expected.length) }).waitFor();
+  const units = expected.reduce((n, s) => n + s.units_sold, 0);
+  assert.equal(await totals.getByTestId('totals-units').textContent(), String(units));
+  assert.match((await totals.getByTestId('totals-revenue').textContent()) ?? '', /16,500\.00/);
+  // A top product opens its own sales.
+  await open('?from=2022-01-01&to=2023-12-31');
+  await page.getByTestId('top-products').locator('li[data-key="3"] a').click();
+  await page.locator('[data-testid="sales-table"][data-filter*="product_id=3"]').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('from'), '2022-01-01');
+});
+
+test('refunds falling against the period before show a green down arrow; a sale shows its returns', async () => {
+  const fashion2022 = (await allSales('category_name=fashion&from=2022-01-01&to=2022-12-31')).find((s) => s.units_sold >= 2);
+  const fashion2023 = (await allSales('category_name=fashion&from=2023-01-01&to=2023-12-31')).find((s) => s.units_sold >= 1);
+  assert.ok(fashion2022 && fashion2023);
+  const before = await post(`/sales/${fashion2022.id}/returns`, { units: 2, reason: 'damaged', restock: false, returned_at: '2022-12-01T10:00:00Z' }, `r22-${process.pid}`);
+  assert.equal(before.status, 201, JSON.stringify(before.body));
+  const after = await post(`/sales/${fashion2023.id}/returns`, { units: 1, reason: 'changed_mind', restock: false, returned_at: '2023-12-01T10:00:00Z' }, `r23-${process.pid}`);
+  assert.equal(after.status, 201, JSON.stringify(after.body));
+  // The counters take the returns from the stream: wait for the API's own comparison of 2023 with 2022.
+  /** @type {any} */
+  let row;
+  for (let i = 0; i < 300; i++) {
+    row = (await api('/sales/compare?period=year&current=2023&previous=2022&by=total')).body.rows[0];
+    if (cents(row?.previous?.total_refunded ?? '0') >= cents(before.body.refund) && cents(row?.current?.total_refunded ?? '0') >= cents(after.body.refund)) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  const cur = cents(row.current.total_refunded);
+  const prev = cents(row.previous.total_refunded);
+  assert.ok(cur < prev, 'refunds fell');
+
+  await open('?from=2023-01-01&to=2023-12-31');
+  const refunds = page.getByTestId('kpi-refunds-change');
+  await refunds.locator('.pct').filter({ hasText: pctText(cur, prev) }).waitFor();
+  assert.equal(await refunds.locator('.arrow').textContent(), '▼');
+  assert.equal(await refunds.getAttribute('data-tone'), 'good');
+  assert.equal(await refunds.evaluate((el) => getComputedStyle(el).color), 'rgb(19, 115, 51)');
+  // Gross revenue fell too (25,000.00 against 28,500.00): a red down arrow.
+  const revenue = page.getByTestId('kpi-revenue-change');
+  assert.equal(await revenue.locator('.arrow').textContent(), '▼');
+  assert.equal(await revenue.evaluate((el) => getComputedStyle(el).color), 'rgb(179, 38, 30)');
+
+  // The sale's id links to its detail, with its return.
+  await open(`?from=2023-01-01&to=2023-12-31&category_name=fashion#/sales`);
+  await page.locator('[data-testid="sales-table"][data-filter*="category_name=fashion"]').getByRole('link', { name: `Sale ${fashion2023.id}` }).click();
+  await page.getByTestId('sale-detail').getByTestId('sale-returned').filter({ hasText: '1' }).waitFor();
+  await page.getByTestId('sale-returns').locator('tbody tr', { hasText: 'changed_mind' }).waitFor();
+  await checkAccessibility('a sale');
+});
+
+test('a new range dims the panels (aria-busy) until its figures come', async () => {
+  await open('?from=2022-01-01&to=2023-12-31');
+  await page.getByTestId('categories').locator('li[data-key="electronics"]').waitFor();
+  /** @type {() => void} */
+  let release = () => undefined;
+  const held = new Promise((ok) => (release = () => ok(undefined)));
+  await page.route('**/sales/summary?*group_by=category&*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: 'Last year' }).click();
+  const categories = page.locator('[data-testid="categories"][aria-busy="true"]');
+  await categories.waitFor();
+  // The old figures stay, dimmed, while the new ones load.
+  assert.equal(await categories.locator('li[data-key="electronics"]').count(), 1);
+  assert.equal(await categories.evaluate((el) => el.classList.contains('stale')), true);
+  release();
+  await page.locator('[data-testid="categories"][aria-busy="false"]').waitFor();
+  await page.unroute('**/sales/summary?*group_by=category&*');
+});
+
+test('every view passes axe (no serious or critical violation, unique landmarks)', async () => {
+  const views = [
+    ['overview', '?from=2022-01-01&to=2023-12-31', '[data-testid="time-chart"][data-ready="true"]'],
+    ['overview, all time', '?range=all', '[data-testid="time-chart"][data-ready="true"]'],
+    ['sales', '?from=2022-01-01&to=2023-12-31#/sales', '[data-testid="sales-table"]'],
+    ['catalogue', '#/catalogue', '[data-testid="products-table"]'],
+    ['catalogue with the stock drawer', '?product=3#/catalogue', '[data-testid="ledger"]'],
+    ['daily reports', '#/reports', '[data-testid="reports-table"]'],
+    ['one report', '#/reports/2023-10-08', '[data-testid="report-revenue"]'],
+  ];
+  for (const [name, path, ready] of views) {
+    for (const size of [DESKTOP, PHONE]) {
+      await page.setViewportSize(size);
+      await open(path);
+      await page.locator(ready).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      await checkAccessibility(`${name} at ${size.width}px`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  await open('?product=3#/catalogue');
+  await page.getByTestId('ledger').waitFor();
+  await screenshot('catalogue-drawer');
+  // Escape closes the drawer and gives focus back to the row's Stock button.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('stock-panel').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label')?.startsWith('Stock of'));
 });

@@ -2,6 +2,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useId } from 'preact/hooks';
 import { ApiError, type Category } from '../api';
 import type { Async } from '../hooks';
+import { formatDate, isDate } from '../dates';
 import { href, linkClick } from '../router';
 
 export function Link(props: { to: string; params?: Record<string, string | null | undefined> | URLSearchParams } & Omit<JSX.IntrinsicElements['a'], 'href'>) {
@@ -130,5 +131,37 @@ export function CategoryOptions({ categories }: { categories: Category[] }) {
         </option>
       ))}
     </>
+  );
+}
+
+/**
+ * A calendar date typed as ISO 8601 (YYYY-MM-DD), never an ambiguous 01/02; the date it reads is
+ * written out beside it ("= 8 Oct 2023").
+ */
+export function DateInput(props: { id?: string; name: string; value: string; required?: boolean; label?: string; describedBy?: string | undefined; onInput: (v: string) => void }) {
+  const echoId = useId();
+  const valid = isDate(props.value);
+  return (
+    <span class="date-input">
+      <input
+        id={props.id}
+        type="text"
+        name={props.name}
+        value={props.value}
+        required={props.required}
+        inputMode="numeric"
+        placeholder="YYYY-MM-DD"
+        pattern={'\\d{4}-\\d{2}-\\d{2}'}
+        size={11}
+        autocomplete="off"
+        aria-label={props.label}
+        aria-describedby={[echoId, props.describedBy].filter(Boolean).join(' ')}
+        aria-invalid={props.value !== '' && !valid}
+        onInput={(e) => props.onInput(e.currentTarget.value.trim())}
+      />
+      <small id={echoId} class="date-echo muted">
+        {props.value === '' ? 'YYYY-MM-DD' : valid ? formatDate(props.value) : 'not a date (YYYY-MM-DD)'}
+      </small>
+    </span>
   );
 }

@@ -3,10 +3,10 @@ import { api, type Category, type Product } from '../api';
 import { DataTable, outOfStock, type Column } from '../components/tables';
 import { Banner, CategoryOptions, Field, FormActions, Link, Loading, splitErrors } from '../components/ui';
 import { formatInstant } from '../dates';
-import { usePaged, useSubmit } from '../hooks';
-import { formatCount, formatMoney } from '../money';
+import { useAsync, usePaged, useSubmit } from '../hooks';
+import { formatCount, toCents } from '../money';
 import { setParams, type Location } from '../router';
-import { displayTz, loadCatalogue, useAppState } from '../store';
+import { displayTz, loadCatalogue, money, useAppState } from '../store';
 
 export function Catalogue({ loc }: { loc: Location }) {
   const app = useAppState();
@@ -16,6 +16,11 @@ export function Catalogue({ loc }: { loc: Location }) {
   const statusFilter = loc.params.get('status') ?? '';
   const selectedId = Number(loc.params.get('product') ?? '') || null;
   const editing = loc.params.get('edit'); // "new" or a product id
+  const search = loc.params.get('q') ?? '';
+  const sort = SORTS.find((x) => x.id === loc.params.get('sort')) ?? SORTS[0];
+  const [undo, setUndo] = useState<Product | null>(null);
+  // Units sold per product, all time: one summary by product.
+  const sold = useAsync(async (signal) => new Map((await api.summary({ group_by: 'product' }, signal)).rows.map((r) => [r.product_id ?? 0, r.total_units_sold])), []);
 
   const reload = () => {
     setReloading(true);
@@ -28,14 +33,21 @@ export function Catalogue({ loc }: { loc: Location }) {
     loadCatalogue().catch((e: unknown) => setError(e));
   }, []);
 
-  const products = (app.products ?? []).filter(
-    (p) => (!categoryFilter || p.category_name === categoryFilter) && (!statusFilter || p.status === statusFilter),
-  );
+  const needle = search.trim().toLowerCase();
+  const unitsSold = sold.data ?? null;
+  const products = (app.products ?? [])
+    .filter(
+      (p) =>
+        (!categoryFilter || p.category_name === categoryFilter) &&
+        (!statusFilter || p.status === statusFilter) &&
+        (!needle || p.name.toLowerCase().includes(needle) || String(p.id) === needle || (p.description ?? '').toLowerCase().includes(needle)),
+    )
+    .sort((a, b) => (sort?.compare(a, b, unitsSold) ?? 0) || a.id - b.id);
   const selected = app.products?.find((p) => p.id === selectedId) ?? null;
   const editProduct = editing && editing !== 'new' ? (app.products?.find((p) => String(p.id) === editing) ?? null) : null;
 
   return (
-    <section aria-labelledby="cat-page-title" class="stack">
+    <section aria-labelledby="cat-page-title" class={`stack${selected ? ' with-drawer' : ''}`}>
       <div class="page-head">
         <h1 id="cat-page-title">Catalogue</h1>
         <p class="muted">Categories, products and stock</p>
@@ -55,6 +67,22 @@ export function Catalogue({ loc }: { loc: Location }) {
               <select id={id} name="category" value={categoryFilter} onChange={(e) => setParams({ category: e.currentTarget.value }, { replace: true })}>
                 <option value="">All categories</option>
                 <CategoryOptions categories={app.categories ?? []} />
+              </select>
+            )}
+          </Field>
+          <Field label="Search">
+            {(id) => (
+              <input id={id} type="search" name="q" value={search} placeholder="Name, id or description" autocomplete="off" onInput={(e) => setParams({ q: e.currentTarget.value }, { replace: true })} />
+            )}
+          </Field>
+          <Field label="Sort by">
+            {(id) => (
+              <select id={id} name="sort" value={sort?.id} onChange={(e) => setParams({ sort: e.currentTarget.value === 'name' ? null : e.currentTarget.value }, { replace: true })}>
+                {SORTS.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.label}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
@@ -91,8 +119,24 @@ export function Catalogue({ loc }: { loc: Location }) {
           empty="No products match these filters."
           rowKey={(p) => p.id}
           rowAttributes={(p) => ({ class: p.id === selectedId ? 'selected' : '', 'data-product-id': p.id })}
-          columns={productColumns(selectedId, reload, setError)}
+          columns={productColumns(selectedId, unitsSold, reload, setError, setUndo)}
         />
+        {undo && (
+          <p class="notice" role="status" data-testid="undo">
+            {undo.name} is deactivated: it can no longer be sold.{' '}
+            <button
+              type="button"
+              class="btn small"
+              onClick={() => {
+                const p = undo;
+                setUndo(null);
+                api.updateProduct(p.id, { status: 'active' }).then(reload, setError);
+              }}
+            >
+              Undo
+            </button>
+          </p>
+        )}
       </div>
 
       {selected && <StockPanel key={selected.id} product={selected} onChanged={reload} />}
@@ -102,7 +146,26 @@ export function Catalogue({ loc }: { loc: Location }) {
   );
 }
 
-function productColumns(selectedId: number | null, onChanged: () => void, onError: (e: unknown) => void): Column<Product>[] {
+/** Stock value: stock x price, exact. */
+const stockValue = (p: Product) => (toCents(p.price) ?? 0n) * BigInt(p.current_inventory);
+
+const byBigint = (x: bigint, y: bigint) => (x > y ? -1 : x < y ? 1 : 0);
+
+const SORTS: { id: string; label: string; compare: (a: Product, b: Product, sold: Map<number, number> | null) => number }[] = [
+  { id: 'name', label: 'Name', compare: (a, b) => a.name.localeCompare(b.name) },
+  { id: 'price', label: 'Price, highest first', compare: (a, b) => byBigint(toCents(a.price) ?? 0n, toCents(b.price) ?? 0n) },
+  { id: 'stock', label: 'Stock, lowest first', compare: (a, b) => a.current_inventory - b.current_inventory },
+  { id: 'value', label: 'Stock value, highest first', compare: (a, b) => byBigint(stockValue(a), stockValue(b)) },
+  { id: 'sold', label: 'Units sold, most first', compare: (a, b, sold) => (sold?.get(b.id) ?? 0) - (sold?.get(a.id) ?? 0) },
+];
+
+function productColumns(
+  selectedId: number | null,
+  unitsSold: Map<number, number> | null,
+  onChanged: () => void,
+  onError: (e: unknown) => void,
+  onDeactivated: (p: Product) => void,
+): Column<Product>[] {
   return [
     {
       label: 'Product',
@@ -113,7 +176,7 @@ function productColumns(selectedId: number | null, onChanged: () => void, onErro
       ),
     },
     { label: 'Category', cell: (p) => p.category_name },
-    { label: 'Price', num: true, cell: (p) => formatMoney(p.price) },
+    { label: 'Price', num: true, cell: (p) => money(p.price) },
     {
       label: 'Stock',
       num: true,
@@ -125,17 +188,42 @@ function productColumns(selectedId: number | null, onChanged: () => void, onErro
         </span>
       ),
     },
+    { label: 'Stock value', num: true, cell: (p) => money(stockValue(p)) },
+    {
+      label: 'Units sold',
+      num: true,
+      cell: (p) =>
+        unitsSold === null ? (
+          '…'
+        ) : (
+          <Link to="/sales" params={{ product_id: String(p.id) }} aria-label={`${formatCount(unitsSold.get(p.id) ?? 0)} units sold of ${p.name}: its sales`}>
+            {formatCount(unitsSold.get(p.id) ?? 0)}
+          </Link>
+        ),
+    },
     { label: 'Status', cell: (p) => <span class={`badge ${p.status}`}>{p.status}</span> },
-    { label: 'Actions', hideLabel: true, cell: (p) => <ProductActions product={p} selected={p.id === selectedId} onChanged={onChanged} onError={onError} /> },
+    {
+      label: 'Actions',
+      hideLabel: true,
+      cell: (p) => <ProductActions product={p} selected={p.id === selectedId} onChanged={onChanged} onError={onError} onDeactivated={onDeactivated} />,
+    },
   ];
 }
 
-function ProductActions({ product: p, selected, onChanged, onError }: { product: Product; selected: boolean; onChanged: () => void; onError: (e: unknown) => void }) {
+function ProductActions(props: { product: Product; selected: boolean; onChanged: () => void; onError: (e: unknown) => void; onDeactivated: (p: Product) => void }) {
+  const { product: p, selected, onChanged, onError, onDeactivated } = props;
   const [busy, setBusy] = useState(false);
-  const toggle = async () => {
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+  const setStatus = async (status: 'active' | 'inactive') => {
     setBusy(true);
     try {
-      await api.updateProduct(p.id, { status: p.status === 'active' ? 'inactive' : 'active' });
+      await api.updateProduct(p.id, { status });
+      setConfirming(false);
+      if (status === 'inactive') onDeactivated(p);
       onChanged();
     } catch (e) {
       onError(e);
@@ -143,17 +231,43 @@ function ProductActions({ product: p, selected, onChanged, onError }: { product:
       setBusy(false);
     }
   };
+  if (confirming) {
+    return (
+      <div class="row-actions confirm" role="group" aria-label={`Deactivate ${p.name}?`}>
+        <span class="small">Deactivate? It can no longer be sold.</span>
+        <button ref={confirmRef} type="button" class="btn small danger" disabled={busy} onClick={() => void setStatus('inactive')}>
+          Yes, deactivate {p.name}
+        </button>
+        <button type="button" class="btn small" onClick={() => setConfirming(false)} onKeyDown={(e) => e.key === 'Escape' && setConfirming(false)}>
+          Keep active
+        </button>
+      </div>
+    );
+  }
   return (
     <div class="row-actions">
       <button type="button" class="btn small" aria-label={`Edit ${p.name}`} onClick={() => setParams({ edit: String(p.id), product: null })}>
         Edit
       </button>
-      <button type="button" class="btn small" aria-label={`Stock of ${p.name}`} aria-pressed={selected} onClick={() => setParams({ product: selected ? null : String(p.id), edit: null })}>
+      <button
+        type="button"
+        class="btn small"
+        aria-label={`Stock of ${p.name}`}
+        aria-pressed={selected}
+        aria-controls={selected ? 'stock-drawer' : undefined}
+        onClick={() => setParams({ product: selected ? null : String(p.id), edit: null })}
+      >
         Stock
       </button>
-      <button type="button" class={`btn small${p.status === 'active' ? ' danger' : ''}`} disabled={busy} aria-label={`${p.status === 'active' ? 'Deactivate' : 'Activate'} ${p.name}`} onClick={() => void toggle()}>
-        {p.status === 'active' ? 'Deactivate' : 'Activate'}
-      </button>
+      {p.status === 'active' ? (
+        <button type="button" class="btn small danger" disabled={busy} aria-label={`Deactivate ${p.name}`} onClick={() => setConfirming(true)}>
+          Deactivate
+        </button>
+      ) : (
+        <button type="button" class="btn small" disabled={busy} aria-label={`Activate ${p.name}`} onClick={() => void setStatus('active')}>
+          Activate
+        </button>
+      )}
     </div>
   );
 }
@@ -247,18 +361,27 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
   const { byField, rest } = splitErrors(error, ['change', 'set', 'reason']);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    heading.current?.scrollIntoView({ block: 'start' });
     heading.current?.focus({ preventScroll: true });
+    // Escape closes the drawer, and focus goes back to the row's Stock button.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') close();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
   }, []);
+  const close = () => {
+    setParams({ product: null });
+    requestAnimationFrame(() => document.querySelector<HTMLButtonElement>(`tr[data-product-id="${product.id}"] button[aria-pressed]`)?.focus());
+  };
 
   const tz = displayTz();
   return (
-    <div class="card" aria-labelledby="stock-title" data-testid="stock-panel">
+    <div class="card drawer" id="stock-drawer" role="dialog" aria-modal="false" aria-labelledby="stock-title" data-testid="stock-panel">
       <div class="card-head">
         <h2 id="stock-title" ref={heading} tabIndex={-1}>
           Stock of {product.name}
         </h2>
-        <button type="button" class="btn small" onClick={() => setParams({ product: null })}>
+        <button type="button" class="btn small" onClick={close} aria-label="Close the stock panel">
           Close
         </button>
       </div>
@@ -309,7 +432,15 @@ function StockPanel({ product, onChanged }: { product: Product; onChanged: () =>
             cell: (e) => (
               <span>
                 {e.reason}
-                {e.sale_id && <span class="muted small"> · sale {e.sale_id}</span>}
+                {e.sale_id && (
+                  <span class="muted small">
+                    {' '}
+                    · sale{' '}
+                    <Link to={`/sales/${e.sale_id}`} title={e.sale_id}>
+                      <code class="sale-id">{e.sale_id}</code>
+                    </Link>
+                  </span>
+                )}
               </span>
             ),
           },

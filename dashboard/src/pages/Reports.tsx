@@ -2,12 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type DayChange } from '../api';
 import { CategoryBars, TopBars } from '../components/charts';
 import { DataTable, LowStockTable } from '../components/tables';
-import { Banner, Empty, Link, Loading } from '../components/ui';
+import { Banner, DateInput, Empty, Link, Loading } from '../components/ui';
 import { formatDate, formatInstant, isDate } from '../dates';
 import { useAsync, usePaged } from '../hooks';
-import { divideCents, formatCount, formatMoney, formatPct, toCents } from '../money';
+import { divideCents, formatCount, formatPct, toCents } from '../money';
 import { navigate, href, type Location } from '../router';
-import { displayTz, loadCatalogue, useAppState } from '../store';
+import { displayTz, loadCatalogue, money, useAppState } from '../store';
 
 export function Reports({ loc }: { loc: Location }) {
   const date = loc.path.split('/')[2];
@@ -33,7 +33,7 @@ function ReportList() {
         }}
       >
         <label class="inline">
-          Open the report of <input type="date" name="date" required value={jump} onInput={(e) => setJump(e.currentTarget.value)} />
+          Open the report of <DateInput name="date" required value={jump} onInput={setJump} />
         </label>
         <button type="submit" class="btn">
           Open
@@ -42,7 +42,7 @@ function ReportList() {
       <div class="card">
         <Banner error={list.error} onRetry={list.reload} />
         <DataTable
-          label="Daily reports"
+          label="Report list"
           data-testid="reports-table"
           rows={items}
           pending={loading ? <Loading label="Loading reports…" /> : null}
@@ -50,7 +50,7 @@ function ReportList() {
           rowKey={(r) => r.date}
           columns={[
             { label: 'Day', cell: (r) => <Link to={`/reports/${r.date}`}>{formatDate(r.date)}</Link> },
-            { label: 'Revenue', num: true, cell: (r) => formatMoney(r.totals.total_revenue) },
+            { label: 'Revenue', num: true, cell: (r) => money(r.totals.total_revenue) },
             { label: 'Units', num: true, cell: (r) => formatCount(r.totals.total_units_sold) },
             { label: 'Orders', num: true, cell: (r) => formatCount(r.totals.sales_count) },
             { label: 'vs day before', num: true, cell: (r) => formatPct(r.change_vs_previous_day.revenue_change_pct) },
@@ -77,7 +77,7 @@ function Change({ label, c }: { label: string; c: DayChange }) {
       <h3 class="kpi-label">
         {label} ({formatDate(c.previous_date)})
       </h3>
-      <p class="kpi-value">{formatMoney(c.previous.total_revenue)}</p>
+      <p class="kpi-value">{money(c.previous.total_revenue)}</p>
       <p class={`kpi-change ${dir}`}>
         {c.revenue_change_pct === null ? 'no sales that day to compare with' : `revenue ${formatPct(c.revenue_change_pct)} since`} · orders{' '}
         {c.change.sales_count >= 0 ? '+' : ''}
@@ -114,7 +114,7 @@ function OneReport({ date }: { date: string }) {
             <div class="kpi card">
               <h2 class="kpi-label">Revenue</h2>
               <p class="kpi-value" data-testid="report-revenue">
-                {formatMoney(r.totals.total_revenue)}
+                {money(r.totals.total_revenue)}
               </p>
             </div>
             <div class="kpi card">
@@ -127,7 +127,7 @@ function OneReport({ date }: { date: string }) {
             </div>
             <div class="kpi card">
               <h2 class="kpi-label">Average order value</h2>
-              <p class="kpi-value">{formatMoney(divideCents(toCents(r.totals.total_revenue) ?? 0n, r.totals.sales_count))}</p>
+              <p class="kpi-value">{money(divideCents(toCents(r.totals.total_revenue) ?? 0n, r.totals.sales_count))}</p>
             </div>
           </div>
           <div class="kpis">

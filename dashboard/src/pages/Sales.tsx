@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Query, type Sale } from '../api';
 import { DataTable } from '../components/tables';
-import { Banner, CategoryOptions, Empty, Field, FormActions, Loading, splitErrors } from '../components/ui';
-import { browserTimeZone, formatInstant, isDate } from '../dates';
-import { usePaged, useSubmit } from '../hooks';
-import { formatCount, formatMoney } from '../money';
+import { Banner, CategoryOptions, DateInput, Empty, Field, FormActions, Link, Loaded, Loading, splitErrors } from '../components/ui';
+import { addDays, browserTimeZone, formatInstant, isDate, zonedMidnight } from '../dates';
+import { useAsync, usePaged, useSubmit } from '../hooks';
+import { formatCount, toCents } from '../money';
 import { setParams, type Location } from '../router';
-import { displayTz, loadCatalogue, productName, useAppState } from '../store';
+import { displayTz, loadCatalogue, money, productName, useAppState } from '../store';
 import { download, localInputToRfc3339, newKey, toCsv } from '../util';
 
 interface Filter {
@@ -40,7 +40,36 @@ function query(f: Filter): Query {
   return { product_id: f.product_id, category_name: f.category_name, from: f.from, to: f.to, tz: f.tz };
 }
 
+const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * The summary query of the same sales: the list reads its dates in `tz`, a summary in the store's
+ * zone, so in another zone the days go as their instants (local midnight to the next one's last second).
+ */
+export function totalsQuery(f: Filter, storeTz: string): Query {
+  const q: Query = { group_by: 'total', product_id: f.product_id, category_name: f.category_name };
+  if (f.tz === storeTz) return { ...q, from: f.from, to: f.to };
+  return {
+    ...q,
+    from: f.from ? rfc3339(zonedMidnight(f.from, f.tz)) : '',
+    to: f.to ? rfc3339(new Date(zonedMidnight(addDays(f.to, 1), f.tz).getTime() - 1000)) : '',
+  };
+}
+
+type SortKey = 'newest' | 'oldest' | 'total' | 'units';
+const SORTS: { id: SortKey; label: string; compare: (a: Sale, b: Sale) => number }[] = [
+  { id: 'newest', label: 'Newest first', compare: () => 0 },
+  { id: 'oldest', label: 'Oldest first', compare: (a, b) => a.sold_at.localeCompare(b.sold_at) || a.id.localeCompare(b.id) },
+  { id: 'total', label: 'Largest total first', compare: (a, b) => (toCents(b.total_price) ?? 0n) > (toCents(a.total_price) ?? 0n) ? 1 : (toCents(b.total_price) ?? 0n) < (toCents(a.total_price) ?? 0n) ? -1 : 0 },
+  { id: 'units', label: 'Most units first', compare: (a, b) => b.units_sold - a.units_sold },
+];
+
 export function Sales({ loc }: { loc: Location }) {
+  const saleId = loc.path.split('/')[2];
+  return saleId ? <SaleDetail id={decodeURIComponent(saleId)} /> : <SalesList loc={loc} />;
+}
+
+function SalesList({ loc }: { loc: Location }) {
   const app = useAppState();
   const filter = filterFrom(loc.params, displayTz());
   const key = JSON.stringify(filter);
@@ -49,7 +78,10 @@ export function Sales({ loc }: { loc: Location }) {
   // `shownFor`: the filter the shown items are for (the table says so, for tests and assistive tech).
   const list = usePaged(filterText(filter), (cursor, signal) => api.sales({ ...query(filter), limit: 25, cursor }, signal));
   const { loading, error, setError } = list;
-  const items = list.items ?? [];
+  const sort = SORTS.find((x) => x.id === loc.params.get('sort')) ?? SORTS[0];
+  // The API lists newest first; the other orders sort what is loaded (stable, so ties keep that order).
+  const items = sort && sort.id !== 'newest' ? [...(list.items ?? [])].sort(sort.compare) : (list.items ?? []);
+  const totals = useAsync((signal) => api.summary(totalsQuery(filter, app.storeTz), signal), [key, app.storeTz]);
 
   useEffect(() => void loadCatalogue().catch(() => undefined), []);
   useEffect(() => setDraft(filter), [key]);
@@ -122,10 +154,10 @@ export function Sales({ loc }: { loc: Location }) {
           )}
         </Field>
         <Field label="From">
-          {(id) => <input id={id} type="date" name="from" value={draft.from} onInput={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />}
+          {(id) => <DateInput id={id} name="from" value={draft.from} onInput={(v) => setDraft({ ...draft, from: v })} />}
         </Field>
         <Field label="To">
-          {(id) => <input id={id} type="date" name="to" value={draft.to} onInput={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />}
+          {(id) => <DateInput id={id} name="to" value={draft.to} onInput={(v) => setDraft({ ...draft, to: v })} />}
         </Field>
         <Field label="Timezone">
           {(id) => (
@@ -147,10 +179,46 @@ export function Sales({ loc }: { loc: Location }) {
         </FormActions>
       </form>
 
+      <div class={`card${totals.loading && totals.data ? ' stale' : ''}`} aria-busy={totals.loading} data-testid="sales-totals">
+        <h2>Totals {filtered ? 'of the filter' : 'of every sale'}</h2>
+        <Loaded of={totals} loading="Adding up…" has={() => true} empty="">
+          {(d) => {
+            const t = d.rows[0];
+            return (
+              <dl class="facts inline-facts">
+                <dt>Sales</dt>
+                <dd data-testid="totals-count">{formatCount(t?.sales_count ?? 0)}</dd>
+                <dt>Units</dt>
+                <dd data-testid="totals-units">{formatCount(t?.total_units_sold ?? 0)}</dd>
+                <dt>Gross revenue</dt>
+                <dd data-testid="totals-revenue">{money(t?.total_revenue ?? '0.00')}</dd>
+                {t?.total_refunded !== undefined && (
+                  <>
+                    <dt>Refunded</dt>
+                    <dd>{money(t.total_refunded)}</dd>
+                  </>
+                )}
+              </dl>
+            );
+          }}
+        </Loaded>
+      </div>
+
       <div class="card">
         <div class="card-head">
           <h2>{filtered ? 'Filtered sales' : 'All sales'}</h2>
           <div class="row-actions">
+            <label class="inline">
+              Sort{' '}
+              <select name="sort" value={sort?.id} onChange={(e) => setParams({ sort: e.currentTarget.value === 'newest' ? null : e.currentTarget.value }, { replace: true })}>
+                {SORTS.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.label}
+                    {x.id === 'newest' ? '' : ' (of those loaded)'}
+                  </option>
+                ))}
+              </select>
+            </label>
             <button type="button" class="btn" onClick={() => void exportCsv()} disabled={exporting?.startsWith('Exporting') ?? false}>
               Export CSV
             </button>
@@ -164,13 +232,22 @@ export function Sales({ loc }: { loc: Location }) {
         <Banner error={error} onRetry={list.reload} />
         {items.length > 0 ? (
           <DataTable
-            label="Sales"
+            label="Sales list"
             data-testid="sales-table"
             data-filter={list.shownFor ?? ''}
             aria-busy={loading}
             rows={items}
             rowKey={(s) => s.id}
             columns={[
+              {
+                label: 'Sale',
+                cell: (s) => (
+                  <Link to={`/sales/${s.id}`} title={s.id}>
+                    <span class="sr-only">Sale </span>
+                    <code class="sale-id">{s.id}</code>
+                  </Link>
+                ),
+              },
               {
                 label: 'Sold at',
                 cell: (s) => (
@@ -182,8 +259,8 @@ export function Sales({ loc }: { loc: Location }) {
               { label: 'Product', cell: (s) => productName(s.product_id) },
               { label: 'Category', cell: (s) => s.category_name },
               { label: 'Units', num: true, cell: (s) => formatCount(s.units_sold) },
-              { label: 'Unit price', num: true, cell: (s) => formatMoney(s.unit_price) },
-              { label: 'Total', num: true, cell: (s) => formatMoney(s.total_price) },
+              { label: 'Unit price', num: true, cell: (s) => money(s.unit_price) },
+              { label: 'Total (gross)', num: true, cell: (s) => money(s.total_price) },
             ]}
           />
         ) : loading ? null : error ? null : (
@@ -205,6 +282,7 @@ export function Sales({ loc }: { loc: Location }) {
       <RecordSale
         onRecorded={() => {
           list.reload();
+          totals.reload();
           void loadCatalogue(true).catch(() => undefined);
         }}
       />
@@ -225,7 +303,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
       product_id: Number(productId),
       units_sold: Number(units),
     };
-    const at = localInputToRfc3339(soldAt);
+    const at = localInputToRfc3339(soldAt.trim().replace(' ', 'T'));
     if (at) body.sold_at = at;
     // One key per submission: a retried request of this submission is recorded once.
     const sale = await api.recordSale(body, newKey());
@@ -246,7 +324,7 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
               <option value="">Choose a product</option>
               {active.map((p) => (
                 <option key={p.id} value={String(p.id)}>
-                  {p.name} · {formatMoney(p.price)} · {p.current_inventory} in stock
+                  {p.name} · {money(p.price)} · {p.current_inventory} in stock
                 </option>
               ))}
             </select>
@@ -257,19 +335,96 @@ function RecordSale({ onRecorded }: { onRecorded: () => void }) {
             <input id={id} name="units_sold" type="number" min="1" step="1" required value={units} aria-describedby={d} aria-invalid={Boolean(byField.units_sold)} onInput={(e) => setUnits(e.currentTarget.value)} />
           )}
         </Field>
-        <Field label="Sold at (optional)" error={byField.sold_at} hint={`Your time (${browserTimeZone()}); empty: now`}>
+        <Field label="Sold at (optional)" error={byField.sold_at} hint={`YYYY-MM-DD HH:MM, your time (${browserTimeZone()}); empty: now`}>
           {(id, d) => (
-            <input id={id} name="sold_at" type="datetime-local" step="1" value={soldAt} aria-describedby={d} aria-invalid={Boolean(byField.sold_at)} onInput={(e) => setSoldAt(e.currentTarget.value)} />
+            <input
+              id={id}
+              name="sold_at"
+              type="text"
+              placeholder="YYYY-MM-DD HH:MM"
+              pattern={'\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?'}
+              autocomplete="off"
+              value={soldAt}
+              aria-describedby={d}
+              aria-invalid={Boolean(byField.sold_at)}
+              onInput={(e) => setSoldAt(e.currentTarget.value)}
+            />
           )}
         </Field>
       </div>
       <Banner error={rest} />
       {done && (
         <p class="notice" role="status">
-          Recorded: {done.units_sold} × {productName(done.product_id)} = {formatMoney(done.total_price)} ({formatInstant(done.sold_at, displayTz())}).
+          Recorded: {done.units_sold} × {productName(done.product_id)} = {money(done.total_price)} ({formatInstant(done.sold_at, displayTz())}).
         </p>
       )}
       <FormActions label="Record sale" busy={busy} busyLabel="Recording…" />
     </form>
+  );
+}
+
+/** One sale (`GET /sales/{id}`) and its returns (`GET /sales/{id}/returns`). */
+function SaleDetail({ id }: { id: string }) {
+  useAppState(); // product names once the catalogue is in
+  useEffect(() => void loadCatalogue().catch(() => undefined), []);
+  const tz = displayTz();
+  const sale = useAsync((signal) => api.sale(id, tz, signal), [id, tz]);
+  const returns = useAsync((signal) => api.saleReturns(id, tz, signal), [id, tz]);
+  return (
+    <section aria-labelledby="sale-title" class="stack">
+      <div class="page-head">
+        <h1 id="sale-title">
+          Sale <code>{id}</code>
+        </h1>
+        <Link to="/sales">All sales</Link>
+      </div>
+      <div class="card" data-testid="sale-detail">
+        <Loaded of={sale} loading="Loading the sale…" has={() => true} empty="">
+          {(s) => (
+            <dl class="facts">
+              <dt>Sold at</dt>
+              <dd>{formatInstant(s.sold_at, tz)}</dd>
+              <dt>Product</dt>
+              <dd>
+                <Link to="/catalogue" params={{ product: String(s.product_id) }}>
+                  {productName(s.product_id)}
+                </Link>{' '}
+                · <Link to="/sales" params={{ product_id: String(s.product_id) }}>its sales</Link>
+              </dd>
+              <dt>Category</dt>
+              <dd>{s.category_name}</dd>
+              <dt>Units sold</dt>
+              <dd data-testid="sale-units">{formatCount(s.units_sold)}</dd>
+              <dt>Unit price</dt>
+              <dd>{money(s.unit_price)}</dd>
+              <dt>Total (gross)</dt>
+              <dd data-testid="sale-total">{money(s.total_price)}</dd>
+              <dt>Units returned</dt>
+              <dd data-testid="sale-returned">{formatCount(s.units_returned)}</dd>
+            </dl>
+          )}
+        </Loaded>
+      </div>
+      <div class="card">
+        <h2>Returns</h2>
+        <Loaded of={returns} loading="Loading the returns…" has={(r) => r.length > 0} empty="No returns of this sale.">
+          {(rows) => (
+            <DataTable
+              label="Returns of this sale"
+              data-testid="sale-returns"
+              rows={rows}
+              rowKey={(r) => r.id}
+              columns={[
+                { label: 'Returned at', cell: (r) => formatInstant(r.returned_at, tz) },
+                { label: 'Units', num: true, cell: (r) => formatCount(r.units) },
+                { label: 'Refund', num: true, cell: (r) => money(r.refund) },
+                { label: 'Reason', cell: (r) => [r.reason, r.note].filter(Boolean).join(': ') },
+                { label: 'Restocked', cell: (r) => (r.restocked ? 'yes' : 'no') },
+              ]}
+            />
+          )}
+        </Loaded>
+      </div>
+    </section>
   );
 }
