@@ -161,52 +161,6 @@ pub fn time_key(at: DateTime<Utc>) -> String {
     domain::time::to_stored(at)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use domain::money::Money;
-
-    fn product(status: ProductStatus, stock: i64) -> Product {
-        let at = Utc::now();
-        Product {
-            id: 42,
-            name: "n".into(),
-            description: None,
-            price: Money::from_minor(100),
-            image: None,
-            category_name: "toys".into(),
-            status,
-            current_inventory: stock,
-            low_stock_alert_threshold: 10,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        }
-    }
-
-    #[test]
-    fn product_keys() {
-        assert_eq!(super::product(42), Key { pk: "PRODUCT#42".into(), sk: "PRODUCT".into() });
-        let attrs = product_index_attributes(&product(ProductStatus::Active, 50));
-        assert!(attrs.contains(&("GSI3PK", "CATEGORY#toys#PRODUCTS".into())));
-        assert!(attrs.contains(&("GSI3SK", "active#000000000042".into())));
-        assert!(!attrs.iter().any(|(k, _)| k.starts_with("GSI4")), "not low on stock");
-    }
-
-    #[test]
-    fn low_stock_index_is_sparse() {
-        let low = product_index_attributes(&product(ProductStatus::Active, 10));
-        assert!(low.contains(&("GSI4SK", "toys#000000000042".into())));
-        let inactive = product_index_attributes(&product(ProductStatus::Inactive, 0));
-        assert!(!inactive.iter().any(|(k, _)| k.starts_with("GSI4")), "inactive products are not listed");
-    }
-
-    #[test]
-    fn ledger_keys_sort_by_version() {
-        assert!(ledger(1, 9).sk < ledger(1, 10).sk);
-    }
-}
-
 // ---- sales: a partition per product, and three indexes for the listing filters ------------
 
 pub const SALE_SK_PREFIX: &str = "SALE#";
@@ -274,39 +228,6 @@ pub fn sale_range(
 
 pub fn idempotency(key: &str) -> Key {
     Key { pk: format!("IDEMPOTENCY#{key}"), sk: "IDEMPOTENCY".into() }
-}
-
-#[cfg(test)]
-mod sale_key_tests {
-    use super::*;
-
-    #[test]
-    fn sale_range_brackets_exactly_the_instants_asked_for() {
-        let at = |s: &str| domain::time::parse_rfc3339(s).unwrap();
-        let (low, high) =
-            sale_range(SALE_SK_PREFIX, Some(at("2023-01-01T00:00:00Z")), Some(at("2023-01-31T23:59:59Z")));
-        let (low, high) = (low.unwrap(), high.unwrap());
-        let inside = [
-            sale(1, at("2023-01-01T00:00:00Z"), "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
-            sale(1, at("2023-01-31T23:59:59Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
-        ];
-        for k in inside {
-            assert!(low <= k.sk && k.sk <= high, "{} in [{low}, {high}]", k.sk);
-        }
-        let outside = [
-            sale(1, at("2022-12-31T23:59:59.999999Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
-            sale(1, at("2023-02-01T00:00:00Z"), "00000000000000000000000000"),
-        ];
-        for k in outside {
-            assert!(!(low <= k.sk && k.sk <= high), "{} outside", k.sk);
-        }
-        assert_eq!(sale_range("", None, None), (None, None));
-        let (low, high) = sale_range(SALE_SK_PREFIX, None, None);
-        let (low, high) = (low.unwrap(), high.unwrap());
-        assert!(
-            low < sale(1, at("1970-01-01T00:00:00Z"), "0").sk && sale(1, at("9999-01-01T00:00:00Z"), "Z").sk < high
-        );
-    }
 }
 
 // ---- aggregates ----------------------------------------------------------------------------
@@ -428,6 +349,85 @@ fn index_attributes(partitions: [String; 3], sort: String) -> Vec<(&'static str,
 /// The "already counted" marker of a return.
 pub fn return_aggregated_marker(return_id: &str) -> Key {
     aggregated_marker(&format!("RETURN#{return_id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::money::Money;
+
+    fn product(status: ProductStatus, stock: i64) -> Product {
+        let at = Utc::now();
+        Product {
+            id: 42,
+            name: "n".into(),
+            description: None,
+            price: Money::from_minor(100),
+            image: None,
+            category_name: "toys".into(),
+            status,
+            current_inventory: stock,
+            low_stock_alert_threshold: 10,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn product_keys() {
+        assert_eq!(super::product(42), Key { pk: "PRODUCT#42".into(), sk: "PRODUCT".into() });
+        let attrs = product_index_attributes(&product(ProductStatus::Active, 50));
+        assert!(attrs.contains(&("GSI3PK", "CATEGORY#toys#PRODUCTS".into())));
+        assert!(attrs.contains(&("GSI3SK", "active#000000000042".into())));
+        assert!(!attrs.iter().any(|(k, _)| k.starts_with("GSI4")), "not low on stock");
+    }
+
+    #[test]
+    fn low_stock_index_is_sparse() {
+        let low = product_index_attributes(&product(ProductStatus::Active, 10));
+        assert!(low.contains(&("GSI4SK", "toys#000000000042".into())));
+        let inactive = product_index_attributes(&product(ProductStatus::Inactive, 0));
+        assert!(!inactive.iter().any(|(k, _)| k.starts_with("GSI4")), "inactive products are not listed");
+    }
+
+    #[test]
+    fn ledger_keys_sort_by_version() {
+        assert!(ledger(1, 9).sk < ledger(1, 10).sk);
+    }
+}
+
+#[cfg(test)]
+mod sale_key_tests {
+    use super::*;
+
+    #[test]
+    fn sale_range_brackets_exactly_the_instants_asked_for() {
+        let at = |s: &str| domain::time::parse_rfc3339(s).unwrap();
+        let (low, high) =
+            sale_range(SALE_SK_PREFIX, Some(at("2023-01-01T00:00:00Z")), Some(at("2023-01-31T23:59:59Z")));
+        let (low, high) = (low.unwrap(), high.unwrap());
+        let inside = [
+            sale(1, at("2023-01-01T00:00:00Z"), "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            sale(1, at("2023-01-31T23:59:59Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+        ];
+        for k in inside {
+            assert!(low <= k.sk && k.sk <= high, "{} in [{low}, {high}]", k.sk);
+        }
+        let outside = [
+            sale(1, at("2022-12-31T23:59:59.999999Z"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"),
+            sale(1, at("2023-02-01T00:00:00Z"), "00000000000000000000000000"),
+        ];
+        for k in outside {
+            assert!(!(low <= k.sk && k.sk <= high), "{} outside", k.sk);
+        }
+        assert_eq!(sale_range("", None, None), (None, None));
+        let (low, high) = sale_range(SALE_SK_PREFIX, None, None);
+        let (low, high) = (low.unwrap(), high.unwrap());
+        assert!(
+            low < sale(1, at("1970-01-01T00:00:00Z"), "0").sk && sale(1, at("9999-01-01T00:00:00Z"), "Z").sk < high
+        );
+    }
 }
 
 #[cfg(test)]

@@ -105,97 +105,6 @@ fn whole(
     errors.check(field, rule(value.0))
 }
 
-#[cfg(test)]
-mod tests {
-    use api::error::AppError;
-    use api::wire::ValidJson;
-    use app::time;
-
-    use super::*;
-
-    mod sale {
-        use super::*;
-
-        fn parse(json: &str) -> Result<NewSale, AppError> {
-            let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
-            let opened = time::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
-            ValidJson::<NewSaleBody>::parse(json.as_bytes())?.into_domain(SaleClock { now, opened })
-        }
-
-        fn fields(json: &str) -> Vec<String> {
-            match parse(json) {
-                Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
-                other => panic!("expected a validation error, got {other:?}"),
-            }
-        }
-        #[test]
-        fn defaults_sold_at_to_now_and_accepts_back_dating() {
-            let s = parse(r#"{"product_id":1,"units_sold":2}"#).unwrap();
-            assert_eq!(time::to_api(s.sold_at, None), "2024-01-01T12:00:00Z");
-            let s = parse(r#"{"product_id":1,"units_sold":2,"sold_at":"2022-10-08T12:51:20Z"}"#).unwrap();
-            assert_eq!(time::to_api(s.sold_at, None), "2022-10-08T12:51:20Z");
-            // Within the allowed clock skew.
-            assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:04:59Z"}"#).is_ok());
-        }
-
-        #[test]
-        fn rejects_each_bad_field() {
-            assert_eq!(fields(r#"{"units_sold":1}"#), ["product_id"]);
-            assert_eq!(fields(r#"{"product_id":0,"units_sold":1}"#), ["product_id"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":0}"#), ["units_sold"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":10001}"#), ["units_sold"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1.5}"#), ["units_sold"]);
-            assert_eq!(fields(r#"{"product_id":1}"#), ["units_sold"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:05:01Z"}"#), ["sold_at"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"last tuesday"}"#), ["sold_at"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"0000-01-01T00:00:00Z"}"#), ["sold_at"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"1999-12-31T23:59:59Z"}"#), ["sold_at"]);
-            assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2000-01-01T00:00:00Z"}"#).is_ok());
-            assert_eq!(fields(r#"{"product_id":"1","units_sold":1}"#), ["product_id"]);
-            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"price":5}"#), ["price"]);
-        }
-    }
-
-    mod r#return {
-        use super::*;
-
-        fn parse(json: &str) -> Result<NewReturn, AppError> {
-            let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
-            ValidJson::<NewReturnBody>::parse(json.as_bytes())?.into_domain(now)
-        }
-
-        fn fields(json: &str) -> Vec<String> {
-            match parse(json) {
-                Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
-                other => panic!("expected a validation error, got {other:?}"),
-            }
-        }
-
-        #[test]
-        fn defaults() {
-            let r = parse(r#"{"units":2}"#).unwrap();
-            assert_eq!((r.units, r.restock, r.reason), (2, true, None));
-            assert_eq!(time::to_api(r.returned_at, None), "2024-01-01T12:00:00Z");
-            let r = parse(r#"{"units":1,"restock":false,"reason":"damaged","returned_at":"2023-05-01T00:00:00Z"}"#)
-                .unwrap();
-            assert_eq!((r.restock, r.reason.as_deref()), (false, Some("damaged")));
-            assert_eq!(time::to_api(r.returned_at, None), "2023-05-01T00:00:00Z");
-        }
-
-        #[test]
-        fn rejects_each_bad_field() {
-            assert_eq!(fields(r"{}"), ["units"]);
-            assert_eq!(fields(r#"{"units":0}"#), ["units"]);
-            assert_eq!(fields(r#"{"units":1.5}"#), ["units"]);
-            assert_eq!(fields(r#"{"units":1,"restock":"yes"}"#), ["restock"]);
-            assert_eq!(fields(r#"{"units":1,"returned_at":"2024-01-01T12:05:01Z"}"#), ["returned_at"]);
-            assert_eq!(fields(r#"{"units":1,"returned_at":"soon"}"#), ["returned_at"]);
-            assert_eq!(fields(r#"{"units":1,"reason":"\u0000"}"#), ["reason"]);
-            assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
-        }
-    }
-}
-
 // ---- query values -------------------------------------------------------------------------
 
 // Each reads its query parameter's text into the value the handler needs, with the words of a
@@ -544,6 +453,97 @@ fn group_kind_name(kind: GroupKind) -> &'static str {
     match kind {
         GroupKind::Product => "product",
         GroupKind::Category => "category",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use api::error::AppError;
+    use api::wire::ValidJson;
+    use app::time;
+
+    use super::*;
+
+    mod sale {
+        use super::*;
+
+        fn parse(json: &str) -> Result<NewSale, AppError> {
+            let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
+            let opened = time::parse_rfc3339("2000-01-01T00:00:00Z").unwrap();
+            ValidJson::<NewSaleBody>::parse(json.as_bytes())?.into_domain(SaleClock { now, opened })
+        }
+
+        fn fields(json: &str) -> Vec<String> {
+            match parse(json) {
+                Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
+                other => panic!("expected a validation error, got {other:?}"),
+            }
+        }
+        #[test]
+        fn defaults_sold_at_to_now_and_accepts_back_dating() {
+            let s = parse(r#"{"product_id":1,"units_sold":2}"#).unwrap();
+            assert_eq!(time::to_api(s.sold_at, None), "2024-01-01T12:00:00Z");
+            let s = parse(r#"{"product_id":1,"units_sold":2,"sold_at":"2022-10-08T12:51:20Z"}"#).unwrap();
+            assert_eq!(time::to_api(s.sold_at, None), "2022-10-08T12:51:20Z");
+            // Within the allowed clock skew.
+            assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:04:59Z"}"#).is_ok());
+        }
+
+        #[test]
+        fn rejects_each_bad_field() {
+            assert_eq!(fields(r#"{"units_sold":1}"#), ["product_id"]);
+            assert_eq!(fields(r#"{"product_id":0,"units_sold":1}"#), ["product_id"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":0}"#), ["units_sold"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":10001}"#), ["units_sold"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1.5}"#), ["units_sold"]);
+            assert_eq!(fields(r#"{"product_id":1}"#), ["units_sold"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2024-01-01T12:05:01Z"}"#), ["sold_at"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"last tuesday"}"#), ["sold_at"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"0000-01-01T00:00:00Z"}"#), ["sold_at"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"1999-12-31T23:59:59Z"}"#), ["sold_at"]);
+            assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2000-01-01T00:00:00Z"}"#).is_ok());
+            assert_eq!(fields(r#"{"product_id":"1","units_sold":1}"#), ["product_id"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"price":5}"#), ["price"]);
+        }
+    }
+
+    mod r#return {
+        use super::*;
+
+        fn parse(json: &str) -> Result<NewReturn, AppError> {
+            let now = time::parse_rfc3339("2024-01-01T12:00:00Z").unwrap();
+            ValidJson::<NewReturnBody>::parse(json.as_bytes())?.into_domain(now)
+        }
+
+        fn fields(json: &str) -> Vec<String> {
+            match parse(json) {
+                Err(AppError::Validation(e)) => e.into_iter().map(|e| e.field).collect(),
+                other => panic!("expected a validation error, got {other:?}"),
+            }
+        }
+
+        #[test]
+        fn defaults() {
+            let r = parse(r#"{"units":2}"#).unwrap();
+            assert_eq!((r.units, r.restock, r.reason), (2, true, None));
+            assert_eq!(time::to_api(r.returned_at, None), "2024-01-01T12:00:00Z");
+            let r = parse(r#"{"units":1,"restock":false,"reason":"damaged","returned_at":"2023-05-01T00:00:00Z"}"#)
+                .unwrap();
+            assert_eq!((r.restock, r.reason.as_deref()), (false, Some("damaged")));
+            assert_eq!(time::to_api(r.returned_at, None), "2023-05-01T00:00:00Z");
+        }
+
+        #[test]
+        fn rejects_each_bad_field() {
+            assert_eq!(fields(r"{}"), ["units"]);
+            assert_eq!(fields(r#"{"units":0}"#), ["units"]);
+            assert_eq!(fields(r#"{"units":1.5}"#), ["units"]);
+            assert_eq!(fields(r#"{"units":1,"restock":"yes"}"#), ["restock"]);
+            assert_eq!(fields(r#"{"units":1,"returned_at":"2024-01-01T12:05:01Z"}"#), ["returned_at"]);
+            assert_eq!(fields(r#"{"units":1,"returned_at":"soon"}"#), ["returned_at"]);
+            assert_eq!(fields(r#"{"units":1,"reason":"\u0000"}"#), ["reason"]);
+            assert_eq!(fields(r#"{"units":1,"refund":"5"}"#), ["refund"]);
+        }
     }
 }
 

@@ -1,61 +1,19 @@
-//! Catalogue storage: categories, products, the stock ledger. Every multi-item change is one
-//! conditional transaction; read-modify-write paths are optimistic on the product `version`.
+//! Products and their stock ledger: the stored shapes, their codecs, the transaction items that
+//! write them, and creating, reading, listing and changing products and their stock.
 
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, Index, Key};
-use super::{
-    Attempt, CancelReason, Item, Missing, Refusal, Store, StoreError, TxOutcome, cursor, encode, key_item, n,
-    optimistic, put_new, s,
+use super::{Page, any_conflict, bump_category, from_item, parse_time, unexpected, unknown_category};
+use crate::keys::{self, Index, Key};
+use crate::{
+    Attempt, CancelReason, Item, Missing, Store, StoreError, TxOutcome, cursor, encode, key_item, n, optimistic,
+    put_new, s,
 };
 use domain::money::Money;
 use domain::time;
-use domain::{Category, LedgerEntry, LedgerReason, NewCategory, NewProduct, Product, ProductPatch, ProductStatus};
-
-/// One page of a list: `next_cursor` is null on the last page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// The same page with each item converted (into its wire view, say).
-    pub fn map<U>(self, convert: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(convert).collect(), next_cursor: self.next_cursor }
-    }
-}
-
-// ---- stored shapes -------------------------------------------------------------------------
-
-#[derive(Debug, Serialize, Deserialize)]
-struct CategoryItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    description: Option<String>,
-    created_at: String,
-    product_count: i64,
-}
-
-impl CategoryItem {
-    fn into_domain(self) -> Result<Category, StoreError> {
-        Ok(Category {
-            created_at: parse_time(&self.created_at)?,
-            name: self.name,
-            description: self.description,
-            product_count: self.product_count,
-        })
-    }
-}
+use domain::{LedgerEntry, LedgerReason, NewProduct, Product, ProductPatch, ProductStatus};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct ProductItem {
@@ -94,14 +52,6 @@ struct LedgerItem {
     reason: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     sale_id: Option<String>,
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    time::from_stored(text).ok_or_else(|| StoreError::Corrupt(format!("bad timestamp {text:?}")))
-}
-
-fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The full stored item of a product, including its index attributes.
@@ -194,161 +144,6 @@ pub fn put_product_if_version(
                 .expect("table and item are set"),
         )
         .build())
-}
-
-/// Adds `delta` to a category's product count; the category must exist.
-fn bump_category(table: &str, category: &str, delta: i64) -> TransactWriteItem {
-    TransactWriteItem::builder()
-        .update(
-            Update::builder()
-                .table_name(table)
-                .set_key(Some(key_item(&keys::category(category))))
-                .update_expression("ADD product_count :delta")
-                .condition_expression("attribute_exists(PK)")
-                .expression_attribute_values(":delta", n(delta))
-                .build()
-                .expect("table, key and expression are set"),
-        )
-        .build()
-}
-
-fn any_conflict(reasons: &[CancelReason]) -> bool {
-    reasons.iter().any(|r| r.code == "TransactionConflict")
-}
-
-fn unexpected(operation: &'static str, reasons: &[CancelReason]) -> StoreError {
-    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
-    if codes.iter().any(|c| *c == "ThrottlingError" || *c == "ProvisionedThroughputExceeded") {
-        return StoreError::Throttled(operation);
-    }
-    StoreError::Request { operation, message: format!("transaction cancelled: {codes:?}") }
-}
-
-fn unknown_category(name: &str) -> StoreError {
-    StoreError::ConditionFailed(Refusal::UnknownCategory(name.to_owned()))
-}
-
-fn no_category(name: &str) -> StoreError {
-    StoreError::NotFound(Missing::Category(name.to_owned()))
-}
-
-// ---- categories ----------------------------------------------------------------------------
-
-impl Store {
-    pub async fn create_category(&self, new: NewCategory, now: DateTime<Utc>) -> Result<Category, StoreError> {
-        let key = keys::category(&new.name);
-        let item = CategoryItem {
-            pk: key.pk,
-            sk: key.sk,
-            entity: "category".into(),
-            name: new.name.clone(),
-            description: new.description.clone(),
-            created_at: time::to_stored(now),
-            product_count: 0,
-        };
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(encode(&item)?))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Category { name: new.name, description: new.description, created_at: now, product_count: 0 }),
-            Err(e)
-                if e.as_service_error().is_some_and(
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception,
-                ) =>
-            {
-                Err(StoreError::ConditionFailed(Refusal::CategoryExists(new.name)))
-            }
-            Err(e) => Err(StoreError::from_sdk("PutItem", e)),
-        }
-    }
-
-    pub async fn get_category(&self, name: &str) -> Result<Category, StoreError> {
-        match self.get(&keys::category(name), false).await? {
-            Some(item) => from_item::<CategoryItem>(item)?.into_domain(),
-            None => Err(no_category(name)),
-        }
-    }
-
-    pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, StoreError> {
-        let start =
-            cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK)).transpose()?;
-        super::query_page(
-            self.client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(keys::CATEGORIES_PK))
-                .expression_attribute_values(":prefix", s(keys::CATEGORY_SK_PREFIX)),
-            limit,
-            start,
-            |i| from_item::<CategoryItem>(i).and_then(CategoryItem::into_domain),
-        )
-        .await
-    }
-
-    /// Sets (or with `None` clears) a category's description.
-    pub async fn update_category(&self, name: &str, description: Option<String>) -> Result<Category, StoreError> {
-        let mut request = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::category(name))))
-            .condition_expression("attribute_exists(PK)")
-            .return_values(ReturnValue::AllNew);
-        request = match description {
-            Some(d) => request.update_expression("SET description = :d").expression_attribute_values(":d", s(d)),
-            None => request.update_expression("REMOVE description"),
-        };
-        match request.send().await {
-            Ok(out) => from_item::<CategoryItem>(out.attributes.unwrap_or_default())?.into_domain(),
-            Err(e)
-                if e.as_service_error().is_some_and(
-                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::is_conditional_check_failed_exception,
-                ) =>
-            {
-                Err(no_category(name))
-            }
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
-        }
-    }
-
-    /// Deletes a category that no product uses (409 otherwise).
-    pub async fn delete_category(&self, name: &str) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&keys::category(name))))
-            .condition_expression("attribute_exists(PK) AND product_count = :zero")
-            .expression_attribute_values(":zero", n(0))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let old = e.as_service_error().and_then(|s| match s {
-                    aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c) => {
-                        Some(c.item.clone())
-                    }
-                    _ => None,
-                });
-                match old {
-                    Some(Some(item)) => {
-                        let products = from_item::<CategoryItem>(item)?.product_count;
-                        Err(StoreError::ConditionFailed(Refusal::CategoryInUse { name: name.to_owned(), products }))
-                    }
-                    Some(None) => Err(no_category(name)),
-                    None => Err(StoreError::from_sdk("DeleteItem", e)),
-                }
-            }
-        }
-    }
 }
 
 // ---- products ------------------------------------------------------------------------------
@@ -611,7 +406,7 @@ impl Store {
         if start.is_none() && self.find_product(id, false).await?.is_none() {
             return Err(product_not_found(id));
         }
-        super::query_page(
+        crate::query_page(
             self.client()
                 .query()
                 .table_name(self.table())
