@@ -2,7 +2,11 @@
 //!
 //! - [`fresh_store`] / [`fresh_state`]: a local DynamoDB of the test's own (in process, free
 //!   port, temporary SQLite file) with the table created exactly as `template.yaml` defines it;
-//!   dropping the returned guard stops the emulator and removes its files, tables included;
+//!   dropping the returned guard stops the emulator and removes its files, tables included. It
+//!   injects the faults the environment asks for ([`local_dynamodb::Faults::from_env`]):
+//!   `DYNAMODB_CONTENTION_MS=5 cargo test -p local-runner --test e2e sales::` runs those tests
+//!   with contention on (a transaction on an item another touched in the last 5 ms cancelled
+//!   with `TransactionConflict`);
 //! - [`serve`]: a router on a free loopback port, and [`Client`], requests to it whose replies
 //!   are read as JSON ([`Reply`]) with assertions on status and problem+json;
 //! - logs: silent unless `TEST_LOG` is set (`TEST_LOG=debug cargo test ...`: a filter, as
@@ -35,7 +39,14 @@ pub fn init_logs() {
 /// A store on a fresh table of a local DynamoDB of its own; the emulator runs, and its files
 /// exist, as long as the returned guard.
 pub async fn fresh_store() -> (Store, LocalDynamoDb) {
-    store_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB")).await
+    store_on(local_dynamodb().await).await
+}
+
+/// A local DynamoDB of the caller's own, with the faults the environment asks for
+/// (`DYNAMODB_CONTENTION_MS`; none when unset).
+pub async fn local_dynamodb() -> LocalDynamoDb {
+    let faults = local_dynamodb::Faults::from_env().expect("the fault settings");
+    LocalDynamoDb::ephemeral_with(faults).await.expect("a local DynamoDB")
 }
 
 /// A store on a fresh table of `dynamodb` (for instance one with injected faults), returned
@@ -54,10 +65,12 @@ pub async fn fresh_state(prefix: &str) -> (AppState, LocalDynamoDb) {
 
 /// As [`fresh_state`], with the store in the IANA time zone `tz`.
 pub async fn fresh_state_in(prefix: &str, tz: &str) -> (AppState, LocalDynamoDb) {
-    state_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB"), prefix, tz).await
+    state_on(local_dynamodb().await, prefix, tz).await
 }
 
-async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState, LocalDynamoDb) {
+/// As [`fresh_state_in`], on a fresh table of `dynamodb` (for instance one with injected faults),
+/// returned with it.
+pub async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState, LocalDynamoDb) {
     init_logs();
     let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
     let config = Config::from_lookup(|k| match k {

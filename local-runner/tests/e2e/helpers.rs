@@ -30,7 +30,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    let (state, dynamodb) = test_support::fresh_state_in("e2e", tz).await;
+    spawn_app_on(test_support::local_dynamodb().await, tz).await
+}
+
+/// As `spawn_app_in`, on `dynamodb` (for instance one with injected faults).
+pub async fn spawn_app_on(dynamodb: local_dynamodb::LocalDynamoDb, tz: &str) -> TestApp {
+    let (state, dynamodb) = test_support::state_on(dynamodb, "e2e", tz).await;
     let base = test_support::serve(local_runner::app(state.clone())).await;
     let temp = tempfile::Builder::new().prefix("e2e-").tempdir().expect("a temporary directory");
     let checkpoints = temp.path().join("checkpoints");
