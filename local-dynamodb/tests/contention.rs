@@ -71,7 +71,7 @@ async fn transact(client: &Client, items: Vec<TransactWriteItem>) -> Result<(), 
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| e.into_service_error())
+        .map_err(aws_sdk_dynamodb::error::SdkError::into_service_error)
 }
 
 /// The reasons' codes of a cancellation, or a panic for any other outcome.
