@@ -102,3 +102,28 @@ async fn forty_buyers_retrying_with_their_keys_under_contention_each_get_a_defin
     assert_eq!(stock_and_ledger(&app, id).await, (Value::from(0), 10));
     assert!(app._dynamodb.injected_faults() > 0, "transactions conflicted");
 }
+
+/// A client's retry of its order (same `Idempotency-Key`) while the first request's transaction
+/// is still in progress: its claim of the key (a PutItem) meets that transaction, which DynamoDB
+/// refuses with `TransactionConflictException`. The retry is told the first is still in flight
+/// (409), and one sale is recorded.
+#[tokio::test]
+async fn a_retry_while_the_first_request_s_transaction_runs_is_told_to_retry() {
+    let faults = local_dynamodb::Faults::contention(Duration::from_secs(1));
+    let app = spawn_app_on(local_dynamodb::LocalDynamoDb::ephemeral_with(faults).await.unwrap(), "UTC").await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "2", 10).await["id"].as_i64().unwrap();
+    let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
+    let retry = async {
+        while app._dynamodb.items_held() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        sale(&app, &body, Some("order-1")).await
+    };
+    let (first, retry) = futures::join!(sale(&app, &body, Some("order-1")), retry);
+    assert_eq!(first.0, 201, "{}", first.1);
+    assert_eq!(retry.0, 409, "{}", retry.1);
+    assert_eq!(stock_and_ledger(&app, id).await, (Value::from(9), 1));
+    let (status, replay) = sale(&app, &body, Some("order-1")).await;
+    assert_eq!((status, &replay["id"]), (201, &first.1["id"]), "settled, the retry replays the sale");
+}
