@@ -105,8 +105,8 @@ pub struct Stack {
     /// .local/dynamodb-<port>.sqlite3)
     #[arg(long, env = "DYNAMODB_DATA")]
     pub data: Option<PathBuf>,
-    /// Contention in the local DynamoDB started in this process: a transaction on an item another
-    /// transaction wrote in the last N ms (0: only while it runs) is cancelled with
+    /// Contention in the local DynamoDB started in this process: each transaction lasts at least
+    /// N ms and holds its items meanwhile; a concurrent one on any of them is cancelled with
     /// TransactionConflict, as DynamoDB cancels concurrent transactions on one item
     #[arg(long, env = local_dynamodb::CONTENTION_ENV, value_name = "MS")]
     pub contention_ms: Option<u64>,
@@ -145,9 +145,9 @@ pub struct Dynamodb {
     /// The SQLite file (default .local/dynamodb-<port>.sqlite3)
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Contention: a transaction on an item another transaction wrote in the last N ms (0: only
-    /// while it runs) is cancelled with TransactionConflict, as DynamoDB cancels concurrent
-    /// transactions on one item
+    /// Contention: each transaction lasts at least N ms and holds its items meanwhile; a
+    /// concurrent one on any of them is cancelled with TransactionConflict, as DynamoDB cancels
+    /// concurrent transactions on one item
     #[arg(long, env = local_dynamodb::CONTENTION_ENV, value_name = "MS")]
     pub contention_ms: Option<u64>,
 }

@@ -149,7 +149,7 @@ async fn dynamodb_alone(port: u16, data: Option<PathBuf>, faults: local_dynamodb
 /// How the local DynamoDB's banner says contention is on (nothing when off).
 fn contention(faults: local_dynamodb::Faults) -> String {
     faults.transaction_conflict_window.map_or_else(String::new, |window| {
-        format!("; contention: transactions within {} ms of another on an item conflict", window.as_millis())
+        format!("; contention: a transaction holds its items {} ms, concurrent ones conflict", window.as_millis())
     })
 }
 

@@ -5,8 +5,8 @@
 //!   dropping the returned guard stops the emulator and removes its files, tables included. It
 //!   injects the faults the environment asks for ([`local_dynamodb::Faults::from_env`]):
 //!   `DYNAMODB_CONTENTION_MS=5 cargo test -p local-runner --test e2e sales::` runs those tests
-//!   with contention on (a transaction on an item another touched in the last 5 ms cancelled
-//!   with `TransactionConflict`);
+//!   with contention on (each transaction holds its items 5 ms, and a concurrent one on any of
+//!   them is cancelled with `TransactionConflict`);
 //! - [`serve`]: a router on a free loopback port, and [`Client`], requests to it whose replies
 //!   are read as JSON ([`Reply`]) with assertions on status and problem+json;
 //! - logs: silent unless `TEST_LOG` is set (`TEST_LOG=debug cargo test ...`: a filter, as

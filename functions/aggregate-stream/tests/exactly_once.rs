@@ -308,9 +308,9 @@ async fn counters_converge_exactly_when_parallel_batches_conflict() {
     counters_converge_exactly_under(faults).await;
 }
 
-/// The same with contention as DynamoDB makes it: a transaction on a counter another batch's
-/// transaction wrote in the last 10 ms is cancelled (the local DynamoDB's contention mode), so
-/// the four batches collide on the store-wide counters every time they run together.
+/// The same with contention as DynamoDB makes it (the local DynamoDB's contention mode): each
+/// transaction holds its counters 10 ms, and a concurrent one on any of them is cancelled, so the
+/// four batches collide on the store-wide counters every time they run together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_converge_exactly_when_parallel_batches_contend_for_the_same_counters() {
     counters_converge_exactly_under(local_dynamodb::Faults::contention(std::time::Duration::from_millis(10))).await;
