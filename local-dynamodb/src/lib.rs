@@ -18,6 +18,11 @@
 //!   of the process maps the file into memory instead ([`MMAP_SIZE`]), so reading a page is a
 //!   memory access whatever the size of the file.
 //!
+//! [`Faults`] put a proxy in front of Dynoxide that answers some writes as DynamoDB answers them
+//! under load (a `TransactionConflict` among them, which one process serialising every call never
+//! produces by itself); see [`faults`]. `DYNAMODB_CONTENTION_MS` ([`CONTENTION_ENV`]) turns its
+//! contention mode on for `make dev` and the tests.
+//!
 //! Dynoxide's server does not expire items by itself; this one deletes items past their TTL
 //! attribute every [`TTL_SWEEP_EVERY`] (DynamoDB does it within days; the code never relies on
 //! when, and checks expiry in its conditions).
@@ -37,6 +42,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+pub mod faults;
+pub use faults::{CONTENTION_ENV, Faults};
 
 /// How long stream records are kept, as in DynamoDB Streams.
 pub const STREAM_RETENTION: Duration = Duration::from_hours(24);
@@ -100,17 +108,6 @@ fn map_database_files() {
     });
 }
 
-/// Faults to inject, as DynamoDB produces them under load, so the code's handling of them runs
-/// locally too (where one process serialises every call and they never happen by themselves).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Faults {
-    /// The share (0 to 1) of TransactWriteItems calls answered with a
-    /// `TransactionCanceledException` whose reason for one of the items is
-    /// `TransactionConflict` (another transaction was writing it), as DynamoDB answers when two
-    /// transactions touch the same item at once. Nothing of such a call is written.
-    pub transaction_conflict_rate: f64,
-}
-
 /// A running local DynamoDB. Dropping it stops the server (requests running are finished); an
 /// ephemeral one also removes its database.
 pub struct LocalDynamoDb {
@@ -120,10 +117,8 @@ pub struct LocalDynamoDb {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     housekeeping_task: JoinHandle<()>,
-    /// The fault-injecting front, when there is one.
-    front: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
-    /// Faults the front has injected.
-    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The fault-injecting front, when there is one: its stop signal, its task, what it saw.
+    front: Option<(oneshot::Sender<()>, JoinHandle<()>, std::sync::Arc<faults::Front>)>,
     // Declared last: the directory goes after the server that uses it.
     _temp: Option<tempfile::TempDir>,
 }
@@ -131,34 +126,27 @@ pub struct LocalDynamoDb {
 impl LocalDynamoDb {
     /// A fresh database in a temporary directory, served on a free loopback port.
     pub async fn ephemeral() -> anyhow::Result<Self> {
-        let temp = tempfile::Builder::new().prefix("local-dynamodb-").tempdir().context("a temporary directory")?;
-        let data = temp.path().join("dynamodb.sqlite3");
-        let mut db = Self::start(SocketAddr::from(([127, 0, 0, 1], 0)), &data).await?;
-        db._temp = Some(temp);
-        Ok(db)
+        Self::ephemeral_with(Faults::default()).await
     }
 
     /// A fresh one, as [`LocalDynamoDb::ephemeral`], whose endpoint injects `faults`.
     pub async fn ephemeral_with(faults: Faults) -> anyhow::Result<Self> {
-        let mut db = Self::ephemeral().await?;
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-        let front = format!("http://{}", listener.local_addr()?);
-        let backend = std::mem::replace(&mut db.endpoint, front);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = faulty_front(backend, faults, db.injected.clone());
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-        });
-        db.front = Some((stop, task));
+        let temp = tempfile::Builder::new().prefix("local-dynamodb-").tempdir().context("a temporary directory")?;
+        let data = temp.path().join("dynamodb.sqlite3");
+        let mut db = Self::start_with(SocketAddr::from(([127, 0, 0, 1], 0)), &data, faults).await?;
+        db._temp = Some(temp);
         Ok(db)
     }
 
     /// Serves the database in `data` (created if missing) on `addr`. Committed writes are in the
     /// file when the call that made them returns, so they survive a `kill -9` of this process.
     pub async fn start(addr: SocketAddr, data: &Path) -> anyhow::Result<Self> {
+        Self::start_with(addr, data, Faults::default()).await
+    }
+
+    /// As [`LocalDynamoDb::start`], injecting `faults`: with any, Dynoxide is served on a free
+    /// loopback port and the fault-injecting front ([`faults`]) on `addr`.
+    pub async fn start_with(addr: SocketAddr, data: &Path, faults: Faults) -> anyhow::Result<Self> {
         if let Some(dir) = data.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -166,8 +154,15 @@ impl LocalDynamoDb {
         map_database_files();
         let db = dynoxide::Database::new(path).map_err(|e| anyhow::anyhow!("opening {}: {e}", data.display()))?;
         prepare_stream_table(data)?;
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
+        let front_listener = if faults.any() {
+            Some(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?)
+        } else {
+            None
+        };
+        let backend_addr = if front_listener.is_some() { SocketAddr::from(([127, 0, 0, 1], 0)) } else { addr };
+        let listener =
+            tokio::net::TcpListener::bind(backend_addr).await.with_context(|| format!("binding {backend_addr}"))?;
+        let backend = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = oneshot::channel::<()>();
         let served = db.clone();
         let server = tokio::spawn(async move {
@@ -178,6 +173,21 @@ impl LocalDynamoDb {
                 tracing::error!(error = %e, "the local DynamoDB stopped");
             }
         });
+        let (endpoint, front) = match front_listener {
+            None => (backend, None),
+            Some(listener) => {
+                let endpoint = format!("http://{}", listener.local_addr()?);
+                let (app, seen) = faults::front(backend, db.clone(), faults);
+                let (stop, stopped) = oneshot::channel::<()>();
+                let task = tokio::spawn(async move {
+                    let shutdown = async {
+                        let _ = stopped.await;
+                    };
+                    let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+                });
+                (endpoint, Some((stop, task, seen)))
+            }
+        };
         let trimmer_task = tokio::spawn(housekeeping(db.clone(), data.to_owned()));
         Ok(LocalDynamoDb {
             endpoint,
@@ -186,8 +196,7 @@ impl LocalDynamoDb {
             stop: Some(stop),
             server: Some(server),
             housekeeping_task: trimmer_task,
-            front: None,
-            injected: std::sync::Arc::default(),
+            front,
             _temp: None,
         })
     }
@@ -197,9 +206,16 @@ impl LocalDynamoDb {
         &self.endpoint
     }
 
-    /// How many faults the front has injected (0 without one).
+    /// How many faults the front has injected (0 without one): transactions cancelled and
+    /// single-item writes refused.
     pub fn injected_faults(&self) -> usize {
-        self.injected.load(std::sync::atomic::Ordering::Relaxed)
+        self.front.as_ref().map_or(0, |(_, _, front)| front.injected())
+    }
+
+    /// How many items running transactions hold now (contention mode; 0 without it): for a test
+    /// that must act while a transaction runs.
+    pub fn items_held(&self) -> usize {
+        self.front.as_ref().map_or(0, |(_, _, front)| front.items_held())
     }
 
     /// The SQLite file.
@@ -216,7 +232,7 @@ impl LocalDynamoDb {
     /// Stops accepting requests and waits for those running to finish.
     pub async fn stop(mut self) {
         self.housekeeping_task.abort();
-        if let Some((stop, task)) = self.front.take() {
+        if let Some((stop, task, _)) = self.front.take() {
             let _ = stop.send(());
             let _ = task.await;
         }
@@ -232,7 +248,7 @@ impl LocalDynamoDb {
 impl Drop for LocalDynamoDb {
     fn drop(&mut self) {
         self.housekeeping_task.abort();
-        if let Some((stop, _)) = self.front.take() {
+        if let Some((stop, _, _)) = self.front.take() {
             let _ = stop.send(());
         }
         if let Some(stop) = self.stop.take() {
@@ -294,78 +310,4 @@ async fn housekeeping(db: dynoxide::Database, data: PathBuf) {
             Err(e) => tracing::warn!(error = %e, "trimming the stream failed; trying again later"),
         }
     }
-}
-
-/// A proxy in front of the local DynamoDB at `backend` that answers a share of the transactions
-/// with a conflict and forwards everything else unchanged.
-fn faulty_front(
-    backend: String,
-    faults: Faults,
-    injected: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> axum::Router {
-    use axum::body::Bytes;
-    use axum::http::{HeaderMap, Method, StatusCode, Uri};
-    use axum::response::{IntoResponse, Response};
-    let client = reqwest::Client::new();
-    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (client, backend, injected) = (client.clone(), backend.clone(), injected.clone());
-        async move {
-            let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-            if target.ends_with(".TransactWriteItems") && rand::random::<f64>() < faults.transaction_conflict_rate {
-                injected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return conflict(&body);
-            }
-            let path = uri.path_and_query().map_or("/", |p| p.as_str());
-            let mut request = client.request(method, format!("{backend}{path}")).body(body);
-            for (name, value) in &headers {
-                if name != "host" && name != "content-length" {
-                    request = request.header(name, value);
-                }
-            }
-            match request.send().await {
-                Ok(answer) => {
-                    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-                    let mut out = HeaderMap::new();
-                    for (name, value) in answer.headers() {
-                        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
-                            out.insert(name.clone(), value.clone());
-                        }
-                    }
-                    let bytes = answer.bytes().await.unwrap_or_default();
-                    (status, out, bytes).into_response()
-                }
-                Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
-            }
-        }
-    };
-    fn conflict(body: &[u8]) -> Response {
-        let items = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("TransactItems").and_then(|t| t.as_array()).map(Vec::len))
-            .unwrap_or(1)
-            .max(1);
-        let conflicting = rand::random_range(0..items);
-        let reasons: Vec<serde_json::Value> = (0..items)
-            .map(|i| {
-                if i == conflicting {
-                    serde_json::json!({"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"})
-                } else {
-                    serde_json::json!({"Code": "None"})
-                }
-            })
-            .collect();
-        let body = serde_json::json!({
-            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
-            "CancellationReasons": reasons,
-        });
-        (
-            StatusCode::BAD_REQUEST,
-            [("content-type", "application/x-amz-json-1.0"), ("x-amzn-errortype", "TransactionCanceledException")],
-            body.to_string(),
-        )
-            .into_response()
-    }
-    // DynamoDB takes requests up to 16 MB (a 4 MB transaction in JSON).
-    axum::Router::new().fallback(forward).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
 }

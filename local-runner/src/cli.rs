@@ -105,6 +105,11 @@ pub struct Stack {
     /// .local/dynamodb-<port>.sqlite3)
     #[arg(long, env = "DYNAMODB_DATA")]
     pub data: Option<PathBuf>,
+    /// Contention in the local DynamoDB started in this process: each transaction lasts at least
+    /// N ms and holds its items meanwhile; a concurrent one on any of them is cancelled with
+    /// TransactionConflict, as DynamoDB cancels concurrent transactions on one item
+    #[arg(long, env = local_dynamodb::CONTENTION_ENV, value_name = "MS")]
+    pub contention_ms: Option<u64>,
     /// Where the stream consumer keeps its checkpoint per table
     #[arg(long, env = "STREAM_CHECKPOINT_DIR", default_value = ".local/stream-checkpoints")]
     pub checkpoints: PathBuf,
@@ -140,6 +145,11 @@ pub struct Dynamodb {
     /// The SQLite file (default .local/dynamodb-<port>.sqlite3)
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Contention: each transaction lasts at least N ms and holds its items meanwhile; a
+    /// concurrent one on any of them is cancelled with TransactionConflict, as DynamoDB cancels
+    /// concurrent transactions on one item
+    #[arg(long, env = local_dynamodb::CONTENTION_ENV, value_name = "MS")]
+    pub contention_ms: Option<u64>,
 }
 
 /// On or off.

@@ -63,11 +63,12 @@ pub fn default_data_file(port: u16) -> std::path::PathBuf {
 
 /// The local DynamoDB for `endpoint`: `None` when something already answers there (LocalStack,
 /// DynamoDB Local, another runner's, AWS); a local DynamoDB started on its port (data in `data`,
-/// default [`default_data_file`]) when it is a loopback address where nothing answers; an error
-/// for any other address where nothing answers.
+/// default [`default_data_file`]), injecting `faults`, when it is a loopback address where
+/// nothing answers; an error for any other address where nothing answers.
 pub async fn local_dynamodb_at(
     endpoint: &str,
     data: Option<std::path::PathBuf>,
+    faults: local_dynamodb::Faults,
 ) -> anyhow::Result<Option<local_dynamodb::LocalDynamoDb>> {
     let (host, port) =
         url_host_port(endpoint).ok_or_else(|| anyhow::anyhow!("AWS_ENDPOINT_URL={endpoint:?} is not a URL"))?;
@@ -87,7 +88,7 @@ pub async fn local_dynamodb_at(
     }
     let data = data.unwrap_or_else(|| default_data_file(port));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    Ok(Some(local_dynamodb::LocalDynamoDb::start(addr, &data).await?))
+    Ok(Some(local_dynamodb::LocalDynamoDb::start_with(addr, &data, faults).await?))
 }
 
 /// `(host, port)` of an `http(s)://host[:port]/...` URL.

@@ -46,7 +46,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             print!("{}", local_runner::openapi_json());
             Ok(())
         }
-        Command::Dynamodb(args) => dynamodb_alone(args.port, args.data).await,
+        Command::Dynamodb(args) => {
+            dynamodb_alone(args.port, args.data, local_dynamodb::Faults::contention_ms(args.contention_ms)).await
+        }
         Command::ScheduleNow { time, in_process } => {
             let at = time.unwrap_or_else(app::time::now);
             if in_process {
@@ -118,23 +120,37 @@ async fn local_stack(stack: &Stack) -> anyhow::Result<(AppState, Option<local_dy
         .ok()
         .filter(|e| !e.is_empty())
         .unwrap_or_else(|| local_runner::DEFAULT_LOCAL_ENDPOINT.into());
-    let embedded = local_runner::local_dynamodb_at(&endpoint, stack.data.clone()).await?;
+    let faults = local_dynamodb::Faults::contention_ms(stack.contention_ms);
+    let embedded = local_runner::local_dynamodb_at(&endpoint, stack.data.clone(), faults).await?;
     if let Some(db) = &embedded {
-        println!("DynamoDB: {} (this process; data in {})", db.endpoint(), db.data().display());
+        println!("DynamoDB: {} (this process; data in {}){}", db.endpoint(), db.data().display(), contention(faults));
     }
     Ok((state(Some(endpoint)).await?, embedded))
 }
 
 /// `local-runner dynamodb [--port N] [--data PATH]`: the local DynamoDB alone, until Ctrl-C, so
 /// the API can be stopped and restarted against it (as Lambdas come and go against DynamoDB).
-async fn dynamodb_alone(port: u16, data: Option<PathBuf>) -> anyhow::Result<()> {
+async fn dynamodb_alone(port: u16, data: Option<PathBuf>, faults: local_dynamodb::Faults) -> anyhow::Result<()> {
     let data = data.unwrap_or_else(|| local_runner::default_data_file(port));
-    let db = local_dynamodb::LocalDynamoDb::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), &data).await?;
-    println!("DynamoDB: {} (DynamoDB and DynamoDB Streams; data in {})", db.endpoint(), data.display());
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let db = local_dynamodb::LocalDynamoDb::start_with(addr, &data, faults).await?;
+    println!(
+        "DynamoDB: {} (DynamoDB and DynamoDB Streams; data in {}){}",
+        db.endpoint(),
+        data.display(),
+        contention(faults)
+    );
     println!("Press Ctrl-C to stop.");
     shutdown_signal().await;
     db.stop().await;
     Ok(())
+}
+
+/// How the local DynamoDB's banner says contention is on (nothing when off).
+fn contention(faults: local_dynamodb::Faults) -> String {
+    faults.transaction_conflict_window.map_or_else(String::new, |window| {
+        format!("; contention: a transaction holds its items {} ms, concurrent ones conflict", window.as_millis())
+    })
 }
 
 async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {

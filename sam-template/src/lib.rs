@@ -142,17 +142,21 @@ impl Values<'_> {
     }
 }
 
-/// The members of `properties` with no intrinsic function anywhere in their value, as JSON.
+/// `properties` without what is behind an intrinsic function, as JSON: a mapping keeps its plain
+/// members (so an index keeps its keys without its `OnDemandThroughput: !If ...`); a sequence
+/// with an intrinsic element has no plain value and goes with its member.
 fn plain_members(properties: &Mapping) -> anyhow::Result<serde_json::Value> {
-    fn has_tag(value: &Yaml) -> bool {
+    fn plain(value: &Yaml) -> Option<Yaml> {
         match value {
-            Yaml::Tagged(_) => true,
-            Yaml::Mapping(m) => m.values().any(has_tag),
-            Yaml::Sequence(s) => s.iter().any(has_tag),
-            _ => false,
+            Yaml::Tagged(_) => None,
+            Yaml::Mapping(m) => {
+                Some(Yaml::Mapping(m.iter().filter_map(|(k, v)| Some((k.clone(), plain(v)?))).collect()))
+            }
+            Yaml::Sequence(s) => s.iter().map(plain).collect::<Option<Vec<_>>>().map(Yaml::Sequence),
+            other => Some(other.clone()),
         }
     }
-    let plain: Mapping = properties.iter().filter(|(_, v)| !has_tag(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let plain = properties.iter().filter_map(|(k, v)| Some((k.clone(), plain(v)?))).collect();
     serde_json::to_value(Yaml::Mapping(plain)).context("the template's Table properties as JSON")
 }
 
@@ -191,6 +195,24 @@ mod tests {
         assert!(t.table::<Table>().unwrap_err().to_string().contains("no Resources.Table"));
         let t = Template::parse("Resources:\n  Table:\n    Properties: {BillingMode: !Ref Mode}\n").unwrap();
         assert!(format!("{:#}", t.table::<Table>().unwrap_err()).contains("BillingMode"), "missing, not misread");
+    }
+
+    #[test]
+    fn a_member_behind_an_intrinsic_function_inside_a_list_is_left_out_alone() {
+        let t = Template::parse(
+            "Resources:\n  Table:\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n      KeySchema:\n        \
+             - {AttributeName: PK, KeyType: HASH, OnDemandThroughput: !If [C, {}, !Ref AWS::NoValue]}\n        \
+             - {AttributeName: SK, KeyType: RANGE}\n      Tags: [!Ref T]\n",
+        )
+        .unwrap();
+        let table: serde_json::Value = t.table().unwrap();
+        assert_eq!(
+            table,
+            serde_json::json!({"BillingMode": "PAY_PER_REQUEST", "KeySchema": [
+                {"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}
+            ]}),
+            "the key keeps its plain members; a list with an intrinsic element goes"
+        );
     }
 
     #[test]

@@ -144,6 +144,9 @@ impl Store {
                 Some(PutItemError::ConditionalCheckFailedException(refused)) => {
                     IdempotencyRecord::from_item(refused.item.clone().unwrap_or_default())?.claim_for(idem)
                 }
+                // A transaction is in progress on the key: the only one that writes it is the
+                // completion of the request that claimed it, which is therefore still in flight.
+                Some(PutItemError::TransactionConflictException(_)) => Ok(Claim::InFlight),
                 _ => Err(StoreError::from_sdk("PutItem", e)),
             },
         }

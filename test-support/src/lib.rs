@@ -8,6 +8,10 @@
 //!   table from the external one;
 //! - [`fresh_embedded_store`]: always the embedded emulator, for the tests of what only it does
 //!   (its TTL sweep, its fault injection, Dynoxide's own deviations from DynamoDB);
+//!   with the faults the environment asks for ([`local_dynamodb::Faults::from_env`]):
+//!   `DYNAMODB_CONTENTION_MS=5 cargo test -p local-runner --test e2e sales::` runs those tests
+//!   with contention on (each transaction holds its items 5 ms, and a concurrent one on any of
+//!   them is cancelled with `TransactionConflict`);
 //! - [`serve`]: a router on a free loopback port, and [`Client`], requests to it whose replies
 //!   are read as JSON ([`Reply`]) with assertions on status and problem+json;
 //! - logs: silent unless `TEST_LOG` is set (`TEST_LOG=debug cargo test ...`: a filter, as
@@ -139,7 +143,14 @@ pub async fn fresh_store() -> (Store, TestDynamoDb) {
 /// A store on a fresh table of an embedded emulator of its own, whatever [`ENDPOINT_VARIABLE`]
 /// says: for tests of what only the embedded emulator does.
 pub async fn fresh_embedded_store() -> (Store, LocalDynamoDb) {
-    store_on(LocalDynamoDb::ephemeral().await.expect("a local DynamoDB")).await
+    store_on(local_dynamodb().await).await
+}
+
+/// An embedded local DynamoDB of the caller's own, with the faults the environment asks for
+/// (`DYNAMODB_CONTENTION_MS`; none when unset).
+pub async fn local_dynamodb() -> LocalDynamoDb {
+    let faults = local_dynamodb::Faults::from_env().expect("the fault settings");
+    LocalDynamoDb::ephemeral_with(faults).await.expect("a local DynamoDB")
 }
 
 /// A store on a fresh table of `dynamodb` (for instance one with injected faults), returned
@@ -162,7 +173,12 @@ pub async fn fresh_state_in(prefix: &str, tz: &str) -> (AppState, TestDynamoDb) 
         let (state, table) = state_at(&endpoint, prefix, tz).await;
         return (state, TestDynamoDb { endpoint, backend: Backend::External { table } });
     }
-    let dynamodb = LocalDynamoDb::ephemeral().await.expect("a local DynamoDB");
+    state_on(local_dynamodb().await, prefix, tz).await
+}
+
+/// As [`fresh_state_in`], on a fresh table of the embedded `dynamodb` (for instance one with
+/// injected faults), returned with it.
+pub async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState, TestDynamoDb) {
     let (state, _table) = state_at(dynamodb.endpoint(), prefix, tz).await;
     (state, TestDynamoDb { endpoint: dynamodb.endpoint().to_owned(), backend: Backend::Embedded(dynamodb) })
 }

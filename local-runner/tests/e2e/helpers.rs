@@ -31,7 +31,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    let (state, dynamodb) = test_support::fresh_state_in("e2e", tz).await;
+    serve_state(test_support::fresh_state_in("e2e", tz).await).await
+}
+
+/// As `spawn_app_in`, on the embedded `dynamodb` (for instance one with injected faults).
+pub async fn spawn_app_on(dynamodb: local_dynamodb::LocalDynamoDb, tz: &str) -> TestApp {
+    serve_state(test_support::state_on(dynamodb, "e2e", tz).await).await
+}
+
+/// The router on the state of a fresh table, on 127.0.0.1:<random>.
+async fn serve_state((state, dynamodb): (api::http::AppState, test_support::TestDynamoDb)) -> TestApp {
     let base = test_support::serve(local_runner::app(state.clone())).await;
     let temp = tempfile::Builder::new().prefix("e2e-").tempdir().expect("a temporary directory");
     let checkpoints = temp.path().join("checkpoints");

@@ -7,6 +7,7 @@ mod auth;
 mod bodies;
 mod catalogue;
 mod consume;
+mod contention;
 mod docs;
 mod examples;
 mod helpers;
