@@ -133,12 +133,22 @@ free_port() {
   return 1
 }
 
-# The local runner binary (debug build), built if needed; exported as RUNNER. A no-op after
-# build_tests, which built it.
+# The one build of the workspace that `make dev`, `make test` and `make lint` share: every test
+# binary, bench and example, and the local runner with them, resolved together. Built alone
+# (`cargo build -p local-runner`), the runner resolves its dependencies' features without the
+# dev-dependencies' (proptest turns on more of regex-syntax and getrandom, under
+# tracing-subscriber and uuid), so the SDK, Dynoxide and the workspace were compiled a second time
+# whenever one switched between `make dev` and `make test`. Extra arguments go to cargo.
+build_workspace() {
+  cargo test --workspace --all-targets --locked --no-run "$@"
+}
+
+# The local runner binary (debug build), from the one build; exported as RUNNER. A no-op once
+# built in this process.
 build_runner() {
   if [[ "${RUNNER_BUILT:-}" == 1 ]]; then return 0; fi
-  cargo build --quiet --locked -p local-runner
-  export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner"
+  build_workspace --quiet
+  export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner" RUNNER_BUILT=1
 }
 
 # `make lint` and `make test` compile the workspace once between them: every cargo build of
@@ -157,13 +167,21 @@ use_clippy_driver() {
 }
 use_clippy_driver
 
-# Every test binary and the local runner, in one build (`make test`); exports RUNNER. Built alone
-# (`cargo build -p local-runner`), the runner resolves its dependencies' features without the
-# dev-dependencies' (proptest turns on more of regex-syntax and getrandom, under tracing-subscriber
-# and uuid), so the SDK, Dynoxide and the workspace would be compiled a second time.
+# Every test binary and the local runner, in one build (`make test`); exports RUNNER.
 build_tests() {
-  cargo test --workspace --locked --no-run --quiet
-  export RUNNER="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-runner" RUNNER_BUILT=1
+  build_runner
+}
+
+# Shows that one build serves every `make` target: the build `make dev` runs, after the one
+# `make test` has just run, compiles nothing (cargo prints no "Compiling" line).
+check_one_build() {
+  local output
+  output=$(build_workspace 2>&1)
+  if grep -E '^\s*Compiling ' <<<"$output"; then
+    echo "the build of make dev compiled again after the build of make test (above)" >&2
+    return 1
+  fi
+  echo "one build: the build of make dev after the build of make test compiled nothing"
 }
 
 # A private local DynamoDB on a free port (`local-runner dynamodb`), its data under .local/ and

@@ -50,6 +50,7 @@ lint_template() {
 timed "template lint" lint_template >.local/lint-template.log 2>&1 &
 LINT_PID=$!
 timed "build the tests and the runner" build_tests
+timed "one build for make dev and make test" check_one_build
 if ! wait "$CHROMIUM_PID"; then cat .local/chromium.log; fi
 ensure_chromium
 timed schemathesis scripts/api-check.sh >.local/api-check.log 2>&1 &
