@@ -49,7 +49,10 @@ pub fn returned_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     match time::parse_rfc3339(text) {
         Some(at) if at > now + MAX_FUTURE_SKEW => Err("is more than 5 minutes in the future".into()),
         Some(at) => Ok(at),
-        None => Err("must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z".into()),
+        None => Err(
+            "must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z (second 60, a leap second, is not accepted)"
+                .into(),
+        ),
     }
 }
 

@@ -23,9 +23,14 @@ pub fn to_api(at: DateTime<Utc>, tz: Option<Tz>) -> String {
     }
 }
 
-/// Parses an RFC 3339 timestamp from a request, truncated to microseconds.
+/// Parses an RFC 3339 timestamp from a request, truncated to microseconds. Second 60 (a leap
+/// second) is refused: UTC as stored here has no leap seconds, and chrono's leap-second instant
+/// would sort after the end of its day (`...23:59:59.999999Z`), so a sale there would be counted
+/// in its day and listed in none. Refused rather than moved, so no request means another instant.
 pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
+    use chrono::Timelike;
+    let at = DateTime::parse_from_rfc3339(text).ok()?;
+    (at.nanosecond() < 1_000_000_000).then(|| at.with_timezone(&Utc).trunc_subsecs(6))
 }
 
 #[cfg(test)]
@@ -106,5 +111,21 @@ mod bound_tests {
         let santiago = chrono_tz::America::Santiago;
         let start = start_of_day(chrono::NaiveDate::from_ymd_opt(2022, 9, 11).unwrap(), santiago);
         assert_eq!(to_api(start, Some(santiago)), "2022-09-11T01:00:00-03:00");
+    }
+}
+
+#[cfg(test)]
+mod leap_second_tests {
+    use super::*;
+
+    #[test]
+    fn second_60_is_refused_so_every_stored_instant_sorts_where_it_happens() {
+        // chrono reads `:60` as a leap second, which sorts after `23:59:59.999999` in the stored
+        // form: a sale there would be counted in its day but listed in none.
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), None);
+        assert_eq!(parse_rfc3339("2023-06-15T12:30:60Z"), None);
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60.5+00:00"), None);
+        assert_eq!(parse_bound("2016-12-31T23:59:60Z", chrono_tz::UTC, true), None);
+        assert!(parse_rfc3339("2016-12-31T23:59:59.999999Z").is_some());
     }
 }
