@@ -159,7 +159,9 @@ mod tests {
             headers.insert("authorization", format!("{scheme} e30.{payload}.sig").parse().unwrap());
             assert_eq!(unverified_bearer_claims(&headers).unwrap()["sub"], "u", "{scheme}");
         }
-        for bad in ["Basic abc", "Bearer", "Bearere30.e30.sig", "Bearer e30", "Bearer e30.!!!.sig", "Bearer e30.WzFd.sig"] {
+        for bad in
+            ["Basic abc", "Bearer", "Bearere30.e30.sig", "Bearer e30", "Bearer e30.!!!.sig", "Bearer e30.WzFd.sig"]
+        {
             headers.insert("authorization", bad.parse().unwrap());
             assert_eq!(unverified_bearer_claims(&headers), None, "{bad}");
         }
