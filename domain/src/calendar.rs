@@ -280,17 +280,32 @@ pub fn cover_runs(range: LocalRange, max: Grain) -> Vec<Run> {
     out
 }
 
-/// The first instant whose local time in `tz` is `local` or later: `local` itself, or, when
-/// `local` falls in a gap (clocks going forward), the end of the gap. Gaps are whole multiples
-/// of 15 minutes in every zone.
+/// The first instant whose local time in `tz` is `local` or later: `local` itself (the earlier
+/// of a repeated one), or, when `local` falls in a gap (clocks going forward), the end of the
+/// gap, found exactly whatever the gap's length (Pacific/Apia skipped all of 2011-12-30;
+/// Asia/Kathmandu 00:00-00:15 of 1986-01-01): a binary search, to the second (tzdb transitions
+/// fall on whole seconds), for the first instant whose local time is at least `local`. Every
+/// UTC offset is within +-18 hours, so that instant lies within 18 hours of `local` read as
+/// UTC, and inside that window the local time only jumps forward across `local` (a gap has no
+/// repeated time, so no fold brings it back below).
 pub fn first_instant_at_or_after(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
     use chrono::TimeZone;
-    for quarter in 0..=16 {
-        if let Some(t) = tz.from_local_datetime(&(local + Duration::minutes(15 * quarter))).earliest() {
-            return t.with_timezone(&Utc);
+    if let Some(t) = tz.from_local_datetime(&local).earliest() {
+        return t.with_timezone(&Utc);
+    }
+    let local_at = |secs: i64| DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz).naive_local());
+    let reach = 18 * 3600;
+    let utc = local.and_utc().timestamp();
+    // local_at(low) < local <= local_at(high), narrowed until they are one second apart.
+    let (mut low, mut high) = (utc - reach, utc + reach);
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        match local_at(mid) {
+            Some(t) if t >= local => high = mid,
+            _ => low = mid,
         }
     }
-    local.and_utc()
+    DateTime::from_timestamp(high, 0).unwrap_or_else(|| local.and_utc())
 }
 
 /// The instants `[start, end)` whose local time falls in the local hour starting at `hour`: one
@@ -443,5 +458,47 @@ pub(crate) mod tests {
         assert_eq!(names, ["2023-01", "2023-02", "2023-03"]);
         assert_eq!(parts[1].1, LocalRange { start: at("2023-02-01T00:00"), end: at("2023-03-01T00:00") });
         assert_eq!(parts[2].1.end, at("2023-03-10T00:00"));
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        crate::time::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_local_time_in_a_gap_starts_at_the_gaps_end_however_long_the_gap() {
+        // Pacific/Apia went from -10:00 to +14:00 after 2011-12-29T23:59:59: 2011-12-30 never was.
+        let apia = chrono_tz::Pacific::Apia;
+        assert_eq!(first_instant_at_or_after(at("2011-12-29T00:00"), apia), utc("2011-12-29T10:00:00Z"));
+        assert_eq!(first_instant_at_or_after(at("2011-12-30T00:00"), apia), utc("2011-12-30T10:00:00Z"));
+        assert_eq!(first_instant_at_or_after(at("2011-12-30T13:00"), apia), utc("2011-12-30T10:00:00Z"));
+        assert_eq!(first_instant_at_or_after(at("2011-12-31T00:00"), apia), utc("2011-12-30T10:00:00Z"));
+        assert_eq!(first_instant_at_or_after(at("2011-12-31T01:00"), apia), utc("2011-12-30T11:00:00Z"));
+        // The skipped day's hours are empty; the day before has all its 24.
+        let (s, e) = hour_interval(at("2011-12-30T05:00"), apia);
+        assert_eq!((s, e), (utc("2011-12-30T10:00:00Z"), utc("2011-12-30T10:00:00Z")));
+        let (s, e) = hour_interval(at("2011-12-29T23:00"), apia);
+        assert_eq!((s, e), (utc("2011-12-30T09:00:00Z"), utc("2011-12-30T10:00:00Z")));
+        // Asia/Kathmandu went from +05:30 to +05:45 at 1986-01-01T00:00: the day starts at 00:15.
+        let kathmandu = chrono_tz::Asia::Kathmandu;
+        assert_eq!(first_instant_at_or_after(at("1986-01-01T00:00"), kathmandu), utc("1985-12-31T18:30:00Z"));
+        assert_eq!(first_instant_at_or_after(at("1985-12-31T00:00"), kathmandu), utc("1985-12-30T18:30:00Z"));
+        // Where the local time exists, it is itself (the earlier of a repeated one).
+        let ny = chrono_tz::America::New_York;
+        assert_eq!(first_instant_at_or_after(at("2023-11-05T01:00"), ny), utc("2023-11-05T05:00:00Z"));
+        assert_eq!(first_instant_at_or_after(at("2023-03-12T02:30"), ny), utc("2023-03-12T07:00:00Z"));
+    }
+
+    #[test]
+    fn a_window_around_a_skipped_day_splits_into_ordered_parts() {
+        let apia = chrono_tz::Pacific::Apia;
+        let w = split_window(utc("2011-12-30T09:59:59.999999Z"), utc("2011-12-30T10:00:00.000001Z"), apia);
+        for (a, b) in &w.edges {
+            assert!(a <= b, "{a} <= {b}");
+        }
+        assert_eq!(w.edges.len(), 2, "{w:?}");
     }
 }

@@ -31,7 +31,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    let (state, dynamodb) = test_support::fresh_state_in("e2e", tz).await;
+    spawn_app_opened(tz, None).await
+}
+
+/// As `spawn_app_in`, with `STORE_OPENED` (`YYYY-MM-DD`) when given.
+pub async fn spawn_app_opened(tz: &str, opened: Option<&str>) -> TestApp {
+    let (state, dynamodb) = test_support::fresh_state_opened("e2e", tz, opened).await;
     let base = test_support::serve(local_runner::app(state.clone())).await;
     let temp = tempfile::Builder::new().prefix("e2e-").tempdir().expect("a temporary directory");
     let checkpoints = temp.path().join("checkpoints");
