@@ -275,8 +275,10 @@ impl Store {
     }
 
     pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, StoreError> {
-        let start =
-            cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK)).transpose()?;
+        let listing = cursor::Listing::new("categories");
+        let start = cursor
+            .map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK))
+            .transpose()?;
         super::query_page(
             self.client()
                 .query()
@@ -284,6 +286,7 @@ impl Store {
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", s(keys::CATEGORIES_PK))
                 .expression_attribute_values(":prefix", s(keys::CATEGORY_SK_PREFIX)),
+            &listing,
             limit,
             start,
             |i| from_item::<CategoryItem>(i).and_then(CategoryItem::into_domain),
@@ -493,8 +496,9 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<Product>, StoreError> {
+        let listing = cursor::Listing::new(format!("products|{}|{partition}|{sk_prefix:?}", index.name()));
         let start = cursor
-            .map(|c| cursor::decode(c, &[keys::PK, keys::SK, index.pk(), index.sk()], index.pk(), &partition))
+            .map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK, index.pk(), index.sk()], index.pk(), &partition))
             .transpose()?;
         let mut query = self
             .client()
@@ -520,7 +524,7 @@ impl Store {
             .map(|i| i.into_iter().filter(|(k, _)| k == keys::PK || k == keys::SK).collect())
             .collect();
         let items = self.batch_get(keys).await?.into_iter().map(product_from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(|k| cursor::encode(k, &listing)) })
     }
 
     /// Applies a patch; moving category adjusts both categories' counts, and an absolute
@@ -607,7 +611,8 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<Page<LedgerEntry>, StoreError> {
         let pk = keys::product_pk(id);
-        let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &pk)).transpose()?;
+        let listing = cursor::Listing::new(format!("ledger|{pk}"));
+        let start = cursor.map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, &pk)).transpose()?;
         if start.is_none() && self.find_product(id, false).await?.is_none() {
             return Err(product_not_found(id));
         }
@@ -619,6 +624,7 @@ impl Store {
                 .expression_attribute_values(":pk", s(pk))
                 .expression_attribute_values(":prefix", s(keys::LEDGER_SK_PREFIX))
                 .scan_index_forward(false),
+            &listing,
             limit,
             start,
             ledger_from_item,
