@@ -165,14 +165,49 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
 }
 
 /// The top-level members of a body that must be one JSON object, each as its raw JSON text (so a
-/// number is read from its digits, never through a float).
+/// number is read from its digits, never through a float). A member written twice is a 400
+/// naming it: JSON leaves duplicates undefined (RFC 8259 4), and the last silently winning let
+/// `{"units_sold":1,"units_sold":1000}` sell 1000.
 fn object_members(body: &[u8]) -> Result<BTreeMap<String, Box<RawValue>>, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request("the request body is empty; a JSON object is expected"));
     }
     let value: Box<RawValue> =
         serde_json::from_slice(body).map_err(|e| AppError::bad_request(format!("malformed JSON: {e}")))?;
-    serde_json::from_str(value.get()).map_err(|_| AppError::bad_request("the request body must be a JSON object"))
+    let UniqueMembers(members) = serde_json::from_str(value.get())
+        .map_err(|_| AppError::bad_request("the request body must be a JSON object"))?;
+    members.map_err(|name| AppError::bad_field(&name, "is written more than once"))
+}
+
+/// An object's members, or the name of the first member written twice.
+struct UniqueMembers(Result<BTreeMap<String, Box<RawValue>>, String>);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = UniqueMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueMembers, A::Error> {
+                let mut members = BTreeMap::new();
+                let mut duplicate = None;
+                while let Some((name, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    match members.entry(name) {
+                        std::collections::btree_map::Entry::Occupied(taken) => {
+                            duplicate.get_or_insert_with(|| taken.key().clone());
+                        }
+                        std::collections::btree_map::Entry::Vacant(free) => {
+                            free.insert(value);
+                        }
+                    }
+                }
+                Ok(UniqueMembers(duplicate.map_or(Ok(members), Err)))
+            }
+        }
+        deserializer.deserialize_map(Object)
+    }
 }
 
 /// The member names a struct's derived `Deserialize` knows, in declaration order: it hands them
@@ -944,6 +979,21 @@ mod tests {
             (param["name"].as_str(), param["schema"]["pattern"].as_str()),
             (Some("name"), Some(CATEGORY_NAME_PATTERN))
         );
+    }
+
+    #[test]
+    fn a_member_written_twice_is_a_bad_request_naming_it() {
+        // The last one used to win, silently: `units_sold` 1 then 1000 sold 1000.
+        for body in [r#"{"c":1,"c":1000}"#, r#"{"c":1,"d":2,"c":1}"#, r#"{"e":"x","e":null}"#] {
+            match ValidJson::<Members>::parse(body.as_bytes()) {
+                Err(AppError::BadRequest { errors, .. }) => {
+                    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                    assert_eq!(fields, [if body.contains("\"e\"") { "e" } else { "c" }], "{body}");
+                }
+                other => panic!("{body}: expected a bad request, got {:?}", other.map(|_| ())),
+            }
+        }
+        assert!(ValidJson::<Members>::parse(br#"{"c":1,"d":{"c":1}}"#).is_ok(), "a name may recur in a nested object");
     }
 
     #[test]
