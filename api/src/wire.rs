@@ -13,9 +13,11 @@
 
 pub mod analytics;
 mod fingerprint;
+mod money;
 mod page;
 
 use fingerprint::fingerprint;
+pub use money::{MoneyInput, MoneyView};
 pub use page::Page;
 
 use std::cell::Cell;
@@ -28,12 +30,11 @@ use serde_json::value::RawValue;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 
 use crate::error::{AppError, FieldError};
 use domain::analytics::CalendarDate;
 use domain::catalogue::{CATEGORY_NAME_PATTERN, InvalidCategoryName, ProductId, is_valid_category_name};
-use domain::money::Money;
 use domain::returns::SaleId;
 
 /// The field errors of one request, at most one per field, listed in the wire type's field order
@@ -627,70 +628,6 @@ impl<'de> Deserialize<'de> for Whole {
     }
 }
 
-/// An amount of money in a response: a decimal string with exactly two decimals, such as
-/// `"2000.00"`.
-// Written by `Money`'s `Display`: the domain crate has no serializer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
-#[schema(as = Money, value_type = String, pattern = r"^-?[0-9]+\.[0-9]{2}$", example = "1999.99")]
-pub struct MoneyView(pub Money);
-
-impl serde::Serialize for MoneyView {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
-}
-
-impl From<Money> for MoneyView {
-    fn from(money: Money) -> Self {
-        MoneyView(money)
-    }
-}
-
-/// A money amount in a request: a JSON number or a decimal string, 0 to 999999999999.99, with at
-/// most two decimals (an amount with more is rejected, never rounded), read from its digits
-/// (never through a binary float).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MoneyInput(pub Money);
-
-impl<'de> Deserialize<'de> for MoneyInput {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        let raw = raw.get();
-        let text = if raw.starts_with('"') { serde_json::from_str::<String>(raw).ok() } else { Some(raw.to_owned()) };
-        match text.as_deref().map(Money::parse) {
-            Some(Ok(m)) => Ok(MoneyInput(m)),
-            Some(Err(e)) => Err(de::Error::custom(e)),
-            None => Err(de::Error::custom("must be a decimal amount")),
-        }
-    }
-}
-
-impl utoipa::PartialSchema for MoneyInput {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(r"^0*[0-9]{1,12}(\.[0-9]{1,2})?$"))
-                    .examples(["1999.99"]),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Number)
-                    .minimum(Some(0))
-                    .maximum(Some(999_999_999_999.99))
-                    .examples([1999.99]),
-            )
-            .description(Some(
-                "A JSON number or a decimal string with at most two decimals; more decimals are \
-                 rejected, never rounded.",
-            ))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for MoneyInput {}
-
 /// The value of a JSON number's text if it is a whole number that fits an i64, computed from its
 /// digits (never through a float, so `9007199254740993` stays exact).
 pub(crate) fn whole_json_number(raw: &str) -> Option<i64> {
@@ -788,12 +725,7 @@ impl utoipa::ToSchema for TimeBound {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_is_answered_with_exactly_two_decimals() {
-        assert_eq!(serde_json::to_string(&MoneyView(Money::from_minor(1_990))).unwrap(), "\"19.90\"");
-        assert_eq!(serde_json::to_string(&MoneyView(Money::from_minor(-5))).unwrap(), "\"-0.05\"");
-    }
+    use domain::money::Money;
 
     /// A wire type with one member of each kind, for the tests of reading.
     #[derive(Debug, serde::Deserialize)]
