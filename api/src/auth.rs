@@ -88,7 +88,11 @@ fn claims_of(mode: AuthMode, req: &Request) -> Option<HashMap<String, String>> {
 /// reads them here, and its API Gateway (`LAMBDA=1`) passes them to the functions.
 pub fn unverified_bearer_claims(headers: &axum::http::HeaderMap) -> Option<HashMap<String, String>> {
     let header = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
+    // `Bearer` in any case (auth schemes are case-insensitive, RFC 9110 11.1), then spaces.
+    let (scheme, token) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return None;
+    }
     let payload = token.trim().split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
@@ -150,9 +154,14 @@ mod tests {
         assert_eq!(claims["cognito:groups"], "[admin analyst]");
         assert_eq!(claims["exp"], "1");
         assert_eq!(groups_of(&claims), ["admin", "analyst"]);
-        headers.insert("authorization", format!("bearer e30.{payload}.sig").parse().unwrap());
-        assert_eq!(unverified_bearer_claims(&headers).unwrap()["sub"], "u");
-        for bad in ["Basic abc", "Bearer e30", "Bearer e30.!!!.sig", "Bearer e30.WzFd.sig"] {
+        // The scheme is case-insensitive (RFC 9110, 11.1), and one or more spaces follow it.
+        for scheme in ["bearer", "BEARER", "bEaReR", "Bearer  "] {
+            headers.insert("authorization", format!("{scheme} e30.{payload}.sig").parse().unwrap());
+            assert_eq!(unverified_bearer_claims(&headers).unwrap()["sub"], "u", "{scheme}");
+        }
+        for bad in
+            ["Basic abc", "Bearer", "Bearere30.e30.sig", "Bearer e30", "Bearer e30.!!!.sig", "Bearer e30.WzFd.sig"]
+        {
             headers.insert("authorization", bad.parse().unwrap());
             assert_eq!(unverified_bearer_claims(&headers), None, "{bad}");
         }

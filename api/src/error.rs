@@ -247,7 +247,7 @@ impl From<ReturnRejected> for AppError {
                 RuleMembers { returnable: Some(returnable), ..RuleMembers::default() },
             ),
             ReturnRejected::RefundTooLarge => AppError::invalid("units", "the refund is too large"),
-            ReturnRejected::StockTooLarge => AppError::invalid("units", "the stock would be too large"),
+            ReturnRejected::StockTooLarge => AppError::invalid("units", e.to_string()),
         }
     }
 }

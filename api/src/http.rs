@@ -26,6 +26,50 @@ pub use app::App as AppState;
 /// The largest request body accepted (413 above it).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a request body may take to arrive in full (400 after it), as API Gateway bounds it.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads the request body in full before anything else, as API Gateway does before it calls a
+/// function: a `Content-Length` over [`MAX_BODY_BYTES`] is a 413 at once, a body that grows past
+/// it a 413, one that does not arrive within [`BODY_READ_TIMEOUT`] a 400; each of these answers
+/// closes the connection (its unread rest cannot be told from the next request). Without it, a
+/// client that declares a body and sends none held a connection and a task open forever.
+async fn read_body_first(req: Request, next: Next) -> Response {
+    use futures::StreamExt;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return closing(AppError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    let (parts, body) = req.into_parts();
+    let mut chunks = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let read = async {
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| AppError::bad_request(format!("the request body could not be read: {e}")))?;
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(AppError::PayloadTooLarge(MAX_BODY_BYTES));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(())) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(Err(e)) => closing(e),
+        Err(_) => closing(AppError::bad_request(format!(
+            "the request body did not arrive in full within {} s",
+            BODY_READ_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// `error`'s answer, with the connection closed after it.
+fn closing(error: AppError) -> Response {
+    let mut response = error.into_response();
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// The body, within the limit `finish` sets (`DefaultBodyLimit`): over it is 413; anything else
 /// (a body that ends before its Content-Length, a broken chunked encoding) is malformed.
 pub(crate) async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
@@ -78,6 +122,7 @@ fn finish_with_cors(routes: Router, auth: crate::auth::AuthMode, cors: Cors) -> 
         // Outside authorization: a browser's preflight carries no token.
         .layer(middleware::from_fn_with_state(cors, cors_layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(read_body_first))
         .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
             AppError::Internal("handler panicked".into()).into_response()
         }))

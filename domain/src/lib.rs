@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod analytics;
+pub mod calendar;
 pub mod catalogue;
 pub mod money;
 pub mod outcome;

@@ -49,7 +49,10 @@ pub fn returned_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     match time::parse_rfc3339(text) {
         Some(at) if at > now + MAX_FUTURE_SKEW => Err("is more than 5 minutes in the future".into()),
         Some(at) => Ok(at),
-        None => Err("must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z".into()),
+        None => Err(
+            "must be an RFC 3339 timestamp such as 2023-10-10T09:00:00Z (second 60, a leap second, is not accepted)"
+                .into(),
+        ),
     }
 }
 
@@ -63,8 +66,8 @@ pub enum ReturnRejected {
     NotReturnable { sale_id: String, returnable: i64, units_sold: i64, requested: i64 },
     #[error("the refund is too large")]
     RefundTooLarge,
-    /// Putting the units back would overflow the stock.
-    #[error("the stock would be too large")]
+    /// Putting the units back would take the stock over `MAX_QUANTITY`.
+    #[error("stock may not exceed {}", crate::catalogue::MAX_QUANTITY)]
     StockTooLarge,
 }
 
@@ -113,10 +116,12 @@ pub struct Restock {
 }
 
 impl Product {
-    /// Puts the units of a return back into stock.
+    /// Puts the units of a return back into stock, under the cap every stock change keeps
+    /// (`MAX_QUANTITY`, as `StockChange::apply_to`).
     pub fn restock(&self, returned: &SaleReturn, now: DateTime<Utc>) -> Result<Restock, ReturnRejected> {
         let (product_after, ledger_entry) = self
             .stock_moved(returned.units, LedgerReason::Return, Some(returned.sale_id.clone()), now)
+            .filter(|(after, _)| after.current_inventory <= crate::catalogue::MAX_QUANTITY)
             .ok_or(ReturnRejected::StockTooLarge)?;
         Ok(Restock { product_after, ledger_entry })
     }
@@ -190,8 +195,16 @@ mod tests {
         assert_eq!((restock.ledger_entry.change, restock.ledger_entry.quantity_after), (2, 6));
         assert_eq!(restock.ledger_entry.reason, LedgerReason::Return);
         assert_eq!(restock.ledger_entry.sale_id, Some(returned.sale_id.clone()));
-        let full = Product { current_inventory: i64::MAX, ..product };
+        let full = Product { current_inventory: i64::MAX, ..product.clone() };
         assert_eq!(full.restock(&returned, now), Err(ReturnRejected::StockTooLarge));
+        // The same cap as a stock change (`StockChange::apply_to`): the last unit that fits fits.
+        let capped = Product { current_inventory: crate::catalogue::MAX_QUANTITY - 1, ..product.clone() };
+        assert_eq!(capped.restock(&returned, now), Err(ReturnRejected::StockTooLarge));
+        let fits = Product { current_inventory: crate::catalogue::MAX_QUANTITY - 2, ..product };
+        assert_eq!(
+            fits.restock(&returned, now).unwrap().product_after.current_inventory,
+            crate::catalogue::MAX_QUANTITY
+        );
     }
 
     #[test]

@@ -126,7 +126,10 @@ pub fn sold_at(text: &str, now: DateTime<Utc>, opened: DateTime<Utc>) -> Result<
             Err(format!("is before the store opened ({}; STORE_OPENED sets it)", time::to_api(opened, None)))
         }
         Some(at) => Ok(at),
-        None => Err("must be an RFC 3339 timestamp such as 2023-10-08T12:51:20Z".into()),
+        None => Err(
+            "must be an RFC 3339 timestamp such as 2023-10-08T12:51:20Z (second 60, a leap second, is not accepted)"
+                .into(),
+        ),
     }
 }
 

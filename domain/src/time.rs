@@ -23,9 +23,14 @@ pub fn to_api(at: DateTime<Utc>, tz: Option<Tz>) -> String {
     }
 }
 
-/// Parses an RFC 3339 timestamp from a request, truncated to microseconds.
+/// Parses an RFC 3339 timestamp from a request, truncated to microseconds. Second 60 (a leap
+/// second) is refused: UTC as stored here has no leap seconds, and chrono's leap-second instant
+/// would sort after the end of its day (`...23:59:59.999999Z`), so a sale there would be counted
+/// in its day and listed in none. Refused rather than moved, so no request means another instant.
 pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc).trunc_subsecs(6))
+    use chrono::Timelike;
+    let at = DateTime::parse_from_rfc3339(text).ok()?;
+    (at.nanosecond() < 1_000_000_000).then(|| at.with_timezone(&Utc).trunc_subsecs(6))
 }
 
 #[cfg(test)]
@@ -51,18 +56,11 @@ mod tests {
     }
 }
 
-/// The first instant of `date` in `tz`. Where midnight does not exist (a DST gap at 00:00),
-/// the day starts at the first instant that does.
+/// The first instant of `date` in `tz`. Where midnight does not exist (a gap at 00:00), the
+/// day starts at the first instant that does; a day the zone skipped entirely starts where the
+/// next day does, so it has no instants.
 pub fn start_of_day(date: chrono::NaiveDate, tz: Tz) -> DateTime<Utc> {
-    use chrono::{NaiveTime, TimeZone};
-    let mut local = date.and_time(NaiveTime::MIN);
-    for _ in 0..=4 {
-        if let Some(t) = tz.from_local_datetime(&local).earliest() {
-            return t.with_timezone(&Utc);
-        }
-        local += chrono::Duration::minutes(30);
-    }
-    tz.from_utc_datetime(&date.and_time(NaiveTime::MIN)).with_timezone(&Utc)
+    crate::calendar::first_instant_at_or_after(date.and_time(chrono::NaiveTime::MIN), tz)
 }
 
 /// A request bound: a date (`YYYY-MM-DD`, whole day in `tz`) or an RFC 3339 time.
@@ -106,5 +104,36 @@ mod bound_tests {
         let santiago = chrono_tz::America::Santiago;
         let start = start_of_day(chrono::NaiveDate::from_ymd_opt(2022, 9, 11).unwrap(), santiago);
         assert_eq!(to_api(start, Some(santiago)), "2022-09-11T01:00:00-03:00");
+    }
+
+    #[test]
+    fn days_start_exactly_where_the_zone_says_even_across_long_or_odd_gaps() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let apia = chrono_tz::Pacific::Apia;
+        // 2011-12-30 never happened in Apia: the 29th has its 24 hours, the 30th none.
+        assert_eq!(to_api(start_of_day(day("2011-12-29"), apia), None), "2011-12-29T10:00:00Z");
+        assert_eq!(to_api(parse_bound("2011-12-29", apia, true).unwrap(), None), "2011-12-30T09:59:59.999999Z");
+        assert_eq!(start_of_day(day("2011-12-30"), apia), start_of_day(day("2011-12-31"), apia));
+        assert!(parse_bound("2011-12-30", apia, false) > parse_bound("2011-12-30", apia, true), "no instants");
+        // Kathmandu moved from +05:30 to +05:45 at midnight: 1986-01-01 starts at 00:15 local.
+        let kathmandu = chrono_tz::Asia::Kathmandu;
+        assert_eq!(to_api(start_of_day(day("1986-01-01"), kathmandu), Some(kathmandu)), "1986-01-01T00:15:00+05:45");
+        assert_eq!(to_api(parse_bound("1985-12-31", kathmandu, true).unwrap(), None), "1985-12-31T18:29:59.999999Z");
+    }
+}
+
+#[cfg(test)]
+mod leap_second_tests {
+    use super::*;
+
+    #[test]
+    fn second_60_is_refused_so_every_stored_instant_sorts_where_it_happens() {
+        // chrono reads `:60` as a leap second, which sorts after `23:59:59.999999` in the stored
+        // form: a sale there would be counted in its day but listed in none.
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), None);
+        assert_eq!(parse_rfc3339("2023-06-15T12:30:60Z"), None);
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60.5+00:00"), None);
+        assert_eq!(parse_bound("2016-12-31T23:59:60Z", chrono_tz::UTC, true), None);
+        assert!(parse_rfc3339("2016-12-31T23:59:59.999999Z").is_some());
     }
 }

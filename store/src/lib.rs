@@ -103,9 +103,11 @@ where
 }
 
 /// Sends `query` for one page of at most `limit` items from `start` (a decoded cursor), each
-/// item read by `decode`; the next page's cursor is DynamoDB's `LastEvaluatedKey`.
+/// item read by `decode`; the next page's cursor is DynamoDB's `LastEvaluatedKey`, bound to
+/// `listing`.
 pub(crate) async fn query_page<T>(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    listing: &cursor::Listing,
     limit: i32,
     start: Option<cursor::KeyMap>,
     decode: impl FnMut(Item) -> Result<T, StoreError>,
@@ -113,7 +115,7 @@ pub(crate) async fn query_page<T>(
     let out =
         query.limit(limit).set_exclusive_start_key(start).send().await.map_err(|e| StoreError::from_sdk("Query", e))?;
     let items = out.items.unwrap_or_default().into_iter().map(decode).collect::<Result<Vec<_>, _>>()?;
-    Ok(catalogue::Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+    Ok(catalogue::Page { items, next_cursor: out.last_evaluated_key.as_ref().map(|k| cursor::encode(k, listing)) })
 }
 
 /// Why one item of a cancelled transaction failed.

@@ -61,8 +61,10 @@ impl Store {
 
     /// Reports, newest first.
     pub async fn list_daily_reports(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Value>, StoreError> {
-        let start =
-            cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::DAILY_REPORTS_PK)).transpose()?;
+        let listing = cursor::Listing::new("daily-reports");
+        let start = cursor
+            .map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, keys::DAILY_REPORTS_PK))
+            .transpose()?;
         super::query_page(
             self.client()
                 .query()
@@ -70,6 +72,7 @@ impl Store {
                 .key_condition_expression("PK = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(keys::DAILY_REPORTS_PK.into()))
                 .scan_index_forward(false),
+            &listing,
             limit,
             start,
             DailyReportRecord::report_of,

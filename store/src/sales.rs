@@ -216,6 +216,18 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<Sale>, StoreError> {
+        self.list_sales_in(filter, "returns:any", limit, cursor).await
+    }
+
+    /// [`Store::list_sales`], its cursors bound to `filtered`, what the caller keeps of the
+    /// sales read (a cursor of one `has_returns` is not read by another).
+    async fn list_sales_in(
+        &self,
+        filter: &SalesFilter,
+        filtered: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Sale>, StoreError> {
         let (index, partition, prefix) = match (filter.product_id, &filter.category_name) {
             (None, None) => (Some(Index::Gsi1), keys::ALL_SALES.to_owned(), ""),
             (Some(p), None) => (None, keys::product_sales_pk(p), keys::SALE_SK_PREFIX),
@@ -227,8 +239,12 @@ impl Store {
             Some(i) => vec![keys::PK, keys::SK, i.pk(), i.sk()],
             None => vec![keys::PK, keys::SK],
         };
-        let start = cursor.map(|c| cursor::decode(c, &cursor_attrs, pk_attr, &partition)).transpose()?;
         let (low, high) = keys::sale_range(prefix, filter.from, filter.to);
+        let listing = cursor::Listing::new(format!(
+            "sales|{}|{partition}|{low:?}|{high:?}|{filtered}",
+            index.map_or("table", |i| i.name())
+        ));
+        let start = cursor.map(|c| cursor::decode(c, &listing, &cursor_attrs, pk_attr, &partition)).transpose()?;
         let condition = match (&low, &high) {
             (Some(_), Some(_)) => "#pk = :pk AND #sk BETWEEN :low AND :high",
             (Some(_), None) => "#pk = :pk AND #sk >= :low",
@@ -252,7 +268,7 @@ impl Store {
         if let Some(high) = high {
             query = query.expression_attribute_values(":high", AttributeValue::S(high));
         }
-        super::query_page(query.scan_index_forward(false), limit, start, sale_from_item).await
+        super::query_page(query.scan_index_forward(false), &listing, limit, start, sale_from_item).await
     }
 }
 
@@ -399,7 +415,9 @@ impl Store {
             return Err(StoreError::NotFound(Missing::Sale(sale_id.to_owned())));
         }
         let partition = keys::sale_id_pk(sale_id);
-        let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &partition)).transpose()?;
+        let listing = cursor::Listing::new(format!("returns|{partition}"));
+        let start =
+            cursor.map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, &partition)).transpose()?;
         super::query_page(
             self.client()
                 .query()
@@ -408,6 +426,7 @@ impl Store {
                 .expression_attribute_values(":pk", AttributeValue::S(partition))
                 .expression_attribute_values(":prefix", AttributeValue::S(keys::RETURN_SK_PREFIX.into()))
                 .scan_index_forward(false),
+            &listing,
             limit,
             start,
             return_from_item,
@@ -489,7 +508,8 @@ impl Store {
         let mut out = Vec::new();
         let mut cursor = cursor.map(str::to_owned);
         for _ in 0..HAS_RETURNS_MAX_PAGES {
-            let page = self.list_sales(filter, limit, cursor.as_deref()).await?;
+            let filtered = if has_returns { "returns:some" } else { "returns:none" };
+            let page = self.list_sales_in(filter, filtered, limit, cursor.as_deref()).await?;
             let wanted = page.items.iter().map(|s| key_item(&keys::sale_ref(&s.id))).collect();
             let found: std::collections::HashMap<String, i64> = self
                 .batch_get(wanted)

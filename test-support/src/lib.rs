@@ -156,7 +156,7 @@ pub async fn local_dynamodb() -> LocalDynamoDb {
 /// A store on a fresh table of `dynamodb` (for instance one with injected faults), returned
 /// with it.
 pub async fn store_on(dynamodb: LocalDynamoDb) -> (Store, LocalDynamoDb) {
-    let (state, _table) = state_at(dynamodb.endpoint(), "test", "UTC").await;
+    let (state, _table) = state_at(dynamodb.endpoint(), "test", "UTC", None).await;
     (state.store().clone(), dynamodb)
 }
 
@@ -169,22 +169,36 @@ pub async fn fresh_state(prefix: &str) -> (AppState, TestDynamoDb) {
 
 /// As [`fresh_state`], with the store in the IANA time zone `tz`.
 pub async fn fresh_state_in(prefix: &str, tz: &str) -> (AppState, TestDynamoDb) {
+    fresh_state_opened(prefix, tz, None).await
+}
+
+/// As [`fresh_state_in`], with `STORE_OPENED` set to `opened` (`YYYY-MM-DD`) when given.
+pub async fn fresh_state_opened(prefix: &str, tz: &str, opened: Option<&str>) -> (AppState, TestDynamoDb) {
     if let Some(endpoint) = external_endpoint() {
-        let (state, table) = state_at(&endpoint, prefix, tz).await;
+        let (state, table) = state_at(&endpoint, prefix, tz, opened).await;
         return (state, TestDynamoDb { endpoint, backend: Backend::External { table } });
     }
-    state_on(local_dynamodb().await, prefix, tz).await
+    embedded_state(local_dynamodb().await, prefix, tz, opened).await
 }
 
 /// As [`fresh_state_in`], on a fresh table of the embedded `dynamodb` (for instance one with
 /// injected faults), returned with it.
 pub async fn state_on(dynamodb: LocalDynamoDb, prefix: &str, tz: &str) -> (AppState, TestDynamoDb) {
-    let (state, _table) = state_at(dynamodb.endpoint(), prefix, tz).await;
+    embedded_state(dynamodb, prefix, tz, None).await
+}
+
+async fn embedded_state(
+    dynamodb: LocalDynamoDb,
+    prefix: &str,
+    tz: &str,
+    opened: Option<&str>,
+) -> (AppState, TestDynamoDb) {
+    let (state, _table) = state_at(dynamodb.endpoint(), prefix, tz, opened).await;
     (state, TestDynamoDb { endpoint: dynamodb.endpoint().to_owned(), backend: Backend::Embedded(dynamodb) })
 }
 
 /// The state on a new table (a unique name starting with `prefix`) at `endpoint`, and the name.
-async fn state_at(endpoint: &str, prefix: &str, tz: &str) -> (AppState, String) {
+async fn state_at(endpoint: &str, prefix: &str, tz: &str, opened: Option<&str>) -> (AppState, String) {
     init_logs();
     let table = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
     let config = Config::from_lookup(|k| match k {
@@ -192,6 +206,7 @@ async fn state_at(endpoint: &str, prefix: &str, tz: &str) -> (AppState, String) 
         "AWS_ENDPOINT_URL" => Some(endpoint.to_owned()),
         "STORE_TIMEZONE" => Some(tz.to_owned()),
         "AUTH_MODE" => Some("off".into()),
+        "STORE_OPENED" => opened.map(str::to_owned),
         _ => None,
     })
     .expect("the test configuration");

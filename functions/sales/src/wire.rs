@@ -501,6 +501,9 @@ mod tests {
             assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"last tuesday"}"#), ["sold_at"]);
             assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"0000-01-01T00:00:00Z"}"#), ["sold_at"]);
             assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"1999-12-31T23:59:59Z"}"#), ["sold_at"]);
+            // A leap second would be counted in its day and listed in none (domain::time).
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2016-12-31T23:59:60Z"}"#), ["sold_at"]);
+            assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"sold_at":"2023-06-15T12:30:60Z"}"#), ["sold_at"]);
             assert!(parse(r#"{"product_id":1,"units_sold":1,"sold_at":"2000-01-01T00:00:00Z"}"#).is_ok());
             assert_eq!(fields(r#"{"product_id":"1","units_sold":1}"#), ["product_id"]);
             assert_eq!(fields(r#"{"product_id":1,"units_sold":1,"price":5}"#), ["price"]);

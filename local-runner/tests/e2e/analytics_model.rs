@@ -472,7 +472,7 @@ proptest! {
     fn summary_compare_and_top_equal_the_fold_of_the_sales_listing(
         events in arb_events(4),
         queries in prop::collection::vec(arb_query(4), 30),
-        zone in prop::sample::select(vec!["America/New_York", "America/New_York", "UTC", "Asia/Kolkata"]),
+        zone in prop::sample::select(vec!["America/New_York", "America/New_York", "UTC", "Asia/Kolkata", "Pacific/Apia", "Asia/Kathmandu"]),
     ) {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(run_case(events, queries, zone));

@@ -155,3 +155,48 @@ async fn every_request_body_schema_is_the_body_its_handler_reads() {
     // Two category bodies, two product bodies, the two forms of a stock change, a sale, a return.
     assert!(forms_checked >= 8, "checked {forms_checked} body forms");
 }
+
+/// Sends `head` (and `body`) on a raw connection to the app; the status line of the answer and
+/// whether the server then closed the connection. A bound on every read: a server that holds
+/// the connection fails the test rather than hanging it.
+async fn raw_exchange(app: &TestApp, head: &str, body: &[u8]) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let bound = std::time::Duration::from_secs(30);
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match tokio::time::timeout(bound, stream.read(&mut buf)).await {
+            Ok(Ok(0)) => break true,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Ok(Err(_)) => break true, // reset: closed too
+            Err(_) => break false,
+        }
+    };
+    let text = String::from_utf8_lossy(&answer);
+    (text.lines().next().unwrap_or("").to_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_body_declared_over_the_limit_is_refused_at_once_and_the_connection_closed() {
+    let app = spawn_app().await;
+    for length in ["99999999", "70000"] {
+        let head = format!(
+            "POST /sales HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        );
+        let (status, closed) = raw_exchange(&app, &head, b"").await;
+        assert_eq!((status.as_str(), closed), ("HTTP/1.1 413 Payload Too Large", true), "{length}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_is_refused_and_the_connection_closed() {
+    let app = spawn_app().await;
+    let head =
+        "POST /sales HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+    let (status, closed) = raw_exchange(&app, head, br#"{"product_id":"#).await;
+    assert_eq!((status.as_str(), closed), ("HTTP/1.1 400 Bad Request", true));
+}

@@ -54,11 +54,15 @@ async fn categories_page_with_cursor_in_name_order() {
     app.get("/categories?limit=101").await.assert_problem(400);
     app.get("/categories?limit=abc").await.assert_problem(400);
     app.get("/categories?cursor=garbage").await.assert_problem(400);
-    // A cursor of another list (another partition) is rejected before DynamoDB sees it.
-    let product_cursor = store::cursor::encode(&std::collections::HashMap::from([
-        ("PK".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT#1".into())),
-        ("SK".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("LEDGER#1".into())),
-    ]));
+    // A cursor of another list (another partition), even bound to this listing, is rejected
+    // before DynamoDB sees it.
+    let product_cursor = store::cursor::encode(
+        &std::collections::HashMap::from([
+            ("PK".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("PRODUCT#1".into())),
+            ("SK".to_owned(), aws_sdk_dynamodb::types::AttributeValue::S("LEDGER#1".into())),
+        ]),
+        &store::cursor::Listing::new("categories"),
+    );
     app.get(&format!("/categories?cursor={product_cursor}")).await.assert_problem(400);
 }
 

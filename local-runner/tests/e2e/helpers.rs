@@ -31,7 +31,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// As `spawn_app`, with the store in time zone `tz`.
 pub async fn spawn_app_in(tz: &str) -> TestApp {
-    serve_state(test_support::fresh_state_in("e2e", tz).await).await
+    serve_state(test_support::fresh_state_opened("e2e", tz, None).await).await
+}
+
+/// As `spawn_app_in`, with `STORE_OPENED` (`YYYY-MM-DD`) when given.
+pub async fn spawn_app_opened(tz: &str, opened: Option<&str>) -> TestApp {
+    serve_state(test_support::fresh_state_opened("e2e", tz, opened).await).await
 }
 
 /// As `spawn_app_in`, on the embedded `dynamodb` (for instance one with injected faults).

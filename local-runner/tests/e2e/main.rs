@@ -5,6 +5,7 @@ mod aggregates;
 mod analytics_model;
 mod auth;
 mod bodies;
+mod calendars;
 mod catalogue;
 mod consume;
 mod contention;

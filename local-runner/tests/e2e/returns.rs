@@ -291,3 +291,20 @@ async fn rebuild_writes_the_lookup_by_id_of_a_sale_recorded_before_it_existed() 
     let (status, _) = post_return(&app, sale_id, r#"{"units":1}"#, None).await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn a_restocking_return_keeps_the_stock_cap_like_every_stock_change() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let sale_id = sell(&app, id, 1, None).await["id"].as_str().unwrap().to_owned();
+    let top_up = app.post(&format!("/products/{id}/inventory"), r#"{"set":1000000000,"reason":"adjustment"}"#).await;
+    top_up.assert_status(201);
+    app.post(&format!("/products/{id}/inventory"), r#"{"change":1,"reason":"restock"}"#).await.assert_problem(422);
+    let (status, problem) = post_return(&app, &sale_id, r#"{"units":1}"#, None).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("units")), "{problem}");
+    assert_eq!(stock(&app.get(&format!("/products/{id}")).await.body), 1_000_000_000);
+    // Not into stock, the return is no stock change: it is taken.
+    let (status, _) = post_return(&app, &sale_id, r#"{"units":1,"restock":false}"#, None).await;
+    assert_eq!(status, 201);
+}

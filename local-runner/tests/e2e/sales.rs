@@ -286,3 +286,39 @@ async fn demo_data_loads_through_the_sale_path_and_matches_the_seed() {
     assert_eq!(sales["items"].as_array().unwrap().len(), 18);
     assert_eq!(ledger_sales(&app, 1).await + ledger_sales(&app, 2).await + ledger_sales(&app, 3).await, 18);
 }
+
+#[tokio::test]
+async fn a_cursor_is_bound_to_the_filters_and_window_it_was_issued_for() {
+    let app = spawn_app().await;
+    app.category("toys").await;
+    let toy = app.stocked_product("toys", "1", 100).await["id"].as_i64().unwrap();
+    for sold_at in ["2023-06-01T10:00:00Z", "2023-06-02T10:00:00Z", "2023-06-03T10:00:00Z", "2023-06-04T10:00:00Z"] {
+        sale(&app, &format!(r#"{{"product_id":{toy},"units_sold":1,"sold_at":"{sold_at}"}}"#), None).await;
+    }
+    for list in ["/sales?", &format!("/sales?product_id={toy}&"), "/sales?category_name=toys&"] {
+        let page = app.get(&format!("{list}limit=1&from=2023-01-01")).await.assert_status(200).clone();
+        let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
+        // The key it ends on is inside the other window too: only the binding can tell.
+        for other in ["from=2023-06-02&to=2023-06-30", "to=2023-12-31", "", "has_returns=false&from=2023-01-01"] {
+            let reply = app.get(&format!("{list}{other}&cursor={cursor}")).await;
+            reply.assert_problem(400);
+            assert_eq!(reply.error_fields(), ["cursor"], "{list}{other}: {}", reply.body);
+        }
+        let rest = app.get(&format!("{list}limit=5&from=2023-01-01&cursor={cursor}")).await;
+        assert_eq!(rest.assert_status(200)["items"].as_array().unwrap().len(), 3, "{list}");
+    }
+    // Every other listing shape: a cursor of one listing is refused by another.
+    app.category("games").await;
+    app.stocked_product("games", "2", 100).await;
+    let page = app.get("/products?limit=1").await.assert_status(200).clone();
+    let cursor = page["next_cursor"].as_str().expect("a second product").to_owned();
+    app.get(&format!("/products?status=active&cursor={cursor}")).await.assert_problem(400);
+    app.get(&format!("/products?limit=1&cursor={cursor}")).await.assert_status(200);
+    let page = app.get("/categories?limit=1").await.assert_status(200).clone();
+    let cursor = page["next_cursor"].as_str().expect("a second category").to_owned();
+    for other in ["/reports/daily", &format!("/products/{toy}/inventory"), "/inventory/low-stock", "/products"] {
+        let reply = app.get(&format!("{other}?cursor={cursor}")).await;
+        reply.assert_problem(400);
+        assert_eq!(reply.error_fields(), ["cursor"], "{other}: {}", reply.body);
+    }
+}

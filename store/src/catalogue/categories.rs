@@ -80,8 +80,10 @@ impl Store {
     }
 
     pub async fn list_categories(&self, limit: i32, cursor: Option<&str>) -> Result<Page<Category>, StoreError> {
-        let start =
-            cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK)).transpose()?;
+        let listing = cursor::Listing::new("categories");
+        let start = cursor
+            .map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, keys::CATEGORIES_PK))
+            .transpose()?;
         crate::query_page(
             self.client()
                 .query()
@@ -89,6 +91,7 @@ impl Store {
                 .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
                 .expression_attribute_values(":pk", s(keys::CATEGORIES_PK))
                 .expression_attribute_values(":prefix", s(keys::CATEGORY_SK_PREFIX)),
+            &listing,
             limit,
             start,
             |i| from_item::<CategoryItem>(i).and_then(CategoryItem::into_domain),

@@ -288,8 +288,9 @@ impl Store {
         limit: i32,
         cursor: Option<&str>,
     ) -> Result<Page<Product>, StoreError> {
+        let listing = cursor::Listing::new(format!("products|{}|{partition}|{sk_prefix:?}", index.name()));
         let start = cursor
-            .map(|c| cursor::decode(c, &[keys::PK, keys::SK, index.pk(), index.sk()], index.pk(), &partition))
+            .map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK, index.pk(), index.sk()], index.pk(), &partition))
             .transpose()?;
         let mut query = self
             .client()
@@ -315,7 +316,7 @@ impl Store {
             .map(|i| i.into_iter().filter(|(k, _)| k == keys::PK || k == keys::SK).collect())
             .collect();
         let items = self.batch_get(keys).await?.into_iter().map(product_from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(cursor::encode) })
+        Ok(Page { items, next_cursor: out.last_evaluated_key.as_ref().map(|k| cursor::encode(k, &listing)) })
     }
 
     /// Applies a patch; moving category adjusts both categories' counts, and an absolute
@@ -402,7 +403,8 @@ impl Store {
         cursor: Option<&str>,
     ) -> Result<Page<LedgerEntry>, StoreError> {
         let pk = keys::product_pk(id);
-        let start = cursor.map(|c| cursor::decode(c, &[keys::PK, keys::SK], keys::PK, &pk)).transpose()?;
+        let listing = cursor::Listing::new(format!("ledger|{pk}"));
+        let start = cursor.map(|c| cursor::decode(c, &listing, &[keys::PK, keys::SK], keys::PK, &pk)).transpose()?;
         if start.is_none() && self.find_product(id, false).await?.is_none() {
             return Err(product_not_found(id));
         }
@@ -414,6 +416,7 @@ impl Store {
                 .expression_attribute_values(":pk", s(pk))
                 .expression_attribute_values(":prefix", s(keys::LEDGER_SK_PREFIX))
                 .scan_index_forward(false),
+            &listing,
             limit,
             start,
             ledger_from_item,
