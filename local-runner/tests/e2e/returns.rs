@@ -34,8 +34,7 @@ fn stock(body: &Value) -> i64 {
 #[tokio::test]
 async fn a_refund_is_at_the_price_of_the_sale_after_a_price_change() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "19.99", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("19.99", 10).await;
     let sale = sell(&app, id, 3, None).await;
     let sale_id = sale["id"].as_str().unwrap();
     app.patch(&format!("/products/{id}"), r#"{"price":"25.00"}"#).await.assert_status(200);
@@ -65,8 +64,7 @@ async fn a_refund_is_at_the_price_of_the_sale_after_a_price_change() {
 #[tokio::test]
 async fn return_errors_of_the_contract() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale = sell(&app, id, 2, Some("2023-05-01T10:00:00Z")).await;
     let sale_id = sale["id"].as_str().unwrap();
     app.get("/sales/01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8").await.assert_problem(404);
@@ -97,8 +95,7 @@ async fn return_errors_of_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn six_concurrent_returns_of_one_unit_with_two_returnable_give_exactly_two() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale = sell(&app, id, 2, None).await;
     let sale_id = sale["id"].as_str().unwrap().to_owned();
     let tasks: Vec<_> = (0..6)
@@ -136,8 +133,7 @@ async fn six_concurrent_returns_of_one_unit_with_two_returnable_give_exactly_two
 #[tokio::test]
 async fn a_retried_return_with_the_same_key_is_one_return() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale = sell(&app, id, 3, None).await;
     let sale_id = sale["id"].as_str().unwrap();
     let (s1, first) = post_return(&app, sale_id, r#"{"units":1,"reason":"late"}"#, Some("rma-1")).await;
@@ -160,8 +156,7 @@ async fn a_retried_return_with_the_same_key_is_one_return() {
 #[tokio::test]
 async fn stock_and_ledger_after_restocked_and_not_restocked_returns() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale = sell(&app, id, 4, None).await;
     let sale_id = sale["id"].as_str().unwrap();
     assert_eq!(stock(&app.get(&format!("/products/{id}")).await.body), 6);
@@ -200,8 +195,7 @@ async fn stock_and_ledger_after_restocked_and_not_restocked_returns() {
 #[tokio::test]
 async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "10", 100).await["id"].as_i64().unwrap();
+    let id = app.toy("10", 100).await;
     let sale = sell(&app, id, 5, Some("2023-05-01T10:00:00Z")).await;
     let sale_id = sale["id"].as_str().unwrap();
     let (status, _) = post_return(&app, sale_id, r#"{"units":2,"returned_at":"2023-05-03T09:30:00Z"}"#, None).await;
@@ -262,8 +256,7 @@ async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day()
 #[tokio::test]
 async fn rebuild_writes_the_lookup_by_id_of_a_sale_recorded_before_it_existed() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale = sell(&app, id, 2, None).await;
     let sale_id = sale["id"].as_str().unwrap();
     // As a table written by an older version: no lookup.
