@@ -97,8 +97,6 @@ async fn state(endpoint: Option<String>) -> anyhow::Result<AppState> {
     Ok(AppState::from_config(config).await)
 }
 
-/// The local stack's state: DynamoDB at `AWS_ENDPOINT_URL`, by default the local one, started in
-/// this process (returned, to stop) when nothing answers there.
 /// Runs `run` on the local stack `stack` names, then stops the DynamoDB it embedded, if any.
 async fn on_local_stack<F, Run>(stack: &Stack, run: F) -> anyhow::Result<()>
 where
@@ -113,6 +111,8 @@ where
     done
 }
 
+/// The local stack's state: DynamoDB at `AWS_ENDPOINT_URL`, by default the local one, started in
+/// this process (returned, to stop) when nothing answers there.
 async fn local_stack(stack: &Stack) -> anyhow::Result<(AppState, Option<local_dynamodb::LocalDynamoDb>)> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
         .ok()

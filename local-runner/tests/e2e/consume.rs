@@ -1,4 +1,4 @@
-//! `serve` with `STREAM=off` serves the API without the stream consumer, like a disabled event
+//! `serve --stream off` (`STREAM=off`) serves the API without the stream consumer, like a disabled event
 //! source mapping: sales are recorded, the counters do not move. `consume --until-idle` then
 //! reads the backlog alone, as the mapping would (the template's filter, `BatchSize` records per
 //! batch), stops once it is drained, and leaves every counter exact.
