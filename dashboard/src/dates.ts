@@ -100,24 +100,21 @@ export function today(timeZone: string, now: Date = new Date()): string {
   return localParts(now, timeZone).slice(0, 10);
 }
 
+/** A formatter of the date in `style` and the time to the second (24 h) in `timeZone`, built once per zone into `cache` (building one is slow). */
+function zonedFormatter(cache: Map<string, Intl.DateTimeFormat>, locale: string, style: Intl.DateTimeFormatOptions, timeZone: string): Intl.DateTimeFormat {
+  let f = cache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { ...style, timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    cache.set(timeZone, f);
+  }
+  return f;
+}
+
 const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** `instant` as "YYYY-MM-DDTHH:mm:ss" on the wall clock of `timeZone`. */
 export function localParts(instant: Date, timeZone: string): string {
-  let f = partsFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partsFormatters.set(timeZone, f);
-  }
+  const f = zonedFormatter(partsFormatters, 'en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }, timeZone);
   const parts = f.formatToParts(instant);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
@@ -166,19 +163,5 @@ export function formatInstant(instant: string | null | undefined, timeZone: stri
   if (!instant) return '–';
   const d = new Date(instant);
   if (Number.isNaN(d.getTime())) return instant;
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f.format(d);
+  return zonedFormatter(formatters, 'en-GB', { year: 'numeric', month: 'short', day: 'numeric' }, timeZone).format(d);
 }

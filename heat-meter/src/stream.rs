@@ -30,15 +30,7 @@ pub async fn read_table_stream(streams: &Client, table: &str) -> anyhow::Result<
         .with_context(|| format!("the table {table} has no stream"))?;
     let mut out = Vec::new();
     for shard in shards_in_order(streams, &arn).await? {
-        let mut iterator = streams
-            .get_shard_iterator()
-            .stream_arn(&arn)
-            .shard_id(&shard)
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .context("GetShardIterator")?
-            .shard_iterator;
+        let mut iterator = trim_horizon(streams, &arn, &shard).await?;
         while let Some(it) = iterator {
             let page = streams.get_records().shard_iterator(it).limit(READ_LIMIT).send().await.context("GetRecords")?;
             let records = page.records.unwrap_or_default();
@@ -50,6 +42,19 @@ pub async fn read_table_stream(streams: &Client, table: &str) -> anyhow::Result<
         }
     }
     Ok(out)
+}
+
+/// An iterator at the oldest record of `shard` (TRIM_HORIZON); `None` where DynamoDB gives none.
+pub async fn trim_horizon(streams: &Client, arn: &str, shard: &str) -> anyhow::Result<Option<String>> {
+    let it = streams
+        .get_shard_iterator()
+        .stream_arn(arn)
+        .shard_id(shard)
+        .shard_iterator_type(ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .context("GetShardIterator")?;
+    Ok(it.shard_iterator)
 }
 
 /// The stream's shard ids, each parent before its children.

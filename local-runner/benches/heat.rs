@@ -27,9 +27,8 @@ use aggregate_stream::BatchReport;
 use api::http::AppState;
 use aws_sdk_dynamodbstreams::types::Record;
 use heat_meter::{ChangeRecord, HeatReport, Meter, TableSchema, read_table_stream, sequence_after};
-use local_runner::batch::{BatchHandler, BoxFuture};
+use local_runner::batch::{BatchHandler, BoxFuture, InProcess};
 use local_runner::stream::StreamPoller;
-use local_runner::stream_event::lambda_event;
 
 const CLIENTS: usize = 16;
 const CATEGORIES: [&str; 6] = ["electronics", "fashion", "home", "garden", "toys", "books"];
@@ -88,7 +87,7 @@ async fn measure_load(meter: &Meter, name: &str, sales: usize, product_of: fn(us
     let (state, _dynamodb) = test_support::fresh_state("bench-heat").await;
     let base = test_support::serve(local_runner::app(state.clone())).await;
     let http = reqwest::Client::new();
-    create_catalogue(&http, &base).await;
+    test_support::create_catalogue(&http, &base, &CATEGORIES, PRODUCTS).await;
     let streams =
         aws_sdk_dynamodbstreams::Client::new(&store::sdk::sdk_config(state.config.endpoint_url.as_deref()).await);
     let table = state.store().table().to_owned();
@@ -148,22 +147,6 @@ async fn measure_load(meter: &Meter, name: &str, sales: usize, product_of: fn(us
     }
 }
 
-async fn create_catalogue(http: &reqwest::Client, base: &str) {
-    for name in CATEGORIES {
-        let r = http.post(format!("{base}/categories")).body(format!(r#"{{"name":"{name}"}}"#)).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-    }
-    for p in 0..PRODUCTS {
-        let body = format!(
-            r#"{{"name":"item {p}","price":"{}.99","category_name":"{}","current_inventory":1000000}}"#,
-            5 + p,
-            CATEGORIES[p % CATEGORIES.len()]
-        );
-        let r = http.post(format!("{base}/products")).body(body).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-    }
-}
-
 /// Sends sales `0..sales` from [`CLIENTS`] clients, sale `i` of product `product_of(i)`, all
 /// dated when the load starts (one hour's counters); a sale answered 409 (contended) is sent
 /// again. Returns each sale's latency (from its first sending) and the number of 409s.
@@ -213,24 +196,16 @@ async fn send_sales(
     (latencies, conflicts)
 }
 
-/// The aggregator's handler on each batch, as the local runner's in-process handler calls it,
-/// keeping what each batch did.
+/// The local runner's in-process handler on each batch, keeping what each batch did.
 struct Aggregator {
-    state: AppState,
+    in_process: InProcess,
     batches: Arc<Mutex<Vec<BatchReport>>>,
 }
 
 impl BatchHandler for Aggregator {
     fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(async move {
-            let event = lambda_event(arn, records);
-            let report = aggregate_stream::handle(
-                self.state.store(),
-                self.state.config.store_timezone,
-                &event,
-                app::time::now(),
-            )
-            .await;
+            let report = self.in_process.aggregate(arn, records).await;
             let failed = report.failed.clone();
             self.batches.lock().unwrap().push(report);
             Ok(failed)
@@ -245,7 +220,7 @@ async fn consume(state: &AppState, checkpoints: &Path) -> Vec<BatchReport> {
     let mut poller = StreamPoller::new(state.clone(), checkpoints.into())
         .await
         .unwrap()
-        .with_handler(Aggregator { state: state.clone(), batches: batches.clone() });
+        .with_handler(Aggregator { in_process: InProcess { state: state.clone() }, batches: batches.clone() });
     while poller.poll_once().await.unwrap() > 0 {}
     batches.lock().unwrap().clone()
 }
@@ -261,7 +236,7 @@ async fn consume_beside(
     let poller = StreamPoller::new(state.clone(), checkpoints.into())
         .await
         .unwrap()
-        .with_handler(Aggregator { state: state.clone(), batches: batches.clone() });
+        .with_handler(Aggregator { in_process: InProcess { state: state.clone() }, batches: batches.clone() });
     tokio::spawn(async move {
         local_runner::stream::poll_until_stopped(poller, stop).await;
         batches.lock().unwrap().clone()

@@ -39,19 +39,7 @@ async fn main() {
     let (mut consumer, mut idle_polls) = start_consumer(&state, checkpoints.path(), &stop).await;
 
     let http = reqwest::Client::new();
-    for name in CATEGORIES {
-        let r = http.post(format!("{base}/categories")).body(format!(r#"{{"name":"{name}"}}"#)).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-    }
-    for p in 0..PRODUCTS {
-        let body = format!(
-            r#"{{"name":"item {p}","price":"{}.99","category_name":"{}","current_inventory":1000000}}"#,
-            5 + p,
-            CATEGORIES[p % CATEGORIES.len()]
-        );
-        let r = http.post(format!("{base}/products")).body(body).send().await.unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-    }
+    test_support::create_catalogue(&http, &base, &CATEGORIES, PRODUCTS).await;
 
     println!(
         "local stack: {CLIENTS} clients through POST /sales, the stream consumer running, two years of sales \

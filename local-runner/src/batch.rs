@@ -20,18 +20,17 @@ pub struct InProcess {
     pub state: AppState,
 }
 
+impl InProcess {
+    /// Hands one batch to `aggregate_stream::handle`, as the Lambda event it would be; what the
+    /// batch did (for a caller that keeps more than the failures, such as a benchmark).
+    pub async fn aggregate(&self, arn: &str, records: &[Record]) -> aggregate_stream::BatchReport {
+        let event = crate::stream_event::lambda_event(arn, records);
+        aggregate_stream::handle(self.state.store(), self.state.config.store_timezone, &event, app::time::now()).await
+    }
+}
+
 impl BatchHandler for InProcess {
     fn handle<'a>(&'a self, arn: &'a str, records: &'a [Record]) -> BoxFuture<'a, anyhow::Result<Vec<String>>> {
-        Box::pin(async move {
-            let event = crate::stream_event::lambda_event(arn, records);
-            let report = aggregate_stream::handle(
-                self.state.store(),
-                self.state.config.store_timezone,
-                &event,
-                app::time::now(),
-            )
-            .await;
-            Ok(report.failed)
-        })
+        Box::pin(async move { Ok(self.aggregate(arn, records).await.failed) })
     }
 }

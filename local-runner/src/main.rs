@@ -58,22 +58,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 schedule_now(&lambda_mode::local_invoker(Template::embedded()?)?, at).await
             }
         }
-        Command::Serve(args) => {
-            let (state, embedded) = local_stack(&args.stack).await?;
-            let served = serve(state, &args).await;
-            if let Some(db) = embedded {
-                db.stop().await;
-            }
-            served
-        }
-        Command::Consume(args) => {
-            let (state, embedded) = local_stack(&args.stack).await?;
-            let consumed = consume(state, &args).await;
-            if let Some(db) = embedded {
-                db.stop().await;
-            }
-            consumed
-        }
+        Command::Serve(args) => on_local_stack(&args.stack, |state| serve(state, &args)).await,
+        Command::Consume(args) => on_local_stack(&args.stack, |state| consume(state, &args)).await,
         // The operator's commands, on the table the environment names (AWS when unset).
         other => {
             let state = state(std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty())).await?;
@@ -111,6 +97,20 @@ async fn state(endpoint: Option<String>) -> anyhow::Result<AppState> {
         _ => std::env::var(k).ok().or_else(|| (k == "AUTH_MODE").then(|| "off".into())),
     })?;
     Ok(AppState::from_config(config).await)
+}
+
+/// Runs `run` on the local stack `stack` names, then stops the DynamoDB it embedded, if any.
+async fn on_local_stack<F, Run>(stack: &Stack, run: F) -> anyhow::Result<()>
+where
+    F: FnOnce(AppState) -> Run,
+    Run: Future<Output = anyhow::Result<()>>,
+{
+    let (state, embedded) = local_stack(stack).await?;
+    let done = run(state).await;
+    if let Some(db) = embedded {
+        db.stop().await;
+    }
+    done
 }
 
 /// The local stack's state: DynamoDB at `AWS_ENDPOINT_URL`, by default the local one, started in

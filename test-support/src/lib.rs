@@ -236,6 +236,24 @@ pub async fn send_json(request: reqwest::RequestBuilder) -> Value {
     request.send().await.expect("request").json().await.expect("a JSON body")
 }
 
+/// Creates `categories`, then `products` products spread over them in turn (product `p` priced
+/// `5 + p`.99, a million in stock), through the API at `base`: the benchmarks' catalogue.
+pub async fn create_catalogue(http: &reqwest::Client, base: &str, categories: &[&str], products: usize) {
+    for name in categories {
+        let r = http.post(format!("{base}/categories")).body(format!(r#"{{"name":"{name}"}}"#)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    for p in 0..products {
+        let body = format!(
+            r#"{{"name":"item {p}","price":"{}.99","category_name":"{}","current_inventory":1000000}}"#,
+            5 + p,
+            categories[p % categories.len()]
+        );
+        let r = http.post(format!("{base}/products")).body(body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+}
+
 /// Requests to a served API (`base`, as [`serve`] returns it).
 #[derive(Clone)]
 pub struct Client {

@@ -165,3 +165,23 @@ export function DateInput(props: { id?: string; name: string; value: string; req
     </span>
   );
 }
+
+/** A row of toggle buttons, the one of `value` pressed; `children` lead the row (a caption). */
+export function Segmented<T extends string>(props: { label: string; options: readonly { id: T; label: string }[]; value: T; onPick: (id: T) => void; children?: ComponentChildren }) {
+  return (
+    <div class="segmented" role="group" aria-label={props.label}>
+      {props.children}
+      {props.options.map((o) => (
+        <button type="button" key={o.id} class="btn chip" aria-pressed={props.value === o.id} onClick={() => props.onPick(o.id)}>
+          {o.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A form's submit handler that keeps the browser from submitting it and calls `handle`. */
+export const onSubmitted = (handle: () => void) => (e: Event) => {
+  e.preventDefault();
+  handle();
+};

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Category, type Product } from '../api';
 import { DataTable, outOfStock, type Column } from '../components/tables';
-import { Banner, CategoryOptions, Field, FormActions, Link, Loading, splitErrors } from '../components/ui';
+import { Banner, CategoryOptions, Field, FormActions, Link, Loading, onSubmitted, splitErrors } from '../components/ui';
 import { formatInstant } from '../dates';
 import { useAsync, usePaged, useSubmit } from '../hooks';
 import { formatCount, toCents } from '../money';
@@ -508,10 +508,7 @@ function Categories({ categories, onChanged }: { categories: Category[] | null; 
               editing === c.name ? (
                 <form
                   class="filters"
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void save(c.name);
-                  }}
+                  onSubmit={onSubmitted(() => void save(c.name))}
                 >
                   <Field label={`Description of ${c.name}`} error={splitErrors(editError, ['description']).byField.description}>
                     {(id, d) => <input id={id} value={editText} aria-describedby={d} onInput={(e) => setEditText(e.currentTarget.value)} />}

@@ -4,7 +4,7 @@ import { api } from '../api';
 import { CategoryBars, SmallMultiples, TimeChart, TopBars } from '../components/charts';
 import { KpiCards } from '../components/kpis';
 import { LowStockTable } from '../components/tables';
-import { DateInput, Loaded } from '../components/ui';
+import { DateInput, Loaded, onSubmitted, Segmented } from '../components/ui';
 import { COMPARE_MODES, comparedRange as compareWith } from '../comparison';
 import { formatDate, formatRange, isDate, type Range } from '../dates';
 import { useAsync, type Async } from '../hooks';
@@ -14,6 +14,16 @@ import { PRESETS } from '../presets';
 import { href, navigate, setParams, type Location } from '../router';
 import { firstSalesDay, loadCatalogue, productName, storeHour, storeToday, useAppState } from '../store';
 import { chartRange, loadKpis, loadSeries, loadTop, loadTrends, markPartial, overviewState, periodWithin, type Clock, type TrendBy } from './overviewData';
+
+const TOP_METRICS = [
+  { id: 'revenue', label: 'Gross revenue' },
+  { id: 'units', label: 'Units' },
+] as const;
+
+const TRENDS_BY = [
+  { id: 'category', label: 'Category' },
+  { id: 'product', label: 'Product' },
+] as const;
 
 /** The sales list of a range, and optionally one category or product: where a click on a figure goes. */
 export function salesOf(r: Range | null, extra: Record<string, string> = {}) {
@@ -132,13 +142,7 @@ export function Overview({ loc }: { loc: Location }) {
           of={top}
           testId="top-products"
           tools={
-            <div class="segmented" role="group" aria-label="Rank by">
-              {(['revenue', 'units'] as const).map((m) => (
-                <button type="button" key={m} class="btn chip" aria-pressed={metric === m} onClick={() => setParams({ top: m === 'revenue' ? null : m })}>
-                  {m === 'revenue' ? 'Gross revenue' : 'Units'}
-                </button>
-              ))}
-            </div>
+            <Segmented label="Rank by" options={TOP_METRICS} value={metric} onPick={(m) => setParams({ top: m === 'revenue' ? null : m })} />
           }
         >
           <Loaded of={top} has={(d) => d.length > 0} empty="No sales in this range.">
@@ -153,13 +157,7 @@ export function Overview({ loc }: { loc: Location }) {
           wide
           testId="trends"
           tools={
-            <div class="segmented" role="group" aria-label="Trends by">
-              {(['category', 'product'] as const).map((b) => (
-                <button type="button" key={b} class="btn chip" aria-pressed={trendBy === b} onClick={() => setParams({ trend: b === 'category' ? null : b })}>
-                  {b === 'category' ? 'Category' : 'Product'}
-                </button>
-              ))}
-            </div>
+            <Segmented label="Trends by" options={TRENDS_BY} value={trendBy} onPick={(b) => setParams({ trend: b === 'category' ? null : b })} />
           }
         >
           <Loaded of={trends} has={(d) => Boolean(d?.trends.length)} empty="No sales in this range.">
@@ -231,10 +229,9 @@ function RangeToolbar({ st, todayDate }: { st: ReturnType<typeof overviewState>;
       <form
         class="range-form"
         aria-label="Custom range"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={onSubmitted(() => {
           if (isDate(from) && isDate(to) && from <= to) setParams({ from, to, range: null, grain: null });
-        }}
+        })}
       >
         <label class="inline">
           From <DateInput name="from" value={from} required onInput={setFrom} />
@@ -247,14 +244,9 @@ function RangeToolbar({ st, todayDate }: { st: ReturnType<typeof overviewState>;
         </button>
       </form>
       {range && (
-        <div class="segmented" role="group" aria-label="Compare with">
+        <Segmented label="Compare with" options={COMPARE_MODES} value={mode} onPick={(m) => setParams({ cmp: m === 'previous' ? null : m })}>
           <span class="muted small">Compare with</span>
-          {COMPARE_MODES.map((m) => (
-            <button type="button" key={m.id} class="btn chip" aria-pressed={mode === m.id} onClick={() => setParams({ cmp: m.id === 'previous' ? null : m.id })}>
-              {m.label}
-            </button>
-          ))}
-        </div>
+        </Segmented>
       )}
     </div>
   );

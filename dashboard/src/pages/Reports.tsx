@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type DayChange } from '../api';
 import { CategoryBars, TopBars } from '../components/charts';
 import { DataTable, LowStockTable } from '../components/tables';
-import { Banner, DateInput, Empty, Link, Loading } from '../components/ui';
+import { Banner, DateInput, Empty, Link, Loading, onSubmitted } from '../components/ui';
 import { formatDate, formatInstant, isDate } from '../dates';
 import { useAsync, usePaged } from '../hooks';
 import { divideCents, formatCount, formatPct, toCents } from '../money';
@@ -27,10 +27,9 @@ function ReportList() {
       </div>
       <form
         class="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={onSubmitted(() => {
           if (isDate(jump)) navigate(href(`/reports/${jump}`));
-        }}
+        })}
       >
         <label class="inline">
           Open the report of <DateInput name="date" required value={jump} onInput={setJump} />

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Query, type Sale } from '../api';
 import { DataTable } from '../components/tables';
-import { Banner, CategoryOptions, DateInput, Empty, Field, FormActions, Link, Loaded, Loading, splitErrors } from '../components/ui';
+import { Banner, CategoryOptions, DateInput, Empty, Field, FormActions, Link, Loaded, Loading, onSubmitted, splitErrors } from '../components/ui';
 import { addDays, browserTimeZone, formatInstant, isDate, zonedMidnight } from '../dates';
 import { useAsync, usePaged, useSubmit } from '../hooks';
 import { formatCount, toCents } from '../money';
@@ -128,10 +128,7 @@ function SalesList({ loc }: { loc: Location }) {
       <form
         class="card filters"
         aria-label="Filter sales"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setParams({ ...draft, tz: draft.tz === displayTz() ? null : draft.tz });
-        }}
+        onSubmit={onSubmitted(() => setParams({ ...draft, tz: draft.tz === displayTz() ? null : draft.tz }))}
       >
         <Field label="Product">
           {(id) => (

@@ -176,8 +176,7 @@ async fn summaries_group_and_filter_and_cover_ranges_exactly() {
 #[tokio::test]
 async fn dst_days_in_new_york_are_23_and_25_hours() {
     let app = spawn_app_in("America/New_York").await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1.00", 1000).await["id"].as_i64().unwrap();
+    let id = app.toy("1.00", 1000).await;
     // 2023-11-05 (fall back) runs 04:00Z to 05:00Z next day; 2023-03-12 (spring forward) 05:00Z to 04:00Z.
     for at in [
         "2023-11-05T03:59:59Z", // Nov 4, 23:59 EDT
@@ -216,8 +215,7 @@ async fn dst_days_in_new_york_are_23_and_25_hours() {
 #[tokio::test]
 async fn the_poller_resumes_from_its_checkpoint_and_replays_count_nothing_twice() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5.00", 1000).await["id"].as_i64().unwrap();
+    let id = app.toy("5.00", 1000).await;
     let sell = |n: usize| {
         let app = &app;
         async move {

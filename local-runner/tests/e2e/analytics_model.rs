@@ -228,8 +228,17 @@ fn instant(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
-fn local_period(sold_at: &str, grain: &str, tz: Tz) -> String {
-    let at = DateTime::parse_from_rfc3339(sold_at).unwrap().with_timezone(&tz);
+/// The group of a sale or a return in rows `by` product, category or (else) in total.
+fn group_of(fact: &Value, by: &str) -> String {
+    match by {
+        "product" => format!("{:012}", fact["product_id"].as_i64().unwrap()),
+        "category" => fact["category_name"].as_str().unwrap().to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn local_period(at: &str, grain: &str, tz: Tz) -> String {
+    let at = DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&tz);
     match grain {
         "hour" => at.format("%Y-%m-%dT%H").to_string(),
         "day" => at.format("%Y-%m-%d").to_string(),
@@ -263,15 +272,14 @@ async fn check_summary(app: &TestApp, ids: &[i64], q: &Query, tz: Tz) {
         assert_eq!(refused.error_fields(), ["product_id"]);
         return;
     }
+    // The row a sale or a return counts in: its group, and the period of its time `at`.
+    let row_of = |fact: &Value, at: &str| {
+        let period = grain.map(|g| local_period(fact[at].as_str().unwrap(), g, tz)).unwrap_or_default();
+        (group_of(fact, kind.unwrap_or("total")), period)
+    };
     let mut expected: BTreeMap<(String, String), Fold> = BTreeMap::new();
     for sale in all_sales(app, &params).await {
-        let key = match kind {
-            Some("product") => format!("{:012}", sale["product_id"].as_i64().unwrap()),
-            Some(_) => sale["category_name"].as_str().unwrap().to_owned(),
-            None => String::new(),
-        };
-        let period = grain.map(|g| local_period(sale["sold_at"].as_str().unwrap(), g, tz)).unwrap_or_default();
-        expected.entry((key, period)).or_default().add_sale(&sale);
+        expected.entry(row_of(&sale, "sold_at")).or_default().add_sale(&sale);
     }
     // The returns of the sales the filters select (whenever sold), made within the bounds.
     let mut filters = String::new();
@@ -288,13 +296,7 @@ async fn check_summary(app: &TestApp, ids: &[i64], q: &Query, tz: Tz) {
         if from.is_some_and(|f| at < f) || to.is_some_and(|t| at > t) {
             continue;
         }
-        let key = match kind {
-            Some("product") => format!("{:012}", r["product_id"].as_i64().unwrap()),
-            Some(_) => r["category_name"].as_str().unwrap().to_owned(),
-            None => String::new(),
-        };
-        let period = grain.map(|g| local_period(r["returned_at"].as_str().unwrap(), g, tz)).unwrap_or_default();
-        expected.entry((key, period)).or_default().add_return(&r);
+        expected.entry(row_of(&r, "returned_at")).or_default().add_return(&r);
     }
     let got = app.get(&format!("/sales/summary?group_by={}{params}", q.group_by)).await;
     let body = got.assert_status(200);
@@ -332,20 +334,10 @@ async fn check_compare_and_top(
         let fold_of = |period: &str| {
             let mut m: BTreeMap<String, Fold> = BTreeMap::new();
             for s in sales.iter().filter(|s| local_period(s["sold_at"].as_str().unwrap(), grain, tz) == period) {
-                let key = match by {
-                    "product" => format!("{:012}", s["product_id"].as_i64().unwrap()),
-                    "category" => s["category_name"].as_str().unwrap().to_owned(),
-                    _ => String::new(),
-                };
-                m.entry(key).or_default().add_sale(s);
+                m.entry(group_of(s, by)).or_default().add_sale(s);
             }
             for r in returns.iter().filter(|r| local_period(r["returned_at"].as_str().unwrap(), grain, tz) == period) {
-                let key = match by {
-                    "product" => format!("{:012}", r["product_id"].as_i64().unwrap()),
-                    "category" => r["category_name"].as_str().unwrap().to_owned(),
-                    _ => String::new(),
-                };
-                m.entry(key).or_default().add_return(r);
+                m.entry(group_of(r, by)).or_default().add_return(r);
             }
             m
         };

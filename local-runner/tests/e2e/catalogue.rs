@@ -263,8 +263,7 @@ async fn patch_product_fields_and_absolute_stock() {
 #[tokio::test]
 async fn inventory_changes_write_one_ledger_entry_each() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1", 5).await["id"].as_i64().unwrap();
+    let id = app.toy("1", 5).await;
     let path = format!("/products/{id}/inventory");
 
     let restock = app.post(&path, r#"{"change":10,"reason":"restock"}"#).await;
@@ -308,8 +307,7 @@ async fn inventory_changes_write_one_ledger_entry_each() {
 #[tokio::test]
 async fn concurrent_stock_changes_are_all_counted() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1", 0).await["id"].as_i64().unwrap();
+    let id = app.toy("1", 0).await;
     let path = format!("/products/{id}/inventory");
     let changes = (0..15).map(|_| app.post(&path, r#"{"change":2}"#));
     for reply in futures::future::join_all(changes).await {

@@ -78,6 +78,12 @@ impl TestApp {
         self.post("/products", body).await.assert_status(201).clone()
     }
 
+    /// The category `toys` and a product in it with `stock` units at `price`: the product's id.
+    pub async fn toy(&self, price: &str, stock: i64) -> i64 {
+        self.category("toys").await;
+        self.stocked_product("toys", price, stock).await["id"].as_i64().unwrap()
+    }
+
     /// A product in `category` with `stock` units at `price`.
     pub async fn stocked_product(&self, category: &str, price: &str, stock: i64) -> serde_json::Value {
         self.product(&format!(

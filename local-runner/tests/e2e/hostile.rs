@@ -8,8 +8,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_smallest_integer_as_a_stock_change_is_a_rule_broken_not_a_crash() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1.00", 5).await["id"].as_i64().unwrap();
+    let id = app.toy("1.00", 5).await;
     for change in ["-9223372036854775808", "9223372036854775807", "-1e30"] {
         let r = app.post(&format!("/products/{id}/inventory"), &format!(r#"{{"change":{change}}}"#)).await;
         assert!(matches!(r.status.as_u16(), 400 | 422), "{change}: {}", r.body);
@@ -46,8 +45,7 @@ async fn names_need_a_visible_character_and_no_control_characters() {
 #[tokio::test]
 async fn setting_the_stock_it_already_has_writes_no_entry_on_either_path() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1.00", 7).await["id"].as_i64().unwrap();
+    let id = app.toy("1.00", 7).await;
     let entries =
         || async { app.get(&format!("/products/{id}/inventory")).await.body["items"].as_array().unwrap().len() };
     assert_eq!(entries().await, 1, "the initial entry");
@@ -67,8 +65,7 @@ async fn setting_the_stock_it_already_has_writes_no_entry_on_either_path() {
 #[tokio::test]
 async fn a_retry_that_writes_the_same_number_differently_is_the_same_request() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "1.00", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("1.00", 10).await;
     let send = |body: String| {
         let app = &app;
         async move {

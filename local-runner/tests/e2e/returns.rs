@@ -19,12 +19,13 @@ async fn post_return(app: &TestApp, sale: &str, body: &str, key: Option<&str>) -
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn sell(app: &TestApp, product: i64, units: i64, at: Option<&str>) -> Value {
+/// Sells `units` of `product` (at `at`, else now): the sale's id.
+async fn sell(app: &TestApp, product: i64, units: i64, at: Option<&str>) -> String {
     let body = match at {
         Some(at) => format!(r#"{{"product_id":{product},"units_sold":{units},"sold_at":"{at}"}}"#),
         None => format!(r#"{{"product_id":{product},"units_sold":{units}}}"#),
     };
-    app.post("/sales", &body).await.assert_status(201).clone()
+    app.post("/sales", &body).await.assert_status(201)["id"].as_str().unwrap().to_owned()
 }
 
 fn stock(body: &Value) -> i64 {
@@ -34,10 +35,8 @@ fn stock(body: &Value) -> i64 {
 #[tokio::test]
 async fn a_refund_is_at_the_price_of_the_sale_after_a_price_change() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "19.99", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 3, None).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("19.99", 10).await;
+    let sale_id = &sell(&app, id, 3, None).await;
     app.patch(&format!("/products/{id}"), r#"{"price":"25.00"}"#).await.assert_status(200);
 
     let got = app.get(&format!("/sales/{sale_id}")).await;
@@ -48,7 +47,7 @@ async fn a_refund_is_at_the_price_of_the_sale_after_a_price_change() {
     assert_eq!(status, 201, "{r}");
     assert_eq!(r["refund"], "39.98");
     assert_eq!((r["units"].as_i64(), r["restocked"].as_bool()), (Some(2), Some(true)));
-    assert_eq!((r["sale_id"].as_str(), r["product_id"].as_i64()), (Some(sale_id), Some(id)));
+    assert_eq!((r["sale_id"].as_str(), r["product_id"].as_i64()), (Some(sale_id.as_str()), Some(id)));
     assert_eq!((r["category_name"].as_str(), r["reason"].as_str()), (Some("toys"), Some("damaged")));
     assert!(r["returned_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(app.get(&format!("/sales/{sale_id}")).await.body["units_returned"], 2);
@@ -65,10 +64,8 @@ async fn a_refund_is_at_the_price_of_the_sale_after_a_price_change() {
 #[tokio::test]
 async fn return_errors_of_the_contract() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 2, Some("2023-05-01T10:00:00Z")).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("5", 10).await;
+    let sale_id = &sell(&app, id, 2, Some("2023-05-01T10:00:00Z")).await;
     app.get("/sales/01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8").await.assert_problem(404);
     app.get("/sales/not-a-sale").await.assert_problem(400);
     app.get("/sales/01HCJ7T2Q1ZQ8YJ3X2M5V6B7N8/returns").await.assert_problem(404);
@@ -97,10 +94,8 @@ async fn return_errors_of_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn six_concurrent_returns_of_one_unit_with_two_returnable_give_exactly_two() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 2, None).await;
-    let sale_id = sale["id"].as_str().unwrap().to_owned();
+    let id = app.toy("5", 10).await;
+    let sale_id = sell(&app, id, 2, None).await;
     let tasks: Vec<_> = (0..6)
         .map(|_| {
             let (http, base, sale_id) = (app.http.clone(), app.base.clone(), sale_id.clone());
@@ -136,10 +131,8 @@ async fn six_concurrent_returns_of_one_unit_with_two_returnable_give_exactly_two
 #[tokio::test]
 async fn a_retried_return_with_the_same_key_is_one_return() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 3, None).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("5", 10).await;
+    let sale_id = &sell(&app, id, 3, None).await;
     let (s1, first) = post_return(&app, sale_id, r#"{"units":1,"reason":"late"}"#, Some("rma-1")).await;
     let (s2, again) = post_return(&app, sale_id, r#"{"reason":"late", "units":1.0}"#, Some("rma-1")).await;
     assert_eq!((s1, s2), (201, 201));
@@ -151,8 +144,7 @@ async fn a_retried_return_with_the_same_key_is_one_return() {
     assert_eq!(stock(&app.get(&format!("/products/{id}")).await.body), 8);
     // The same key on another sale is another request.
     let other = sell(&app, id, 1, None).await;
-    let (s4, r4) =
-        post_return(&app, other["id"].as_str().unwrap(), r#"{"units":1,"reason":"late"}"#, Some("rma-1")).await;
+    let (s4, r4) = post_return(&app, &other, r#"{"units":1,"reason":"late"}"#, Some("rma-1")).await;
     assert_eq!(s4, 201);
     assert_ne!(r4["id"], first["id"]);
 }
@@ -160,10 +152,8 @@ async fn a_retried_return_with_the_same_key_is_one_return() {
 #[tokio::test]
 async fn stock_and_ledger_after_restocked_and_not_restocked_returns() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 4, None).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("5", 10).await;
+    let sale_id = &sell(&app, id, 4, None).await;
     assert_eq!(stock(&app.get(&format!("/products/{id}")).await.body), 6);
     let (status, _) = post_return(&app, sale_id, r#"{"units":1,"restock":false}"#, None).await;
     assert_eq!(status, 201);
@@ -177,7 +167,7 @@ async fn stock_and_ledger_after_restocked_and_not_restocked_returns() {
     assert_eq!(entries[0]["reason"], "return");
     assert_eq!(entries[0]["change"], 2);
     assert_eq!(entries[0]["quantity_after"], 8);
-    assert_eq!(entries[0]["sale_id"], sale_id);
+    assert_eq!(entries[0]["sale_id"], sale_id.as_str());
     let returns = app.get(&format!("/sales/{sale_id}/returns?limit=1")).await;
     let body = returns.assert_status(200);
     assert_eq!(body["items"][0]["id"], r["id"], "newest first");
@@ -190,20 +180,18 @@ async fn stock_and_ledger_after_restocked_and_not_restocked_returns() {
     let with = app.get("/sales?has_returns=true").await;
     let items = with.assert_status(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
-    assert_eq!((items[0]["id"].as_str(), items[0]["units_returned"].as_i64()), (Some(sale_id), Some(3)));
+    assert_eq!((items[0]["id"].as_str(), items[0]["units_returned"].as_i64()), (Some(sale_id.as_str()), Some(3)));
     let without = app.get("/sales?has_returns=false").await;
     let items = without.assert_status(200)["items"].as_array().unwrap().clone();
-    assert_eq!(items.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(), [plain["id"].clone()]);
+    assert_eq!(items.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(), [Value::from(plain)]);
     app.get("/sales?has_returns=maybe").await.assert_problem(400);
 }
 
 #[tokio::test]
 async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "10", 100).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 5, Some("2023-05-01T10:00:00Z")).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("10", 100).await;
+    let sale_id = &sell(&app, id, 5, Some("2023-05-01T10:00:00Z")).await;
     let (status, _) = post_return(&app, sale_id, r#"{"units":2,"returned_at":"2023-05-03T09:30:00Z"}"#, None).await;
     assert_eq!(status, 201);
     app.aggregate().await;
@@ -262,10 +250,8 @@ async fn summaries_count_sales_on_the_sales_day_and_returns_on_the_returns_day()
 #[tokio::test]
 async fn rebuild_writes_the_lookup_by_id_of_a_sale_recorded_before_it_existed() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
-    let sale = sell(&app, id, 2, None).await;
-    let sale_id = sale["id"].as_str().unwrap();
+    let id = app.toy("5", 10).await;
+    let sale_id = &sell(&app, id, 2, None).await;
     // As a table written by an older version: no lookup.
     let key = store::keys::sale_ref(sale_id);
     app.state

@@ -25,8 +25,7 @@ async fn ledger_sales(app: &TestApp, id: i64) -> usize {
 #[tokio::test]
 async fn a_sale_takes_price_and_category_at_that_moment_and_decrements_stock() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "19.99", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("19.99", 10).await;
     let (status, content_type, s) = sale(&app, &format!(r#"{{"product_id":{id},"units_sold":3}}"#), None).await;
     assert_eq!(status, 201, "{s}");
     assert_eq!(content_type, "application/json");
@@ -53,8 +52,7 @@ async fn a_sale_takes_price_and_category_at_that_moment_and_decrements_stock() {
 #[tokio::test]
 async fn sale_errors_of_the_contract() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 2).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 2).await;
     let empty = app.stocked_product("toys", "5", 0).await["id"].as_i64().unwrap();
     let inactive = app
         .product(r#"{"name":"x","price":"1","category_name":"toys","current_inventory":5,"status":"inactive"}"#)
@@ -105,8 +103,7 @@ async fn sale_errors_of_the_contract() {
 #[tokio::test]
 async fn forty_concurrent_sales_of_ten_units_sell_exactly_ten() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "3.50", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("3.50", 10).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
     let attempts = (0..40).map(|_| sale(&app, &body, None));
     let results = futures::future::join_all(attempts).await;
@@ -122,8 +119,7 @@ async fn forty_concurrent_sales_of_ten_units_sell_exactly_ten() {
 #[tokio::test]
 async fn idempotent_replay_returns_the_first_response_and_records_once() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "2", 100).await["id"].as_i64().unwrap();
+    let id = app.toy("2", 100).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":2}}"#);
     let reordered = format!(r#"{{ "units_sold": 2, "product_id": {id} }}"#);
 
@@ -151,8 +147,7 @@ async fn idempotent_replay_returns_the_first_response_and_records_once() {
 #[tokio::test]
 async fn the_same_key_sent_ten_times_at_once_records_one_sale() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "2", 100).await["id"].as_i64().unwrap();
+    let id = app.toy("2", 100).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
     let results = futures::future::join_all((0..10).map(|_| sale(&app, &body, Some("burst")))).await;
     let created: Vec<&Value> = results.iter().filter(|r| r.0 == 201).map(|r| &r.2).collect();
@@ -249,8 +244,7 @@ async fn sales_listings_filter_by_product_category_and_time_newest_first() {
 #[tokio::test]
 async fn a_cursor_used_with_other_filters_is_a_bad_cursor_not_an_internal_error() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let toy = app.stocked_product("toys", "1", 100).await["id"].as_i64().unwrap();
+    let toy = app.toy("1", 100).await;
     for sold_at in ["2022-06-01T10:00:00Z", "2023-06-01T10:00:00Z", "2023-06-02T10:00:00Z"] {
         let (status, _, body) =
             sale(&app, &format!(r#"{{"product_id":{toy},"units_sold":1,"sold_at":"{sold_at}"}}"#), None).await;

@@ -5,7 +5,8 @@
 //! there, Dynoxide's deviation on the embedded emulator, and that the poller is right on both.
 
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
-use aws_sdk_dynamodbstreams::types::{Shard, ShardIteratorType};
+use aws_sdk_dynamodbstreams::types::Shard;
+use heat_meter::stream::trim_horizon;
 use local_runner::stream::READ_LIMIT;
 use test_support::Emulator;
 
@@ -30,17 +31,7 @@ async fn get_records_takes_the_pollers_read_limit_and_dynamodb_refuses_one_more(
     app.category("toys").await;
     let (streams, arn, shards) = stream_of(&app).await;
     let shard = shards.first().and_then(|s| s.shard_id.clone()).expect("a shard");
-    let iterator = || async {
-        let it = streams
-            .get_shard_iterator()
-            .stream_arn(&arn)
-            .shard_id(&shard)
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .unwrap();
-        it.shard_iterator.expect("an iterator")
-    };
+    let iterator = || async { trim_horizon(&streams, &arn, &shard).await.unwrap().expect("an iterator") };
     let page = streams.get_records().shard_iterator(iterator().await).limit(READ_LIMIT).send().await.unwrap();
     assert_eq!(page.records().len(), 1, "the category's INSERT");
 
