@@ -11,8 +11,8 @@ use futures::{StreamExt, TryStreamExt};
 use crate::App;
 use crate::Error;
 use domain::aggregate::{
-    Board, Bucket, Grain, LocalRange, ReturnFact, Run, SaleFact, Scope, Totals, Window, cover_runs,
-    extend_to_period_end, split_window,
+    Board, Bucket, Grain, ReturnFact, Run, SaleFact, Scope, Totals, Window, cover_runs, extend_to_period_end,
+    split_window,
 };
 use domain::analytics::Metric;
 use domain::analytics::{ComparedTotals, GroupBy, GroupKey, GroupKind, RankedTotals, Summary, SummaryRow};
@@ -113,10 +113,12 @@ pub async fn summary_within(
     let plan = Plan::of(q, tz, history);
     let mut fold = Fold::default();
     if let Some(core) = plan.window.core {
+        let runs = cover_runs(core, plan.grain.unwrap_or(Grain::All));
+        let reading = Reading { store: app.store(), plan: &plan, runs: &runs, limits };
         if plan.board == Some(Board::Categories) {
-            read_categories(app.store(), &plan, core, limits, &mut fold).await?;
+            read_categories(&reading, &mut fold).await?;
         } else {
-            read_counters(app.store(), &plan, core, limits, &mut fold).await?;
+            read_counters(&reading, &mut fold).await?;
         }
     }
     read_edges(app.store(), q, &plan, &mut fold).await?;
@@ -193,6 +195,16 @@ impl Plan {
     }
 }
 
+/// What reading the counters of a summary's whole buckets needs: the store, the plan, the runs of
+/// buckets that cover the window's core, and the limits.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    store: &'a Store,
+    plan: &'a Plan,
+    runs: &'a [Run],
+    limits: SummaryLimits,
+}
+
 /// The rows being summed, and the items read to sum them.
 #[derive(Default)]
 struct Fold {
@@ -237,14 +249,8 @@ impl Fold {
 /// By category: every category that ever had a sale is on the all-time categories board (one
 /// Query), then each category's own counters, one Query per run. The cost follows the number of
 /// categories (a handful), not the number of periods.
-async fn read_categories(
-    store: &Store,
-    plan: &Plan,
-    core: LocalRange,
-    limits: SummaryLimits,
-    fold: &mut Fold,
-) -> Result<(), Error> {
-    let runs = cover_runs(core, plan.grain.unwrap_or(Grain::All));
+async fn read_categories(reading: &Reading<'_>, fold: &mut Fold) -> Result<(), Error> {
+    let Reading { store, plan, runs, limits } = *reading;
     let categories = store.read_board(&Board::Categories, &Bucket::all(), false, None).await?;
     fold.items_read += categories.len();
     let scopes: Vec<Scope> =
@@ -276,16 +282,10 @@ async fn read_categories(
 
 /// The plan's scope's counters over the whole buckets, one Query per run; grouped by product or
 /// category, the leaderboard of each bucket with sales.
-async fn read_counters(
-    store: &Store,
-    plan: &Plan,
-    core: LocalRange,
-    limits: SummaryLimits,
-    fold: &mut Fold,
-) -> Result<(), Error> {
-    let runs = cover_runs(core, plan.grain.unwrap_or(Grain::All));
+async fn read_counters(reading: &Reading<'_>, fold: &mut Fold) -> Result<(), Error> {
+    let Reading { store, plan, runs, limits } = *reading;
     let mut buckets = Vec::new();
-    for run in &runs {
+    for run in runs {
         let values = store.read_run(&plan.scope, run).await?;
         fold.items_read += values.len();
         buckets.extend(values);

@@ -86,10 +86,8 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let k = key("CATEGORIES", "CATEGORY#toys");
-        let listing = Listing::new("categories");
-        let c = encode(&k, &listing);
-        assert_eq!(decode(&c, &listing, &["PK", "SK"], "PK", "CATEGORIES").unwrap(), k);
+        let (k, listing) = (key("CATEGORIES", "CATEGORY#toys"), Listing::new("categories"));
+        assert_eq!(decode(&encode(&k, &listing), &listing, &["PK", "SK"], "PK", "CATEGORIES").unwrap(), k);
     }
 
     #[test]

@@ -54,8 +54,7 @@ async fn stock_and_ledger(app: &TestApp, id: i64) -> (Value, usize) {
 #[tokio::test]
 async fn forty_concurrent_buyers_of_ten_units_under_contention_buy_exactly_ten() {
     let app = contended_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "3.50", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("3.50", 10).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
     let results = futures::future::join_all((0..40).map(|_| sale(&app, &body, None))).await;
     let statuses = histogram(results.iter().map(|r| r.0));
@@ -77,8 +76,7 @@ async fn forty_concurrent_buyers_of_ten_units_under_contention_buy_exactly_ten()
 #[tokio::test]
 async fn forty_buyers_retrying_with_their_keys_under_contention_each_get_a_definite_answer() {
     let app = contended_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "2", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("2", 10).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
     // Each buyer retries its own order (same Idempotency-Key) while told 409, as a client would.
     let buyer = |n: usize| {
@@ -111,8 +109,7 @@ async fn forty_buyers_retrying_with_their_keys_under_contention_each_get_a_defin
 async fn a_retry_while_the_first_request_s_transaction_runs_is_told_to_retry() {
     let faults = local_dynamodb::Faults::contention(Duration::from_secs(1));
     let app = spawn_app_on(local_dynamodb::LocalDynamoDb::ephemeral_with(faults).await.unwrap(), "UTC").await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "2", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("2", 10).await;
     let body = format!(r#"{{"product_id":{id},"units_sold":1}}"#);
     let retry = async {
         while app._dynamodb.embedded().expect("an embedded emulator").items_held() == 0 {

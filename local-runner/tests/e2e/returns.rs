@@ -281,8 +281,7 @@ async fn rebuild_writes_the_lookup_by_id_of_a_sale_recorded_before_it_existed() 
 #[tokio::test]
 async fn a_restocking_return_keeps_the_stock_cap_like_every_stock_change() {
     let app = spawn_app().await;
-    app.category("toys").await;
-    let id = app.stocked_product("toys", "5", 10).await["id"].as_i64().unwrap();
+    let id = app.toy("5", 10).await;
     let sale_id = sell(&app, id, 1, None).await;
     let top_up = app.post(&format!("/products/{id}/inventory"), r#"{"set":1000000000,"reason":"adjustment"}"#).await;
     top_up.assert_status(201);
