@@ -33,29 +33,6 @@ pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
     (at.nanosecond() < 1_000_000_000).then(|| at.with_timezone(&Utc).trunc_subsecs(6))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_form_is_fixed_width_and_round_trips() {
-        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
-        assert_eq!(to_stored(t), "2023-10-08T12:48:25.000000Z");
-        assert_eq!(from_stored(&to_stored(t)), Some(t));
-        let later = parse_rfc3339("2023-10-08T12:48:25.5+00:00").unwrap();
-        assert!(to_stored(t) < to_stored(later));
-    }
-
-    #[test]
-    fn api_form_uses_z_or_the_zone_offset() {
-        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
-        assert_eq!(to_api(t, None), "2023-10-08T12:48:25Z");
-        assert_eq!(to_api(t, Some(chrono_tz::Asia::Karachi)), "2023-10-08T17:48:25+05:00");
-        let frac = parse_rfc3339("2023-10-08T12:48:25.250Z").unwrap();
-        assert_eq!(to_api(frac, None), "2023-10-08T12:48:25.250Z");
-    }
-}
-
 /// The first instant of `date` in `tz`. Where midnight does not exist (a gap at 00:00), the
 /// day starts at the first instant that does; a day the zone skipped entirely starts where the
 /// next day does, so it has no instants.
@@ -77,6 +54,29 @@ pub fn parse_bound(text: &str, tz: Tz, end: bool) -> Option<DateTime<Utc>> {
         });
     }
     parse_rfc3339(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_form_is_fixed_width_and_round_trips() {
+        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
+        assert_eq!(to_stored(t), "2023-10-08T12:48:25.000000Z");
+        assert_eq!(from_stored(&to_stored(t)), Some(t));
+        let later = parse_rfc3339("2023-10-08T12:48:25.5+00:00").unwrap();
+        assert!(to_stored(t) < to_stored(later));
+    }
+
+    #[test]
+    fn api_form_uses_z_or_the_zone_offset() {
+        let t = parse_rfc3339("2023-10-08T12:48:25Z").unwrap();
+        assert_eq!(to_api(t, None), "2023-10-08T12:48:25Z");
+        assert_eq!(to_api(t, Some(chrono_tz::Asia::Karachi)), "2023-10-08T17:48:25+05:00");
+        let frac = parse_rfc3339("2023-10-08T12:48:25.250Z").unwrap();
+        assert_eq!(to_api(frac, None), "2023-10-08T12:48:25.250Z");
+    }
 }
 
 #[cfg(test)]
